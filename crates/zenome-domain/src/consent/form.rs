@@ -109,6 +109,31 @@ impl ConsentItem {
     }
 }
 
+impl ConsentItem {
+    /// Every item, in form order.
+    pub const ALL: [Self; 8] = [
+        Self::ResearchScope,
+        Self::ControlledSharing,
+        Self::IndustrialUse,
+        Self::DataLinkage,
+        Self::InternationalSharing,
+        Self::Recontact,
+        Self::PrimaryFindings,
+        Self::SecondaryFindings,
+    ];
+}
+
+impl FromStr for ConsentItem {
+    type Err = DomainError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|i| i.as_str() == s)
+            .ok_or_else(|| DomainError::invalid("item", format!("unknown consent item {s:?}")))
+    }
+}
+
 /// How an item must be answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ItemRule {

@@ -1,0 +1,69 @@
+//! Consent events: appended, never changed.
+
+use zenome_domain::consent::{ConsentEvent, ConsentHistory};
+use zenome_domain::id::ParticipantId;
+
+use crate::rows::{consent_action, consent_body};
+use crate::time_ms::{from_ms, to_ms};
+use crate::{Store, StoreError, WriteTx};
+
+type Row = (i64, String, String, i64, i64);
+
+fn history(rows: Vec<Row>) -> Result<ConsentHistory, StoreError> {
+    let events = rows
+        .into_iter()
+        .map(|r| {
+            Ok(ConsentEvent {
+                seq: u32::try_from(r.0).map_err(|e| StoreError::corrupt("consent_events", e))?,
+                action: consent_action(&r.1, &r.2)?,
+                effective_at: from_ms(r.3)?,
+                recorded_at: from_ms(r.4)?,
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    ConsentHistory::from_events(events).map_err(|e| StoreError::corrupt("consent_events", e))
+}
+
+const SELECT: &str = "SELECT seq, kind, body, effective_at, recorded_at FROM consent_events \
+    WHERE participant_id = $1 ORDER BY seq";
+
+impl WriteTx {
+    /// The participant's history, read inside the transaction (so a check
+    /// and the append that follows see the same state).
+    pub async fn consent_history(&mut self, id: &ParticipantId) -> Result<ConsentHistory, StoreError> {
+        let rows: Vec<Row> = sqlx::query_as(SELECT).bind(id.as_str()).fetch_all(self.conn()).await?;
+        history(rows)
+    }
+
+    /// Appends an event that the domain has checked.
+    pub async fn append_consent_event(
+        &mut self,
+        id: &ParticipantId,
+        e: &ConsentEvent,
+        by: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO consent_events (participant_id, seq, kind, body, effective_at, recorded_at, recorded_by) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(id.as_str())
+        .bind(i64::from(e.seq))
+        .bind(e.action.kind())
+        .bind(consent_body(&e.action))
+        .bind(to_ms(e.effective_at))
+        .bind(to_ms(e.recorded_at))
+        .bind(by)
+        .execute(self.conn())
+        .await
+        .map_err(|e| StoreError::on_write(e, "consent event"))?;
+        Ok(())
+    }
+}
+
+impl Store {
+    /// The participant's consent history.
+    pub async fn consent_history(&self, id: &ParticipantId) -> Result<ConsentHistory, StoreError> {
+        let rows: Vec<Row> = sqlx::query_as(SELECT).bind(id.as_str()).fetch_all(self.pool()).await?;
+        history(rows)
+    }
+}

@@ -1,0 +1,299 @@
+//! Users, API tokens and portal sessions. Secrets are stored only as hashes
+//! (tokens, sessions, passwords) or sealed (TOTP seeds); this module never
+//! sees them in the clear.
+
+use time::OffsetDateTime;
+
+use crate::time_ms::{from_ms, to_ms};
+use crate::{Store, StoreError, WriteTx};
+
+/// A person (password + TOTP) or a machine (API tokens only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserKind {
+    /// A person: logs in with password and second factor.
+    Human,
+    /// A pipeline: authenticates with API tokens only.
+    Machine,
+}
+
+impl UserKind {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Human => "human",
+            Self::Machine => "machine",
+        }
+    }
+}
+
+/// A user to create.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    /// Unique login name.
+    pub username: String,
+    /// Name shown in the portal.
+    pub display_name: String,
+    /// Human or machine.
+    pub kind: UserKind,
+    /// Role name as stored.
+    pub role: String,
+    /// Organisation scope, for scoped roles.
+    pub scope: Option<String>,
+    /// PHC-format argon2id hash (humans).
+    pub password_hash: Option<String>,
+    /// Sealed TOTP seed (humans).
+    pub totp_secret: Option<String>,
+}
+
+/// A stored user. The role is kept as text: the caller parses it and
+/// refuses a name it does not know.
+#[derive(Clone, PartialEq, Eq)]
+pub struct UserRecord {
+    /// Id.
+    pub id: String,
+    /// Login name.
+    pub username: String,
+    /// Display name.
+    pub display_name: String,
+    /// Human or machine.
+    pub kind: UserKind,
+    /// Role name.
+    pub role: String,
+    /// Scope.
+    pub scope: Option<String>,
+    /// Password hash.
+    pub password_hash: Option<String>,
+    /// Sealed TOTP seed.
+    pub totp_secret: Option<String>,
+    /// Last accepted TOTP time step (replay protection).
+    pub totp_last_step: Option<i64>,
+    /// Disabled users cannot log in or use tokens.
+    pub disabled: bool,
+}
+
+impl std::fmt::Debug for UserRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserRecord")
+            .field("id", &self.id)
+            .field("username", &self.username)
+            .field("kind", &self.kind)
+            .field("role", &self.role)
+            .field("scope", &self.scope)
+            .field("password_hash", &"[redacted]")
+            .field("totp_secret", &"[redacted]")
+            .finish()
+    }
+}
+
+/// A token's row.
+#[derive(Debug, Clone)]
+pub struct TokenRecord {
+    /// Label given at creation.
+    pub label: String,
+    /// Owner.
+    pub user: UserRecord,
+}
+
+/// A session's row.
+#[derive(Debug, Clone)]
+pub struct SessionRecord {
+    /// When it ends.
+    pub expires_at: OffsetDateTime,
+    /// Owner.
+    pub user: UserRecord,
+}
+
+type UserRow = (String, String, String, String, String, Option<String>, Option<String>, Option<String>, Option<i64>, i64);
+
+const USER_COLS: &str = "u.id, u.username, u.display_name, u.kind, u.role, u.scope, u.password_hash, u.totp_secret, u.totp_last_step, u.disabled";
+
+fn user(r: UserRow) -> Result<UserRecord, StoreError> {
+    Ok(UserRecord {
+        id: r.0,
+        username: r.1,
+        display_name: r.2,
+        kind: match r.3.as_str() {
+            "human" => UserKind::Human,
+            "machine" => UserKind::Machine,
+            k => return Err(StoreError::corrupt("users", format!("kind {k:?}"))),
+        },
+        role: r.4,
+        scope: r.5,
+        password_hash: r.6,
+        totp_secret: r.7,
+        totp_last_step: r.8,
+        disabled: r.9 != 0,
+    })
+}
+
+impl WriteTx {
+    /// Creates a user; returns its id.
+    pub async fn insert_user(&mut self, u: &NewUser) -> Result<String, StoreError> {
+        let id = uuid::Uuid::now_v7().to_string();
+        let at = to_ms(self.at());
+        sqlx::query(
+            "INSERT INTO users (id, username, display_name, kind, role, scope, password_hash, totp_secret, disabled, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9)",
+        )
+        .bind(&id)
+        .bind(&u.username)
+        .bind(&u.display_name)
+        .bind(u.kind.as_str())
+        .bind(&u.role)
+        .bind(u.scope.clone())
+        .bind(u.password_hash.clone())
+        .bind(u.totp_secret.clone())
+        .bind(at)
+        .execute(self.conn())
+        .await
+        .map_err(|e| StoreError::on_write(e, "username"))?;
+        Ok(id)
+    }
+
+    /// Stores a new API token hash for a user.
+    pub async fn insert_token(
+        &mut self,
+        user_id: &str,
+        token_hash: &str,
+        label: &str,
+        expires_at: Option<OffsetDateTime>,
+    ) -> Result<(), StoreError> {
+        let at = to_ms(self.at());
+        sqlx::query(
+            "INSERT INTO api_tokens (token_hash, user_id, label, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(token_hash)
+        .bind(user_id)
+        .bind(label)
+        .bind(at)
+        .bind(expires_at.map(to_ms))
+        .execute(self.conn())
+        .await
+        .map_err(|e| StoreError::on_write(e, "token"))?;
+        Ok(())
+    }
+
+    /// Opens a session.
+    pub async fn insert_session(
+        &mut self,
+        token_hash: &str,
+        user_id: &str,
+        expires_at: OffsetDateTime,
+        client_ip: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let at = to_ms(self.at());
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, user_id, created_at, expires_at, client_ip) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(token_hash)
+        .bind(user_id)
+        .bind(at)
+        .bind(to_ms(expires_at))
+        .bind(client_ip.map(str::to_string))
+        .execute(self.conn())
+        .await
+        .map_err(|e| StoreError::on_write(e, "session"))?;
+        Ok(())
+    }
+
+    /// Ends a session.
+    pub async fn delete_session(&mut self, token_hash: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(self.conn())
+            .await?;
+        Ok(())
+    }
+
+    /// Records the TOTP step just accepted, if it is newer than the last one.
+    /// Returns false when the step was already used (a replay).
+    pub async fn advance_totp_step(&mut self, user_id: &str, step: i64) -> Result<bool, StoreError> {
+        let r = sqlx::query(
+            "UPDATE users SET totp_last_step = $1 WHERE id = $2 AND (totp_last_step IS NULL OR totp_last_step < $3)",
+        )
+        .bind(step)
+        .bind(user_id)
+        .bind(step)
+        .execute(self.conn())
+        .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    /// Enables or disables a user.
+    pub async fn set_user_disabled(&mut self, user_id: &str, disabled: bool) -> Result<bool, StoreError> {
+        let r = sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
+            .bind(i64::from(disabled))
+            .bind(user_id)
+            .execute(self.conn())
+            .await?;
+        Ok(r.rows_affected() == 1)
+    }
+}
+
+impl Store {
+    /// A user by login name.
+    pub async fn user_by_name(&self, username: &str) -> Result<Option<UserRecord>, StoreError> {
+        let r: Option<UserRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {USER_COLS} FROM users u WHERE u.username = $1")))
+            .bind(username)
+            .fetch_optional(self.pool())
+            .await?;
+        r.map(user).transpose()
+    }
+
+    /// All users, by name.
+    pub async fn users(&self) -> Result<Vec<UserRecord>, StoreError> {
+        let rows: Vec<UserRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {USER_COLS} FROM users u ORDER BY u.username")))
+            .fetch_all(self.pool())
+            .await?;
+        rows.into_iter().map(user).collect()
+    }
+
+    /// The live (not revoked, not expired) token with this hash, and its owner.
+    pub async fn token(&self, token_hash: &str, now: OffsetDateTime) -> Result<Option<TokenRecord>, StoreError> {
+        let row: Option<(String, String, String, String, String, String, Option<String>, Option<String>, Option<String>, Option<i64>, i64)> =
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT t.label, {USER_COLS} FROM api_tokens t JOIN users u ON u.id = t.user_id \
+                 WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2)"
+            )))
+            .bind(token_hash)
+            .bind(to_ms(now))
+            .fetch_optional(self.pool())
+            .await?;
+        row.map(|r| {
+            Ok(TokenRecord {
+                label: r.0,
+                user: user((r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9, r.10))?,
+            })
+        })
+        .transpose()
+    }
+
+    /// The live session with this hash, and its owner.
+    pub async fn session(&self, token_hash: &str, now: OffsetDateTime) -> Result<Option<SessionRecord>, StoreError> {
+        let row: Option<(i64, String, String, String, String, String, Option<String>, Option<String>, Option<String>, Option<i64>, i64)> =
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT s.expires_at, {USER_COLS} FROM sessions s JOIN users u ON u.id = s.user_id \
+                 WHERE s.token_hash = $1 AND s.expires_at > $2"
+            )))
+            .bind(token_hash)
+            .bind(to_ms(now))
+            .fetch_optional(self.pool())
+            .await?;
+        row.map(|r| {
+            Ok(SessionRecord {
+                expires_at: from_ms(r.0)?,
+                user: user((r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9, r.10))?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Removes expired sessions; returns how many.
+    pub async fn purge_sessions(&self, now: OffsetDateTime) -> Result<u64, StoreError> {
+        let r = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+            .bind(to_ms(now))
+            .execute(self.pool())
+            .await?;
+        Ok(r.rows_affected())
+    }
+}
