@@ -1,1 +1,78 @@
-//! x
+//! Zenome's application services: the single path every change and every
+//! read takes, whoever asks (HTTP API, portal, CLI, demo).
+//!
+//! It owns *who may do what*: an [`Actor`] (a user with a role and scope) is
+//! the first argument of every service, and the checks in [`policy`] run
+//! before anything is read or written. It also owns logins (password + TOTP,
+//! rate-limited), sessions and API tokens, and the typed [`Config`].
+
+pub mod actor;
+pub mod auth;
+pub mod config;
+pub mod error;
+pub mod keys;
+mod limiter;
+pub mod lineage;
+pub mod policy;
+pub mod registry;
+
+use std::sync::Arc;
+
+use zenome_auth::{CsrfKey, PasswordHasher, SealKey};
+use zenome_store::Store;
+
+pub use actor::{Actor, AuthMethod};
+pub use config::Config;
+pub use error::AppError;
+
+/// The application: the store plus the keys and settings services need.
+/// Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct App {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    store: Store,
+    hasher: PasswordHasher,
+    seal: SealKey,
+    csrf: CsrfKey,
+    config: Config,
+    limiter: limiter::LoginLimiter,
+}
+
+impl App {
+    /// Builds the application over an open, migrated store.
+    pub fn new(store: Store, seal: SealKey, config: Config) -> Result<Self, AppError> {
+        let hasher = PasswordHasher::new(config.security.password)
+            .map_err(|e| AppError::Internal(format!("password hasher: {e}")))?;
+        let csrf = CsrfKey::derive(seal.as_bytes());
+        let limiter = limiter::LoginLimiter::new(&config.security);
+        Ok(Self {
+            inner: Arc::new(Inner {
+                store,
+                hasher,
+                seal,
+                csrf,
+                config,
+                limiter,
+            }),
+        })
+    }
+
+    /// The metadata store.
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    /// The configuration in force.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// The CSRF key for the portal's forms.
+    pub fn csrf(&self) -> &CsrfKey {
+        &self.inner.csrf
+    }
+}

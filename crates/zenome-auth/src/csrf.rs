@@ -32,7 +32,9 @@ impl CsrfKey {
 
     /// Whether `token` belongs to `binding` (constant-time comparison).
     pub fn verify(&self, binding: &str, token: &str) -> bool {
-        let Ok(t) = hex::decode(token) else { return false };
+        let Ok(t) = hex::decode(token) else {
+            return false;
+        };
         let mut m = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.0).expect("any key length");
         m.update(binding.as_bytes());
         m.verify_slice(&t).is_ok()

@@ -13,8 +13,8 @@ mod totp;
 
 pub use csrf::CsrfKey;
 pub use error::AuthError;
-pub use password::{PasswordParams, PasswordHasher};
+pub use password::{PasswordHasher, PasswordParams};
 pub use seal::SealKey;
 pub use secret::Secret;
 pub use token::{TokenKind, hash_token, new_token};
-pub use totp::{TotpSecret, verify_totp, totp_code};
+pub use totp::{TotpSecret, totp_code, verify_totp};

@@ -1,7 +1,7 @@
 //! argon2id password hashes in PHC string format.
 
-use argon2::{Algorithm, Argon2, Params, PasswordHash, PasswordVerifier, Version};
 use argon2::PasswordHasher as _;
+use argon2::{Algorithm, Argon2, Params, PasswordHash, PasswordVerifier, Version};
 
 use crate::AuthError;
 

@@ -29,7 +29,10 @@ impl SealKey {
     /// A key from its hex form (as kept in the key file).
     pub fn from_hex(s: &str) -> Result<Self, AuthError> {
         let b = hex::decode(s.trim()).map_err(|_| AuthError::Key("not hex"))?;
-        Ok(Self(b.try_into().map_err(|_| AuthError::Key("must be 32 bytes"))?))
+        Ok(Self(
+            b.try_into()
+                .map_err(|_| AuthError::Key("must be 32 bytes"))?,
+        ))
     }
 
     /// The hex form.
@@ -50,7 +53,13 @@ impl SealKey {
         rand::rng().fill_bytes(&mut n);
         let nonce = XNonce::from(n);
         let ct = cipher
-            .encrypt(&nonce, chacha20poly1305::aead::Payload { msg: plain, aad: context })
+            .encrypt(
+                &nonce,
+                chacha20poly1305::aead::Payload {
+                    msg: plain,
+                    aad: context,
+                },
+            )
             .expect("encryption does not fail");
         let mut out = n.to_vec();
         out.extend_from_slice(&ct);
@@ -69,7 +78,13 @@ impl SealKey {
         let n: [u8; 24] = n.try_into().expect("split at 24");
         let cipher = XChaCha20Poly1305::new_from_slice(&self.0).expect("32-byte key");
         cipher
-            .decrypt(&XNonce::from(n), chacha20poly1305::aead::Payload { msg: ct, aad: context })
+            .decrypt(
+                &XNonce::from(n),
+                chacha20poly1305::aead::Payload {
+                    msg: ct,
+                    aad: context,
+                },
+            )
             .map_err(|_| AuthError::Unseal)
     }
 }
@@ -84,12 +99,20 @@ mod tests {
         let s = k.seal(b"seed", b"user-1");
         assert_eq!(k.open(&s, b"user-1").unwrap(), b"seed");
         assert!(k.open(&s, b"user-2").is_err(), "bound to its context");
-        assert!(SealKey::generate().open(&s, b"user-1").is_err(), "wrong key");
-        let mut raw = base64::engine::general_purpose::STANDARD.decode(&s).unwrap();
+        assert!(
+            SealKey::generate().open(&s, b"user-1").is_err(),
+            "wrong key"
+        );
+        let mut raw = base64::engine::general_purpose::STANDARD
+            .decode(&s)
+            .unwrap();
         let last = raw.len() - 1;
         raw[last] ^= 1;
         let t = base64::engine::general_purpose::STANDARD.encode(raw);
         assert!(k.open(&t, b"user-1").is_err(), "tampered");
-        assert_eq!(SealKey::from_hex(&k.to_hex()).unwrap().as_bytes(), k.as_bytes());
+        assert_eq!(
+            SealKey::from_hex(&k.to_hex()).unwrap().as_bytes(),
+            k.as_bytes()
+        );
     }
 }

@@ -33,8 +33,7 @@ impl TotpSecret {
 
     /// The base32 form that authenticator apps take.
     pub fn to_base32(&self) -> String {
-        TotpRsSecret::from(self.0.to_vec())
-            .to_base32()
+        TotpRsSecret::from(self.0.to_vec()).to_base32()
     }
 
     /// Parses the base32 form.
@@ -139,6 +138,9 @@ mod tests {
     fn base32_round_trip() {
         let s = TotpSecret::generate();
         assert_eq!(TotpSecret::from_base32(&s.to_base32()).unwrap(), s);
-        assert!(s.otpauth_url("Zenome", "alice@TKY").starts_with("otpauth://totp/Zenome:alice%40TKY?secret="));
+        assert!(
+            s.otpauth_url("Zenome", "alice@TKY")
+                .starts_with("otpauth://totp/Zenome:alice%40TKY?secret=")
+        );
     }
 }

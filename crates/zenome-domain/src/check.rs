@@ -37,11 +37,7 @@ pub fn check_char(body: &str) -> Option<char> {
 
 /// Whether the last character of `full` is the check character of the rest.
 pub fn is_valid(full: &str) -> bool {
-    let Some((body, check)) = full
-        .char_indices()
-        .last()
-        .map(|(i, c)| (&full[..i], c))
-    else {
+    let Some((body, check)) = full.char_indices().last().map(|(i, c)| (&full[..i], c)) else {
         return false;
     };
     !body.is_empty() && check_char(body) == Some(check)

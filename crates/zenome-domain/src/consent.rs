@@ -9,5 +9,10 @@ pub mod legacy;
 
 pub use duo::{DataUse, DuoCode, MondoId, Permission};
 pub use form::{ConsentAnswers, ConsentItem, ConsentItems, FormVersion, ItemRule, ResearchScope};
-pub use history::{ActiveConsent, ConsentAction, ConsentEvent, ConsentHistory, ConsentSource, ConsentState};
-pub use legacy::{CancerBiobank2014, ConsentGap, LegacyConsent, LegacyForm, LegacyMapping, RareDiseaseRegistry2017};
+pub use history::{
+    ActiveConsent, ConsentAction, ConsentEvent, ConsentHistory, ConsentSource, ConsentState,
+};
+pub use legacy::{
+    CancerBiobank2014, ConsentGap, LegacyConsent, LegacyForm, LegacyMapping,
+    RareDiseaseRegistry2017,
+};

@@ -59,7 +59,11 @@ impl FromStr for ParticipantId {
         if !s.starts_with(Self::PREFIX) || s.len() != expected {
             return Err(DomainError::invalid(
                 "participant_id",
-                format!("expected {} followed by {} characters", Self::PREFIX, expected - 2),
+                format!(
+                    "expected {} followed by {} characters",
+                    Self::PREFIX,
+                    expected - 2
+                ),
             ));
         }
         if !s.bytes().all(|b| check::value(b).is_some()) {
@@ -252,7 +256,14 @@ mod tests {
 
     #[test]
     fn participant_id_rejects_wrong_shape() {
-        for bad in ["", "ZP", "XX7K2M9Q4XH", "ZP7K2M9Q4X", "ZP7K2M9Q4X-H", "ZP7K2M9Q4XHH"] {
+        for bad in [
+            "",
+            "ZP",
+            "XX7K2M9Q4XH",
+            "ZP7K2M9Q4X",
+            "ZP7K2M9Q4X-H",
+            "ZP7K2M9Q4XHH",
+        ] {
             assert!(bad.parse::<ParticipantId>().is_err(), "{bad}");
         }
     }

@@ -247,15 +247,23 @@ impl NodeDetails {
     pub fn validate(&self) -> Result<(), DomainError> {
         let text = |field: &'static str, v: &str, max: usize| {
             if v.trim().is_empty() || v.chars().count() > max {
-                Err(DomainError::invalid(field, format!("1 to {max} characters")))
+                Err(DomainError::invalid(
+                    field,
+                    format!("1 to {max} characters"),
+                ))
             } else {
                 Ok(())
             }
         };
         match self {
-            Self::Specimen { anatomical_site: Some(s), .. } => text("anatomical_site", s, 200),
+            Self::Specimen {
+                anatomical_site: Some(s),
+                ..
+            } => text("anatomical_site", s, 200),
             Self::Library { kit: Some(k), .. } => text("kit", k, 200),
-            Self::SequencingRun { run_id, instrument, .. } => {
+            Self::SequencingRun {
+                run_id, instrument, ..
+            } => {
                 text("run_id", run_id, 100)?;
                 text("instrument", instrument, 100)
             }
@@ -286,7 +294,10 @@ pub fn check_parent(details: &NodeDetails, parent: ParentRef) -> Result<(), Doma
         (NodeDetails::Library { .. }, Node(K::Extract, _)) => true,
         (NodeDetails::SequencingRun { .. }, Node(K::Library, _)) => true,
         (NodeDetails::File { format: Fastq, .. }, Node(K::SequencingRun, _)) => true,
-        (NodeDetails::File { format: Cram, .. }, Node(K::SequencingRun, _) | Node(K::File, Some(Fastq))) => true,
+        (
+            NodeDetails::File { format: Cram, .. },
+            Node(K::SequencingRun, _) | Node(K::File, Some(Fastq)),
+        ) => true,
         (NodeDetails::File { format: Vcf, .. }, Node(K::File, Some(Cram))) => true,
         _ => false,
     };
@@ -372,7 +383,11 @@ impl LineageNode {
             (Some(k), Some(b)) if b.kind() != k => {
                 return Err(DomainError::invalid(
                     "barcode",
-                    format!("a {} barcode must start with {}", details.kind(), k.prefix()),
+                    format!(
+                        "a {} barcode must start with {}",
+                        details.kind(),
+                        k.prefix()
+                    ),
                 ));
             }
             (Some(_), None) => {
@@ -432,7 +447,11 @@ mod tests {
     fn a_library_under_a_specimen_is_refused() {
         let e = check_parent(&library(), ParentRef::Node(NodeKind::Specimen, None)).unwrap_err();
         assert_eq!(e.field(), Some("parent_id"));
-        assert!(e.to_string().contains("must hang under an extract, not under a specimen"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("must hang under an extract, not under a specimen"),
+            "{e}"
+        );
         assert!(check_parent(&library(), ParentRef::Node(NodeKind::Extract, None)).is_ok());
     }
 
@@ -462,10 +481,27 @@ mod tests {
             status: MaterialStatus::Available,
         };
         let lb = Barcode::new(BarcodeKind::Library, "0001").unwrap();
-        let e = LineageNode::new(NodeId::new("n1"), pid.clone(), None, Some(lb), spec.clone(), OffsetDateTime::UNIX_EPOCH)
-            .unwrap_err();
+        let e = LineageNode::new(
+            NodeId::new("n1"),
+            pid.clone(),
+            None,
+            Some(lb),
+            spec.clone(),
+            OffsetDateTime::UNIX_EPOCH,
+        )
+        .unwrap_err();
         assert_eq!(e.field(), Some("barcode"));
         let sp = Barcode::new(BarcodeKind::Specimen, "0001").unwrap();
-        assert!(LineageNode::new(NodeId::new("n1"), pid, None, Some(sp), spec, OffsetDateTime::UNIX_EPOCH).is_ok());
+        assert!(
+            LineageNode::new(
+                NodeId::new("n1"),
+                pid,
+                None,
+                Some(sp),
+                spec,
+                OffsetDateTime::UNIX_EPOCH
+            )
+            .is_ok()
+        );
     }
 }

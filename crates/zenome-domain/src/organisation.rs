@@ -24,8 +24,7 @@ impl FromStr for OrgCode {
         let s = s.trim();
         let ok = (2..=16).contains(&s.len())
             && s.as_bytes()[0].is_ascii_uppercase()
-            && s
-                .bytes()
+            && s.bytes()
                 .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-');
         if !ok {
             return Err(DomainError::invalid(
@@ -92,7 +91,12 @@ pub struct Organisation {
 
 impl Organisation {
     /// Checks the names (the code and kind are typed already).
-    pub fn new(code: OrgCode, kind: OrgKind, name: &str, name_ja: &str) -> Result<Self, DomainError> {
+    pub fn new(
+        code: OrgCode,
+        kind: OrgKind,
+        name: &str,
+        name_ja: &str,
+    ) -> Result<Self, DomainError> {
         let name = name.trim();
         let name_ja = name_ja.trim();
         if name.is_empty() || name.chars().count() > 200 {

@@ -101,7 +101,10 @@ impl Role {
 
     /// Whether the role needs an organisation scope.
     pub fn needs_scope(name: &str) -> bool {
-        matches!(name, "facility_submitter" | "sequencing_centre" | "clinician")
+        matches!(
+            name,
+            "facility_submitter" | "sequencing_centre" | "clinician"
+        )
     }
 
     /// Builds a role from its stored name and scope. An unknown name or a
@@ -109,7 +112,9 @@ impl Role {
     pub fn parse(name: &str, scope: Option<&str>) -> Result<Self, DomainError> {
         let scope_code = || -> Result<OrgCode, DomainError> {
             scope
-                .ok_or_else(|| DomainError::invalid("scope", format!("role {name} needs an organisation code")))?
+                .ok_or_else(|| {
+                    DomainError::invalid("scope", format!("role {name} needs an organisation code"))
+                })?
                 .parse()
                 .map_err(|_| DomainError::invalid("scope", "not a valid organisation code"))
         };
@@ -135,12 +140,18 @@ impl Role {
             _ => {
                 return Err(DomainError::invalid(
                     "role",
-                    format!("unknown role {name:?}: expected one of {}", Self::NAMES.join(", ")),
+                    format!(
+                        "unknown role {name:?}: expected one of {}",
+                        Self::NAMES.join(", ")
+                    ),
                 ));
             }
         };
         if !Self::needs_scope(name) && scope.is_some_and(|s| !s.is_empty()) {
-            return Err(DomainError::invalid("scope", format!("role {name} takes no organisation")));
+            return Err(DomainError::invalid(
+                "scope",
+                format!("role {name} takes no organisation"),
+            ));
         }
         Ok(role)
     }
@@ -171,8 +182,17 @@ mod tests {
 
     #[test]
     fn unknown_and_unscoped_roles_are_refused() {
-        assert_eq!(Role::parse("superuser", None).unwrap_err().field(), Some("role"));
-        assert_eq!(Role::parse("facility_submitter", None).unwrap_err().field(), Some("scope"));
-        assert_eq!(Role::parse("admin", Some("TKY")).unwrap_err().field(), Some("scope"));
+        assert_eq!(
+            Role::parse("superuser", None).unwrap_err().field(),
+            Some("role")
+        );
+        assert_eq!(
+            Role::parse("facility_submitter", None).unwrap_err().field(),
+            Some("scope")
+        );
+        assert_eq!(
+            Role::parse("admin", Some("TKY")).unwrap_err().field(),
+            Some("scope")
+        );
     }
 }

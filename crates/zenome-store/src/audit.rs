@@ -29,7 +29,11 @@ pub struct AuditEntry {
 
 impl AuditEntry {
     /// Builds an entry with no details.
-    pub fn new(actor: impl Into<String>, action: impl Into<String>, target: impl Into<String>) -> Self {
+    pub fn new(
+        actor: impl Into<String>,
+        action: impl Into<String>,
+        target: impl Into<String>,
+    ) -> Self {
         Self {
             actor: actor.into(),
             action: action.into(),
@@ -116,7 +120,15 @@ pub(crate) async fn append(
             .await?;
     let at_ms = to_ms(at);
     let detail = entry.detail.to_string();
-    let hash = entry_hash(&prev, seq, at_ms, &entry.actor, &entry.action, &entry.target, &detail);
+    let hash = entry_hash(
+        &prev,
+        seq,
+        at_ms,
+        &entry.actor,
+        &entry.action,
+        &entry.target,
+        &detail,
+    );
     sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
         .bind(&hash)
         .execute(&mut **tx)
@@ -163,7 +175,11 @@ impl Store {
     }
 
     /// Entries with `seq > after`, oldest first, at most `limit`.
-    pub async fn audit_after(&self, after: i64, limit: i64) -> Result<Vec<AuditRecord>, StoreError> {
+    pub async fn audit_after(
+        &self,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<AuditRecord>, StoreError> {
         let rows: Vec<AuditRow> = sqlx::query_as(
             "SELECT seq, at, actor, action, target, detail, prev_hash, hash FROM audit_log \
              WHERE seq > $1 ORDER BY seq LIMIT $2",
@@ -176,36 +192,39 @@ impl Store {
     }
 
     /// The newest entries, newest first; optionally only those about `target`.
-    pub async fn audit_recent(&self, target: Option<&str>, limit: i64) -> Result<Vec<AuditRecord>, StoreError> {
-        let rows: Vec<AuditRow> = match target {
-            Some(t) => {
-                sqlx::query_as(
+    pub async fn audit_recent(
+        &self,
+        target: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<AuditRecord>, StoreError> {
+        let rows: Vec<AuditRow> =
+            match target {
+                Some(t) => sqlx::query_as(
                     "SELECT seq, at, actor, action, target, detail, prev_hash, hash FROM audit_log \
                      WHERE target = $1 ORDER BY seq DESC LIMIT $2",
                 )
                 .bind(t)
                 .bind(limit)
                 .fetch_all(self.pool())
-                .await?
-            }
-            None => {
-                sqlx::query_as(
+                .await?,
+                None => sqlx::query_as(
                     "SELECT seq, at, actor, action, target, detail, prev_hash, hash FROM audit_log \
                      ORDER BY seq DESC LIMIT $1",
                 )
                 .bind(limit)
                 .fetch_all(self.pool())
-                .await?
-            }
-        };
+                .await?,
+            };
         rows.into_iter().map(record).collect()
     }
 
     /// The head: the last position and its hash.
     pub async fn audit_head(&self) -> Result<(i64, String), StoreError> {
-        Ok(sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
-            .fetch_one(self.pool())
-            .await?)
+        Ok(
+            sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
+                .fetch_one(self.pool())
+                .await?,
+        )
     }
 
     /// Walks the whole chain and returns the number of entries, or the first
@@ -222,7 +241,10 @@ impl Store {
                 if r.seq != expected_seq {
                     return Ok(Err(ChainBreak {
                         seq: expected_seq,
-                        reason: format!("entry {expected_seq} is missing (next present is {})", r.seq),
+                        reason: format!(
+                            "entry {expected_seq} is missing (next present is {})",
+                            r.seq
+                        ),
                     }));
                 }
                 if r.prev_hash != prev {
@@ -231,7 +253,15 @@ impl Store {
                         reason: "prev_hash does not match the previous entry".into(),
                     }));
                 }
-                let h = entry_hash(&r.prev_hash, r.seq, to_ms(r.at), &r.actor, &r.action, &r.target, &r.detail);
+                let h = entry_hash(
+                    &r.prev_hash,
+                    r.seq,
+                    to_ms(r.at),
+                    &r.actor,
+                    &r.action,
+                    &r.target,
+                    &r.detail,
+                );
                 if h != r.hash {
                     return Ok(Err(ChainBreak {
                         seq: r.seq,

@@ -30,8 +30,14 @@ const SELECT: &str = "SELECT seq, kind, body, effective_at, recorded_at FROM con
 impl WriteTx {
     /// The participant's history, read inside the transaction (so a check
     /// and the append that follows see the same state).
-    pub async fn consent_history(&mut self, id: &ParticipantId) -> Result<ConsentHistory, StoreError> {
-        let rows: Vec<Row> = sqlx::query_as(SELECT).bind(id.as_str()).fetch_all(self.conn()).await?;
+    pub async fn consent_history(
+        &mut self,
+        id: &ParticipantId,
+    ) -> Result<ConsentHistory, StoreError> {
+        let rows: Vec<Row> = sqlx::query_as(SELECT)
+            .bind(id.as_str())
+            .fetch_all(self.conn())
+            .await?;
         history(rows)
     }
 
@@ -63,7 +69,10 @@ impl WriteTx {
 impl Store {
     /// The participant's consent history.
     pub async fn consent_history(&self, id: &ParticipantId) -> Result<ConsentHistory, StoreError> {
-        let rows: Vec<Row> = sqlx::query_as(SELECT).bind(id.as_str()).fetch_all(self.pool()).await?;
+        let rows: Vec<Row> = sqlx::query_as(SELECT)
+            .bind(id.as_str())
+            .fetch_all(self.pool())
+            .await?;
         history(rows)
     }
 }

@@ -31,9 +31,9 @@ use time::OffsetDateTime;
 
 pub use audit::{AuditEntry, AuditRecord, ChainBreak, GENESIS_HASH, entry_hash};
 pub use error::StoreError;
-pub use time_ms::{now, truncate};
 pub use participants::{ParticipantFilter, ParticipantRow};
 pub use stats::{PublicStats, StatCount};
+pub use time_ms::{now, truncate};
 pub use users::{NewUser, SessionRecord, TokenRecord, UserKind, UserRecord};
 
 /// Which database engine the store talks to.

@@ -21,7 +21,8 @@ fn node(r: Row) -> Result<LineageNode, StoreError> {
     })
 }
 
-const SELECT: &str = "SELECT id, participant_id, parent_id, barcode, details, created_at FROM lineage_nodes";
+const SELECT: &str =
+    "SELECT id, participant_id, parent_id, barcode, details, created_at FROM lineage_nodes";
 
 impl WriteTx {
     /// Inserts a node checked by the domain.
@@ -46,7 +47,11 @@ impl WriteTx {
 
     /// Replaces a node's details (status changes). Kind, parent and barcode
     /// never change.
-    pub async fn update_node_details(&mut self, id: &NodeId, d: &NodeDetails) -> Result<(), StoreError> {
+    pub async fn update_node_details(
+        &mut self,
+        id: &NodeId,
+        d: &NodeDetails,
+    ) -> Result<(), StoreError> {
         sqlx::query("UPDATE lineage_nodes SET details = $1 WHERE id = $2 AND kind = $3")
             .bind(details_json(d))
             .bind(id.as_str())
@@ -66,6 +71,21 @@ impl WriteTx {
     }
 }
 
+impl WriteTx {
+    /// Reads a node by barcode inside the transaction.
+    pub async fn node_by_barcode(
+        &mut self,
+        b: &Barcode,
+    ) -> Result<Option<LineageNode>, StoreError> {
+        let r: Option<Row> =
+            sqlx::query_as(sqlx::AssertSqlSafe(format!("{SELECT} WHERE barcode = $1")))
+                .bind(b.as_str())
+                .fetch_optional(self.conn())
+                .await?;
+        r.map(node).transpose()
+    }
+}
+
 impl Store {
     /// One node by id.
     pub async fn node(&self, id: &NodeId) -> Result<Option<LineageNode>, StoreError> {
@@ -78,19 +98,22 @@ impl Store {
 
     /// One node by barcode.
     pub async fn node_by_barcode(&self, b: &Barcode) -> Result<Option<LineageNode>, StoreError> {
-        let r: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!("{SELECT} WHERE barcode = $1")))
-            .bind(b.as_str())
-            .fetch_optional(self.pool())
-            .await?;
+        let r: Option<Row> =
+            sqlx::query_as(sqlx::AssertSqlSafe(format!("{SELECT} WHERE barcode = $1")))
+                .bind(b.as_str())
+                .fetch_optional(self.pool())
+                .await?;
         r.map(node).transpose()
     }
 
     /// Every node of a participant, in registration order (parents first).
     pub async fn nodes_of(&self, p: &ParticipantId) -> Result<Vec<LineageNode>, StoreError> {
-        let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!("{SELECT} WHERE participant_id = $1 ORDER BY created_at, id")))
-            .bind(p.as_str())
-            .fetch_all(self.pool())
-            .await?;
+        let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "{SELECT} WHERE participant_id = $1 ORDER BY created_at, id"
+        )))
+        .bind(p.as_str())
+        .fetch_all(self.pool())
+        .await?;
         rows.into_iter().map(node).collect()
     }
 

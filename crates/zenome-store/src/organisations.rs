@@ -36,18 +36,20 @@ impl WriteTx {
 impl Store {
     /// All organisations, by code.
     pub async fn organisations(&self) -> Result<Vec<Organisation>, StoreError> {
-        let rows: Vec<OrgRow> = sqlx::query_as("SELECT code, kind, name, name_ja FROM organisations ORDER BY code")
-            .fetch_all(self.pool())
-            .await?;
+        let rows: Vec<OrgRow> =
+            sqlx::query_as("SELECT code, kind, name, name_ja FROM organisations ORDER BY code")
+                .fetch_all(self.pool())
+                .await?;
         rows.into_iter().map(org).collect()
     }
 
     /// One organisation.
     pub async fn organisation(&self, code: &OrgCode) -> Result<Option<Organisation>, StoreError> {
-        let row: Option<OrgRow> = sqlx::query_as("SELECT code, kind, name, name_ja FROM organisations WHERE code = $1")
-            .bind(code.as_str())
-            .fetch_optional(self.pool())
-            .await?;
+        let row: Option<OrgRow> =
+            sqlx::query_as("SELECT code, kind, name, name_ja FROM organisations WHERE code = $1")
+                .bind(code.as_str())
+                .fetch_optional(self.pool())
+                .await?;
         row.map(org).transpose()
     }
 }

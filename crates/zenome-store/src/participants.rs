@@ -56,7 +56,11 @@ const SELECT: &str = "SELECT p.id, p.facility_code, p.disease_area, p.sex, p.reg
 
 impl WriteTx {
     /// Registers a participant.
-    pub async fn insert_participant(&mut self, p: &Participant, by: &str) -> Result<(), StoreError> {
+    pub async fn insert_participant(
+        &mut self,
+        p: &Participant,
+        by: &str,
+    ) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO participants (id, facility_code, disease_area, sex, registered_at, registered_by) \
              VALUES ($1, $2, $3, $4, $5, $6)",
@@ -74,27 +78,38 @@ impl WriteTx {
     }
 
     /// Reads a participant inside the transaction.
-    pub async fn participant(&mut self, id: &ParticipantId) -> Result<Option<Participant>, StoreError> {
-        let r: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!("{SELECT} WHERE p.id = $1")))
-            .bind(id.as_str())
-            .fetch_optional(self.conn())
-            .await?;
+    pub async fn participant(
+        &mut self,
+        id: &ParticipantId,
+    ) -> Result<Option<Participant>, StoreError> {
+        let r: Option<Row> =
+            sqlx::query_as(sqlx::AssertSqlSafe(format!("{SELECT} WHERE p.id = $1")))
+                .bind(id.as_str())
+                .fetch_optional(self.conn())
+                .await?;
         Ok(r.map(row).transpose()?.map(|r| r.participant))
     }
 }
 
 impl Store {
     /// One participant.
-    pub async fn participant(&self, id: &ParticipantId) -> Result<Option<ParticipantRow>, StoreError> {
-        let r: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!("{SELECT} WHERE p.id = $1")))
-            .bind(id.as_str())
-            .fetch_optional(self.pool())
-            .await?;
+    pub async fn participant(
+        &self,
+        id: &ParticipantId,
+    ) -> Result<Option<ParticipantRow>, StoreError> {
+        let r: Option<Row> =
+            sqlx::query_as(sqlx::AssertSqlSafe(format!("{SELECT} WHERE p.id = $1")))
+                .bind(id.as_str())
+                .fetch_optional(self.pool())
+                .await?;
         r.map(row).transpose()
     }
 
     /// A page of participants, newest first.
-    pub async fn participants(&self, f: &ParticipantFilter) -> Result<Vec<ParticipantRow>, StoreError> {
+    pub async fn participants(
+        &self,
+        f: &ParticipantFilter,
+    ) -> Result<Vec<ParticipantRow>, StoreError> {
         // Any's QueryBuilder writes `?` placeholders, which PostgreSQL refuses:
         // the filter is built by hand with numbered ones.
         let (cond, binds) = filter_sql(f);
@@ -108,7 +123,11 @@ impl Store {
         for b in binds {
             q = q.bind(b);
         }
-        let rows = q.bind(f.limit).bind(f.offset).fetch_all(self.pool()).await?;
+        let rows = q
+            .bind(f.limit)
+            .bind(f.offset)
+            .fetch_all(self.pool())
+            .await?;
         rows.into_iter().map(row).collect()
     }
 

@@ -50,7 +50,9 @@ impl ItemsRow {
         let research_scope = match (self.research_scope.as_str(), self.disease) {
             ("general", _) => ResearchScope::General,
             ("health_medical", _) => ResearchScope::HealthMedical,
-            ("disease_specific", Some(d)) => ResearchScope::DiseaseSpecific(d.parse().map_err(|e| format!("{e}"))?),
+            ("disease_specific", Some(d)) => {
+                ResearchScope::DiseaseSpecific(d.parse().map_err(|e| format!("{e}"))?)
+            }
             (s, _) => return Err(format!("bad research scope {s:?}")),
         };
         Ok(ConsentItems {
@@ -92,7 +94,11 @@ pub(crate) struct ConsentBody {
 
 pub(crate) fn consent_body(a: &ConsentAction) -> String {
     let body = match a {
-        ConsentAction::Given { form, items, source } => ConsentBody {
+        ConsentAction::Given {
+            form,
+            items,
+            source,
+        } => ConsentBody {
             form: Some(form.as_str().into()),
             items: Some(items.into()),
             source: Some(match source {
@@ -126,7 +132,9 @@ pub(crate) fn consent_action(kind: &str, body: &str) -> Result<ConsentAction, St
     let c = |e: String| StoreError::corrupt("consent_events", e);
     let b: ConsentBody = serde_json::from_str(body).map_err(|e| c(e.to_string()))?;
     let items = |b: Option<ItemsRow>| -> Result<ConsentItems, StoreError> {
-        b.ok_or_else(|| c("missing items".into()))?.into_domain().map_err(c)
+        b.ok_or_else(|| c("missing items".into()))?
+            .into_domain()
+            .map_err(c)
     };
     Ok(match kind {
         "given" => {
@@ -157,7 +165,9 @@ pub(crate) fn consent_action(kind: &str, body: &str) -> Result<ConsentAction, St
                 source,
             }
         }
-        "amended" => ConsentAction::Amended { items: items(b.items)? },
+        "amended" => ConsentAction::Amended {
+            items: items(b.items)?,
+        },
         "withdrawn" => ConsentAction::Withdrawn { reason: b.reason },
         other => return Err(c(format!("unknown kind {other:?}"))),
     })

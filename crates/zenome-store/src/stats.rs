@@ -48,22 +48,25 @@ impl Store {
             sqlx::query_as("SELECT kind, COUNT(*) FROM lineage_nodes GROUP BY kind ORDER BY kind")
                 .fetch_all(self.pool())
                 .await?;
-        let specimens: Vec<(String, i64)> = sqlx::query_as(
-            "SELECT details, 1 FROM lineage_nodes WHERE kind = 'specimen'",
-        )
-        .fetch_all(self.pool())
-        .await
-        .map(|rows: Vec<(String, i64)>| {
-            let mut m = std::collections::BTreeMap::<String, i64>::new();
-            for (d, _) in rows {
-                let t = serde_json::from_str::<serde_json::Value>(&d)
-                    .ok()
-                    .and_then(|v| v.get("specimen_type").and_then(|s| s.as_str()).map(str::to_string))
-                    .unwrap_or_default();
-                *m.entry(t).or_default() += 1;
-            }
-            m.into_iter().collect()
-        })?;
+        let specimens: Vec<(String, i64)> =
+            sqlx::query_as("SELECT details, 1 FROM lineage_nodes WHERE kind = 'specimen'")
+                .fetch_all(self.pool())
+                .await
+                .map(|rows: Vec<(String, i64)>| {
+                    let mut m = std::collections::BTreeMap::<String, i64>::new();
+                    for (d, _) in rows {
+                        let t = serde_json::from_str::<serde_json::Value>(&d)
+                            .ok()
+                            .and_then(|v| {
+                                v.get("specimen_type")
+                                    .and_then(|s| s.as_str())
+                                    .map(str::to_string)
+                            })
+                            .unwrap_or_default();
+                        *m.entry(t).or_default() += 1;
+                    }
+                    m.into_iter().collect()
+                })?;
         let mut consent_counts = std::collections::BTreeMap::<&str, i64>::new();
         for (k, n) in consent {
             let state = match k.as_deref() {
@@ -88,11 +91,19 @@ impl Store {
                 .collect(),
             nodes: nodes
                 .into_iter()
-                .map(|(key, n)| StatCount { key, sub: String::new(), n })
+                .map(|(key, n)| StatCount {
+                    key,
+                    sub: String::new(),
+                    n,
+                })
                 .collect(),
             specimens: specimens
                 .into_iter()
-                .map(|(key, n)| StatCount { key, sub: String::new(), n })
+                .map(|(key, n)| StatCount {
+                    key,
+                    sub: String::new(),
+                    n,
+                })
                 .collect(),
         })
     }

@@ -50,7 +50,9 @@ pub async fn fresh_postgres_url() -> Option<String> {
 /// A migrated store on a new PostgreSQL database, or `None` (see module docs).
 pub async fn fresh_postgres() -> Option<Store> {
     let url = fresh_postgres_url().await?;
-    let s = Store::connect(&url).await.expect("connect to the fresh database");
+    let s = Store::connect(&url)
+        .await
+        .expect("connect to the fresh database");
     s.migrate().await.expect("migrate the fresh database");
     Some(s)
 }

@@ -103,7 +103,18 @@ pub struct SessionRecord {
     pub user: UserRecord,
 }
 
-type UserRow = (String, String, String, String, String, Option<String>, Option<String>, Option<String>, Option<i64>, i64);
+type UserRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+    i64,
+);
 
 const USER_COLS: &str = "u.id, u.username, u.display_name, u.kind, u.role, u.scope, u.password_hash, u.totp_secret, u.totp_last_step, u.disabled";
 
@@ -207,7 +218,11 @@ impl WriteTx {
 
     /// Records the TOTP step just accepted, if it is newer than the last one.
     /// Returns false when the step was already used (a replay).
-    pub async fn advance_totp_step(&mut self, user_id: &str, step: i64) -> Result<bool, StoreError> {
+    pub async fn advance_totp_step(
+        &mut self,
+        user_id: &str,
+        step: i64,
+    ) -> Result<bool, StoreError> {
         let r = sqlx::query(
             "UPDATE users SET totp_last_step = $1 WHERE id = $2 AND (totp_last_step IS NULL OR totp_last_step < $3)",
         )
@@ -220,7 +235,11 @@ impl WriteTx {
     }
 
     /// Enables or disables a user.
-    pub async fn set_user_disabled(&mut self, user_id: &str, disabled: bool) -> Result<bool, StoreError> {
+    pub async fn set_user_disabled(
+        &mut self,
+        user_id: &str,
+        disabled: bool,
+    ) -> Result<bool, StoreError> {
         let r = sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
             .bind(i64::from(disabled))
             .bind(user_id)
@@ -233,23 +252,31 @@ impl WriteTx {
 impl Store {
     /// A user by login name.
     pub async fn user_by_name(&self, username: &str) -> Result<Option<UserRecord>, StoreError> {
-        let r: Option<UserRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {USER_COLS} FROM users u WHERE u.username = $1")))
-            .bind(username)
-            .fetch_optional(self.pool())
-            .await?;
+        let r: Option<UserRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {USER_COLS} FROM users u WHERE u.username = $1"
+        )))
+        .bind(username)
+        .fetch_optional(self.pool())
+        .await?;
         r.map(user).transpose()
     }
 
     /// All users, by name.
     pub async fn users(&self) -> Result<Vec<UserRecord>, StoreError> {
-        let rows: Vec<UserRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {USER_COLS} FROM users u ORDER BY u.username")))
-            .fetch_all(self.pool())
-            .await?;
+        let rows: Vec<UserRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {USER_COLS} FROM users u ORDER BY u.username"
+        )))
+        .fetch_all(self.pool())
+        .await?;
         rows.into_iter().map(user).collect()
     }
 
     /// The live (not revoked, not expired) token with this hash, and its owner.
-    pub async fn token(&self, token_hash: &str, now: OffsetDateTime) -> Result<Option<TokenRecord>, StoreError> {
+    pub async fn token(
+        &self,
+        token_hash: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<TokenRecord>, StoreError> {
         let row: Option<(String, String, String, String, String, String, Option<String>, Option<String>, Option<String>, Option<i64>, i64)> =
             sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "SELECT t.label, {USER_COLS} FROM api_tokens t JOIN users u ON u.id = t.user_id \
@@ -269,16 +296,31 @@ impl Store {
     }
 
     /// The live session with this hash, and its owner.
-    pub async fn session(&self, token_hash: &str, now: OffsetDateTime) -> Result<Option<SessionRecord>, StoreError> {
-        let row: Option<(i64, String, String, String, String, String, Option<String>, Option<String>, Option<String>, Option<i64>, i64)> =
-            sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "SELECT s.expires_at, {USER_COLS} FROM sessions s JOIN users u ON u.id = s.user_id \
+    pub async fn session(
+        &self,
+        token_hash: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<SessionRecord>, StoreError> {
+        let row: Option<(
+            i64,
+            String,
+            String,
+            String,
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<i64>,
+            i64,
+        )> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT s.expires_at, {USER_COLS} FROM sessions s JOIN users u ON u.id = s.user_id \
                  WHERE s.token_hash = $1 AND s.expires_at > $2"
-            )))
-            .bind(token_hash)
-            .bind(to_ms(now))
-            .fetch_optional(self.pool())
-            .await?;
+        )))
+        .bind(token_hash)
+        .bind(to_ms(now))
+        .fetch_optional(self.pool())
+        .await?;
         row.map(|r| {
             Ok(SessionRecord {
                 expires_at: from_ms(r.0)?,
@@ -295,5 +337,17 @@ impl Store {
             .execute(self.pool())
             .await?;
         Ok(r.rows_affected())
+    }
+}
+
+impl WriteTx {
+    /// Stores a user's sealed TOTP seed.
+    pub async fn set_totp_secret(&mut self, user_id: &str, sealed: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE users SET totp_secret = $1 WHERE id = $2")
+            .bind(sealed)
+            .bind(user_id)
+            .execute(self.conn())
+            .await?;
+        Ok(())
     }
 }

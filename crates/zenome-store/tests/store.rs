@@ -3,7 +3,9 @@
 
 use time::Duration;
 use time::macros::date;
-use zenome_domain::consent::{ConsentAction, ConsentItems, ConsentSource, FormVersion, ResearchScope};
+use zenome_domain::consent::{
+    ConsentAction, ConsentItems, ConsentSource, FormVersion, ResearchScope,
+};
 use zenome_domain::id::{Barcode, BarcodeKind, ParticipantId};
 use zenome_domain::lineage::{
     LibraryStrategy, LineageNode, MaterialStatus, NodeDetails, NodeId, SpecimenType,
@@ -54,9 +56,17 @@ fn actor() -> AuditEntry {
 
 async fn seed(store: &Store) -> Participant {
     let mut tx = store.begin(actor()).await.unwrap();
-    tx.insert_organisation(&Organisation::new("TKY-UH".parse().unwrap(), OrgKind::CollectingFacility, "Tokyo University Hospital", "東京大学医学部附属病院").unwrap())
-        .await
-        .unwrap();
+    tx.insert_organisation(
+        &Organisation::new(
+            "TKY-UH".parse().unwrap(),
+            OrgKind::CollectingFacility,
+            "Tokyo University Hospital",
+            "東京大学医学部附属病院",
+        )
+        .unwrap(),
+    )
+    .await
+    .unwrap();
     let p = Participant {
         id: ParticipantId::from_body("00000001").unwrap(),
         facility: "TKY-UH".parse().unwrap(),
@@ -97,7 +107,16 @@ async fn duplicate_participant_changes_nothing(store: Store) {
     let (head_seq, _) = store.audit_head().await.unwrap();
     let mut tx = store.begin(actor()).await.unwrap();
     let err = tx.insert_participant(&p, "user:test").await.unwrap_err();
-    assert!(matches!(err, StoreError::Duplicate { what: "participant_id", .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            StoreError::Duplicate {
+                what: "participant_id",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     drop(tx);
     assert_eq!(store.audit_head().await.unwrap().0, head_seq);
     // a participant at an unknown facility is refused by the foreign key
@@ -107,8 +126,14 @@ async fn duplicate_participant_changes_nothing(store: Store) {
         facility: "NOWHERE".parse().unwrap(),
         ..p
     };
-    let err = tx.insert_participant(&stray, "user:test").await.unwrap_err();
-    assert!(matches!(err, StoreError::MissingReference { .. }), "{err:?}");
+    let err = tx
+        .insert_participant(&stray, "user:test")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::MissingReference { .. }),
+        "{err:?}"
+    );
 }
 
 fn items() -> ConsentItems {
@@ -146,21 +171,42 @@ async fn consent_history_round_trips(store: Store) {
         )
         .unwrap()
         .clone();
-    tx.append_consent_event(&p.id, &e, "user:test").await.unwrap();
+    tx.append_consent_event(&p.id, &e, "user:test")
+        .await
+        .unwrap();
     let e = h
-        .append(ConsentAction::Withdrawn { reason: Some("moved abroad".into()) }, now - Duration::days(1), now)
+        .append(
+            ConsentAction::Withdrawn {
+                reason: Some("moved abroad".into()),
+            },
+            now - Duration::days(1),
+            now,
+        )
         .unwrap()
         .clone();
-    tx.append_consent_event(&p.id, &e, "user:test").await.unwrap();
+    tx.append_consent_event(&p.id, &e, "user:test")
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
 
     let stored = store.consent_history(&p.id).await.unwrap();
     assert_eq!(stored, h);
     assert_eq!(stored.current().as_str(), "withdrawn");
-    assert_eq!(store.participant(&p.id).await.unwrap().unwrap().consent_state, "withdrawn");
+    assert_eq!(
+        store
+            .participant(&p.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .consent_state,
+        "withdrawn"
+    );
     // the same seq twice is refused by the primary key
     let mut tx = store.begin(actor()).await.unwrap();
-    let err = tx.append_consent_event(&p.id, &e, "user:test").await.unwrap_err();
+    let err = tx
+        .append_consent_event(&p.id, &e, "user:test")
+        .await
+        .unwrap_err();
     assert!(matches!(err, StoreError::Duplicate { .. }), "{err:?}");
 }
 
@@ -216,17 +262,41 @@ async fn lineage_tree_and_duplicate_barcode(store: Store) {
     assert_eq!(nodes.len(), 3);
     assert!(nodes.contains(&specimen));
     let chain = store.ancestry(&library.id).await.unwrap();
-    assert_eq!(chain.iter().map(|n| n.id.as_str()).collect::<Vec<_>>(), ["n-lib", "n-ext", "n-spec"]);
     assert_eq!(
-        store.node_by_barcode(library.barcode.as_ref().unwrap()).await.unwrap().unwrap(),
+        chain.iter().map(|n| n.id.as_str()).collect::<Vec<_>>(),
+        ["n-lib", "n-ext", "n-spec"]
+    );
+    assert_eq!(
+        store
+            .node_by_barcode(library.barcode.as_ref().unwrap())
+            .await
+            .unwrap()
+            .unwrap(),
         library
     );
 
     // a second node with the same barcode: 409-class error, nothing stored
     let mut tx = store.begin(actor()).await.unwrap();
-    let dup = LineageNode::new(NodeId::new("n-dup"), p.id.clone(), None, specimen.barcode.clone(), specimen.details.clone(), at).unwrap();
+    let dup = LineageNode::new(
+        NodeId::new("n-dup"),
+        p.id.clone(),
+        None,
+        specimen.barcode.clone(),
+        specimen.details.clone(),
+        at,
+    )
+    .unwrap();
     let err = tx.insert_node(&dup, "user:test").await.unwrap_err();
-    assert!(matches!(err, StoreError::Duplicate { what: "barcode", .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            StoreError::Duplicate {
+                what: "barcode",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     drop(tx);
     assert_eq!(store.nodes_of(&p.id).await.unwrap().len(), 3);
 
@@ -238,7 +308,16 @@ async fn lineage_tree_and_duplicate_barcode(store: Store) {
     }
     tx.update_node_details(&specimen.id, &d).await.unwrap();
     tx.commit().await.unwrap();
-    assert_eq!(store.node(&specimen.id).await.unwrap().unwrap().details.status(), Some(MaterialStatus::Residual));
+    assert_eq!(
+        store
+            .node(&specimen.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .details
+            .status(),
+        Some(MaterialStatus::Residual)
+    );
 }
 
 async fn users_tokens_sessions_and_totp_replay(store: Store) {
@@ -257,21 +336,46 @@ async fn users_tokens_sessions_and_totp_replay(store: Store) {
         .unwrap();
     let at = tx.at();
     tx.insert_token(&id, "tokenhash", "ci", None).await.unwrap();
-    tx.insert_session(&"sessionhash".to_string(), &id, at + Duration::hours(1), Some("127.0.0.1")).await.unwrap();
+    tx.insert_session(
+        &"sessionhash".to_string(),
+        &id,
+        at + Duration::hours(1),
+        Some("127.0.0.1"),
+    )
+    .await
+    .unwrap();
     assert!(tx.advance_totp_step(&id, 100).await.unwrap());
-    assert!(!tx.advance_totp_step(&id, 100).await.unwrap(), "a replayed step is refused");
+    assert!(
+        !tx.advance_totp_step(&id, 100).await.unwrap(),
+        "a replayed step is refused"
+    );
     assert!(!tx.advance_totp_step(&id, 99).await.unwrap());
     assert!(tx.advance_totp_step(&id, 101).await.unwrap());
     tx.commit().await.unwrap();
 
     let u = store.user_by_name("alice").await.unwrap().unwrap();
     assert_eq!(u.totp_last_step, Some(101));
-    assert!(!format!("{u:?}").contains("sealed"), "Debug redacts secrets");
-    assert_eq!(store.token("tokenhash", at).await.unwrap().unwrap().user.id, id);
+    assert!(
+        !format!("{u:?}").contains("sealed"),
+        "Debug redacts secrets"
+    );
+    assert_eq!(
+        store.token("tokenhash", at).await.unwrap().unwrap().user.id,
+        id
+    );
     assert!(store.token("other", at).await.unwrap().is_none());
     assert!(store.session("sessionhash", at).await.unwrap().is_some());
-    assert!(store.session("sessionhash", at + Duration::hours(2)).await.unwrap().is_none());
-    assert_eq!(store.purge_sessions(at + Duration::hours(2)).await.unwrap(), 1);
+    assert!(
+        store
+            .session("sessionhash", at + Duration::hours(2))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(
+        store.purge_sessions(at + Duration::hours(2)).await.unwrap(),
+        1
+    );
 
     let mut tx = store.begin(actor()).await.unwrap();
     let err = tx
@@ -286,13 +390,22 @@ async fn users_tokens_sessions_and_totp_replay(store: Store) {
         })
         .await
         .unwrap_err();
-    assert!(matches!(err, StoreError::Duplicate { what: "username", .. }));
+    assert!(matches!(
+        err,
+        StoreError::Duplicate {
+            what: "username",
+            ..
+        }
+    ));
 }
 
 async fn audit_chain_verifies_and_detects_tampering(store: Store) {
     for i in 0..25 {
         store
-            .record(AuditEntry::new("user:a", "thing.do", format!("thing:{i}")).with_detail(serde_json::json!({"i": i, "text": "日本語"})))
+            .record(
+                AuditEntry::new("user:a", "thing.do", format!("thing:{i}"))
+                    .with_detail(serde_json::json!({"i": i, "text": "日本語"})),
+            )
             .await
             .unwrap();
     }

@@ -159,7 +159,10 @@ impl DuoCode {
 
     /// Whether the code is a primary permission (as opposed to a modifier).
     pub fn is_permission(self) -> bool {
-        matches!(self, Self::Nres | Self::Gru | Self::Hmb | Self::Ds | Self::Poa)
+        matches!(
+            self,
+            Self::Nres | Self::Gru | Self::Hmb | Self::Ds | Self::Poa
+        )
     }
 }
 

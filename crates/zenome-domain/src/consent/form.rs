@@ -259,7 +259,9 @@ impl ConsentItems {
             Some(other) => {
                 return Err(DomainError::invalid(
                     "research_scope",
-                    format!("unknown scope {other:?}: expected general, health_medical or disease_specific"),
+                    format!(
+                        "unknown scope {other:?}: expected general, health_medical or disease_specific"
+                    ),
                 ));
             }
             None => {
@@ -274,7 +276,10 @@ impl ConsentItems {
             research_scope,
             industrial_use: resolve(ConsentItem::IndustrialUse, a.industrial_use)?,
             data_linkage: resolve(ConsentItem::DataLinkage, a.data_linkage)?,
-            international_sharing: resolve(ConsentItem::InternationalSharing, a.international_sharing)?,
+            international_sharing: resolve(
+                ConsentItem::InternationalSharing,
+                a.international_sharing,
+            )?,
             recontact: resolve(ConsentItem::Recontact, a.recontact)?,
             primary_findings: resolve(ConsentItem::PrimaryFindings, a.primary_findings)?,
             secondary_findings: resolve(ConsentItem::SecondaryFindings, a.secondary_findings)?,
@@ -348,21 +353,25 @@ mod tests {
 
     #[test]
     fn rare_disease_industry_use_needs_explicit_opt_in() {
-        let items = ConsentItems::from_answers(FormVersion::V1_0, DiseaseArea::RareDisease, &base()).unwrap();
+        let items =
+            ConsentItems::from_answers(FormVersion::V1_0, DiseaseArea::RareDisease, &base())
+                .unwrap();
         assert!(!items.industrial_use);
         let du = items.data_use();
         assert!(du.has(DuoCode::Npu) && du.has(DuoCode::Ncu));
 
         let mut a = base();
         a.industrial_use = Some(true);
-        let items = ConsentItems::from_answers(FormVersion::V1_0, DiseaseArea::RareDisease, &a).unwrap();
+        let items =
+            ConsentItems::from_answers(FormVersion::V1_0, DiseaseArea::RareDisease, &a).unwrap();
         assert!(items.industrial_use);
         assert!(!items.data_use().has(DuoCode::Ncu));
     }
 
     #[test]
     fn cancer_industry_use_is_opt_out() {
-        let items = ConsentItems::from_answers(FormVersion::V1_0, DiseaseArea::Cancer, &base()).unwrap();
+        let items =
+            ConsentItems::from_answers(FormVersion::V1_0, DiseaseArea::Cancer, &base()).unwrap();
         assert!(items.industrial_use);
         let mut a = base();
         a.industrial_use = Some(false);
@@ -391,8 +400,11 @@ mod tests {
 
     #[test]
     fn answers_round_trip() {
-        let items = ConsentItems::from_answers(FormVersion::V1_0, DiseaseArea::Cancer, &base()).unwrap();
-        let again = ConsentItems::from_answers(FormVersion::V1_0, DiseaseArea::Cancer, &items.to_answers()).unwrap();
+        let items =
+            ConsentItems::from_answers(FormVersion::V1_0, DiseaseArea::Cancer, &base()).unwrap();
+        let again =
+            ConsentItems::from_answers(FormVersion::V1_0, DiseaseArea::Cancer, &items.to_answers())
+                .unwrap();
         assert_eq!(items, again);
     }
 
@@ -400,7 +412,9 @@ mod tests {
     fn no_use_abroad_adds_geographic_restriction() {
         let mut a = base();
         a.international_sharing = Some(false);
-        let du = ConsentItems::from_answers(FormVersion::V1_0, DiseaseArea::Cancer, &a).unwrap().data_use();
+        let du = ConsentItems::from_answers(FormVersion::V1_0, DiseaseArea::Cancer, &a)
+            .unwrap()
+            .data_use();
         assert!(du.has(DuoCode::Gs));
         assert_eq!(du.geography, vec!["JP".to_string()]);
         assert!(du.has(DuoCode::Irb));

@@ -160,15 +160,20 @@ impl ConsentHistory {
         let mut state = ConsentState::NotGiven;
         for e in events {
             state = match (&e.action, state) {
-                (ConsentAction::Given { form, items, source }, _) => {
-                    ConsentState::Active(ActiveConsent {
-                        form: *form,
-                        items: items.clone(),
-                        source: source.clone(),
-                        given_at: e.effective_at,
-                        changed_at: e.effective_at,
-                    })
-                }
+                (
+                    ConsentAction::Given {
+                        form,
+                        items,
+                        source,
+                    },
+                    _,
+                ) => ConsentState::Active(ActiveConsent {
+                    form: *form,
+                    items: items.clone(),
+                    source: source.clone(),
+                    given_at: e.effective_at,
+                    changed_at: e.effective_at,
+                }),
                 (ConsentAction::Amended { items }, ConsentState::Active(mut a)) => {
                     a.items = items.clone();
                     a.changed_at = e.effective_at;
@@ -227,9 +232,9 @@ impl ConsentHistory {
                 "no consent has been given: nothing to amend".into(),
             )),
             (ConsentAction::Withdrawn { .. }, ConsentState::Active(_)) => Ok(()),
-            (ConsentAction::Withdrawn { .. }, ConsentState::Withdrawn { .. }) => Err(
-                DomainError::Conflict("consent is already withdrawn".into()),
-            ),
+            (ConsentAction::Withdrawn { .. }, ConsentState::Withdrawn { .. }) => {
+                Err(DomainError::Conflict("consent is already withdrawn".into()))
+            }
             (ConsentAction::Withdrawn { .. }, ConsentState::NotGiven) => Err(
                 DomainError::Conflict("no consent has been given: nothing to withdraw".into()),
             ),
@@ -293,25 +298,39 @@ mod tests {
         let mut narrower = items();
         narrower.industrial_use = false;
         h.append(
-            ConsentAction::Amended { items: narrower.clone() },
+            ConsentAction::Amended {
+                items: narrower.clone(),
+            },
             T0 + Duration::days(10),
             T0 + Duration::days(10),
         )
         .unwrap();
         assert_eq!(h.current().active().unwrap().items, narrower);
         // state in the past still shows the original items
-        assert_eq!(h.state_at(T0 + Duration::days(1)).active().unwrap().items, items());
-        h.append(ConsentAction::Withdrawn { reason: None }, T0 + Duration::days(20), T0 + Duration::days(21))
-            .unwrap();
+        assert_eq!(
+            h.state_at(T0 + Duration::days(1)).active().unwrap().items,
+            items()
+        );
+        h.append(
+            ConsentAction::Withdrawn { reason: None },
+            T0 + Duration::days(20),
+            T0 + Duration::days(21),
+        )
+        .unwrap();
         assert!(h.current().active().is_none());
         assert!(h.state_at(T0 + Duration::days(19)).active().is_some());
         // amending a withdrawn consent is a conflict
         let err = h
-            .append(ConsentAction::Amended { items: items() }, T0 + Duration::days(30), T0 + Duration::days(30))
+            .append(
+                ConsentAction::Amended { items: items() },
+                T0 + Duration::days(30),
+                T0 + Duration::days(30),
+            )
             .unwrap_err();
         assert!(matches!(err, DomainError::Conflict(_)));
         // a new consent may be given
-        h.append(given(), T0 + Duration::days(31), T0 + Duration::days(31)).unwrap();
+        h.append(given(), T0 + Duration::days(31), T0 + Duration::days(31))
+            .unwrap();
         assert!(h.current().active().is_some());
         assert_eq!(h.events().len(), 4);
         // and the stored events rebuild the same history
@@ -332,12 +351,22 @@ mod tests {
         ));
         assert!(matches!(
             h.check(&given(), T0 + Duration::hours(1), T0),
-            Err(DomainError::Invalid { field: "effective_at", .. })
+            Err(DomainError::Invalid {
+                field: "effective_at",
+                ..
+            })
         ));
         h.append(given(), T0, T0).unwrap();
-        assert!(matches!(h.check(&given(), T0, T0), Err(DomainError::Conflict(_))));
         assert!(matches!(
-            h.check(&ConsentAction::Withdrawn { reason: None }, T0 - Duration::days(1), T0),
+            h.check(&given(), T0, T0),
+            Err(DomainError::Conflict(_))
+        ));
+        assert!(matches!(
+            h.check(
+                &ConsentAction::Withdrawn { reason: None },
+                T0 - Duration::days(1),
+                T0
+            ),
             Err(DomainError::Conflict(_))
         ));
     }

@@ -157,17 +157,35 @@ impl LegacyConsent {
                     ));
                 }
                 let industrial_use = a.company_use.unwrap_or_else(|| {
-                    gaps.push(gap(ConsentItem::IndustrialUse, "company use was not answered; treated as refused"));
+                    gaps.push(gap(
+                        ConsentItem::IndustrialUse,
+                        "company use was not answered; treated as refused",
+                    ));
                     false
                 });
                 let primary_findings = a.result_disclosure.unwrap_or_else(|| {
-                    gaps.push(gap(ConsentItem::PrimaryFindings, "disclosure of results was not asked; treated as not wanted"));
+                    gaps.push(gap(
+                        ConsentItem::PrimaryFindings,
+                        "disclosure of results was not asked; treated as not wanted",
+                    ));
                     false
                 });
-                gaps.push(gap(ConsentItem::DataLinkage, "not on the 2014 form; treated as refused"));
-                gaps.push(gap(ConsentItem::InternationalSharing, "not on the 2014 form; use limited to Japan"));
-                gaps.push(gap(ConsentItem::Recontact, "not on the 2014 form; treated as refused"));
-                gaps.push(gap(ConsentItem::SecondaryFindings, "not on the 2014 form; treated as not wanted"));
+                gaps.push(gap(
+                    ConsentItem::DataLinkage,
+                    "not on the 2014 form; treated as refused",
+                ));
+                gaps.push(gap(
+                    ConsentItem::InternationalSharing,
+                    "not on the 2014 form; use limited to Japan",
+                ));
+                gaps.push(gap(
+                    ConsentItem::Recontact,
+                    "not on the 2014 form; treated as refused",
+                ));
+                gaps.push(gap(
+                    ConsentItem::SecondaryFindings,
+                    "not on the 2014 form; treated as not wanted",
+                ));
                 ConsentItems {
                     // the 2014 form asked for "medical research"
                     research_scope: ResearchScope::HealthMedical,
@@ -203,9 +221,18 @@ impl LegacyConsent {
                 } else {
                     ResearchScope::HealthMedical
                 };
-                gaps.push(gap(ConsentItem::DataLinkage, "not on the 2017 form; treated as refused"));
-                gaps.push(gap(ConsentItem::InternationalSharing, "not on the 2017 form; use limited to Japan"));
-                gaps.push(gap(ConsentItem::SecondaryFindings, "not on the 2017 form; treated as not wanted"));
+                gaps.push(gap(
+                    ConsentItem::DataLinkage,
+                    "not on the 2017 form; treated as refused",
+                ));
+                gaps.push(gap(
+                    ConsentItem::InternationalSharing,
+                    "not on the 2017 form; use limited to Japan",
+                ));
+                gaps.push(gap(
+                    ConsentItem::SecondaryFindings,
+                    "not on the 2017 form; treated as not wanted",
+                ));
                 ConsentItems {
                     research_scope,
                     industrial_use: a.company_use,
@@ -242,7 +269,11 @@ mod tests {
         .unwrap();
         assert!(!m.items.industrial_use);
         assert!(m.gaps.iter().any(|g| g.item == ConsentItem::IndustrialUse));
-        assert!(!m.gaps.iter().any(|g| g.item == ConsentItem::PrimaryFindings));
+        assert!(
+            !m.gaps
+                .iter()
+                .any(|g| g.item == ConsentItem::PrimaryFindings)
+        );
         let du = m.items.data_use();
         assert_eq!(du.permission.code(), DuoCode::Hmb);
         assert!(du.has(DuoCode::Ncu) && du.has(DuoCode::Gs));

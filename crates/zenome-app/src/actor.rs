@@ -1,0 +1,51 @@
+//! Who is asking: an authenticated user with a parsed role.
+
+use zenome_domain::role::Role;
+
+/// How the actor authenticated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthMethod {
+    /// Portal or API session after password + TOTP.
+    Session,
+    /// Machine API token.
+    ApiToken,
+    /// Local operator at the command line (has the data dir, hence the keys).
+    Local,
+}
+
+/// An authenticated caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    /// User id (`local` for the command line).
+    pub user_id: String,
+    /// Login name.
+    pub username: String,
+    /// Display name.
+    pub display_name: String,
+    /// The role, already parsed: an unknown role never gets this far.
+    pub role: Role,
+    /// How they authenticated.
+    pub via: AuthMethod,
+}
+
+impl Actor {
+    /// The local operator (CLI `admin` commands, migrations, demo set-up).
+    pub fn local() -> Self {
+        Self {
+            user_id: "local".into(),
+            username: "local-operator".into(),
+            display_name: "Local operator".into(),
+            role: Role::Admin,
+            via: AuthMethod::Local,
+        }
+    }
+
+    /// The name the audit trail records.
+    pub fn audit_name(&self) -> String {
+        match self.via {
+            AuthMethod::Local => "local:operator".into(),
+            AuthMethod::ApiToken => format!("token:{}", self.username),
+            AuthMethod::Session => format!("user:{}", self.username),
+        }
+    }
+}

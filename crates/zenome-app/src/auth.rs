@@ -1,0 +1,413 @@
+//! Logins, sessions, API tokens and user accounts.
+//!
+//! A human logs in with user name, password and a TOTP code in one step; a
+//! failure says only "authentication required", whichever factor was wrong
+//! (the audit trail records which, for detection). Machines use API tokens.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde_json::json;
+use time::{Duration, OffsetDateTime};
+use zenome_auth::{Secret, TokenKind, TotpSecret, hash_token, new_token, verify_totp};
+use zenome_domain::organisation::OrgKind;
+use zenome_domain::role::Role;
+use zenome_store::{AuditEntry, NewUser, UserKind, UserRecord};
+
+use crate::{Actor, App, AppError, AuthMethod, policy};
+
+/// A successful login.
+#[derive(Debug)]
+pub struct LoginOutcome {
+    /// The session token (cookie value or bearer token); shown once.
+    pub token: Secret<String>,
+    /// Who logged in.
+    pub actor: Actor,
+    /// When the session ends.
+    pub expires_at: OffsetDateTime,
+}
+
+/// A user to create.
+#[derive(Debug, Clone)]
+pub struct NewUserSpec {
+    /// Login name: 3 to 64 of `a-z 0-9 . _ -`.
+    pub username: String,
+    /// Shown in the portal.
+    pub display_name: String,
+    /// Human (password + TOTP) or machine (API token).
+    pub kind: UserKind,
+    /// Role name.
+    pub role: String,
+    /// Organisation code for scoped roles.
+    pub scope: Option<String>,
+    /// Password for a human; generated when absent.
+    pub password: Option<Secret<String>>,
+    /// TOTP seed for a human; generated when absent.
+    pub totp: Option<TotpSecret>,
+}
+
+/// What creating a user hands back, once.
+#[derive(Debug)]
+pub struct CreatedUser {
+    /// The new user's id.
+    pub id: String,
+    /// The password (humans).
+    pub password: Option<Secret<String>>,
+    /// The TOTP seed (humans).
+    pub totp: Option<TotpSecret>,
+    /// An API token (machines).
+    pub api_token: Option<Secret<String>>,
+}
+
+/// A user as listed to admins.
+#[derive(Debug, Clone)]
+pub struct UserSummary {
+    /// Id.
+    pub id: String,
+    /// Login.
+    pub username: String,
+    /// Display name.
+    pub display_name: String,
+    /// `human` or `machine`.
+    pub kind: &'static str,
+    /// Role name (as stored).
+    pub role: String,
+    /// Scope.
+    pub scope: Option<String>,
+    /// Disabled.
+    pub disabled: bool,
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+fn random_password() -> String {
+    use rand::Rng;
+    const CHARS: &[u8] = b"abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut b = [0u8; 20];
+    rand::rng().fill_bytes(&mut b);
+    b.iter()
+        .map(|x| char::from(CHARS[usize::from(*x) % CHARS.len()]))
+        .collect()
+}
+
+impl App {
+    fn actor_of(&self, u: &UserRecord, via: AuthMethod) -> Result<Actor, AppError> {
+        if u.disabled {
+            return Err(AppError::Unauthorized);
+        }
+        // A role this build does not know is no role at all: 403.
+        let role = Role::parse(&u.role, u.scope.as_deref())
+            .map_err(|_| AppError::Forbidden(format!("unknown role {:?}", u.role)))?;
+        Ok(Actor {
+            user_id: u.id.clone(),
+            username: u.username.clone(),
+            display_name: u.display_name.clone(),
+            role,
+            via,
+        })
+    }
+
+    async fn login_failed(&self, username: &str, ip: Option<&str>, reason: &str) -> AppError {
+        self.inner.limiter.fail(username, ip);
+        let entry = AuditEntry::new(
+            format!("anonymous@{}", ip.unwrap_or("unknown")),
+            "auth.login_failed",
+            format!("user:{username}"),
+        )
+        .with_detail(json!({ "reason": reason, "ip": ip }));
+        if let Err(e) = self.store().record(entry).await {
+            tracing::error!(error = %e, "cannot record failed login");
+        }
+        AppError::Unauthorized
+    }
+
+    /// Logs a human in with password and TOTP code.
+    pub async fn login(
+        &self,
+        username: &str,
+        password: &str,
+        code: &str,
+        ip: Option<&str>,
+    ) -> Result<LoginOutcome, AppError> {
+        let username = username.trim();
+        if let Some(retry_after) = self.inner.limiter.locked(username, ip) {
+            return Err(AppError::RateLimited { retry_after });
+        }
+        let user = self.store().user_by_name(username).await?;
+        let hasher = self.inner.hasher.clone();
+        let pw = password.to_string();
+        let phc = user.as_ref().and_then(|u| u.password_hash.clone());
+        let password_ok = tokio::task::spawn_blocking(move || hasher.verify(&pw, phc.as_deref()))
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let Some(user) = user else {
+            return Err(self.login_failed(username, ip, "unknown user").await);
+        };
+        if user.kind != UserKind::Human || user.disabled {
+            return Err(self
+                .login_failed(username, ip, "not an active human user")
+                .await);
+        }
+        if !password_ok {
+            return Err(self.login_failed(username, ip, "wrong password").await);
+        }
+        let step = user
+            .totp_secret
+            .as_deref()
+            .and_then(|sealed| self.inner.seal.open(sealed, user.id.as_bytes()).ok())
+            .and_then(|b| TotpSecret::from_slice(&b).ok())
+            .and_then(|s| verify_totp(&s, code, unix_now()));
+        let Some(step) = step else {
+            return Err(self.login_failed(username, ip, "wrong second factor").await);
+        };
+        let actor = match self.actor_of(&user, AuthMethod::Session) {
+            Ok(a) => a,
+            Err(e) => {
+                self.login_failed(username, ip, "unknown role").await;
+                return Err(e);
+            }
+        };
+        let (token, hash) = new_token(TokenKind::Session);
+        let mut tx = self
+            .store()
+            .begin(
+                AuditEntry::new(
+                    actor.audit_name(),
+                    "auth.login",
+                    format!("user:{}", user.username),
+                )
+                .with_detail(json!({ "ip": ip })),
+            )
+            .await?;
+        let step = i64::try_from(step).map_err(|e| AppError::Internal(e.to_string()))?;
+        if !tx.advance_totp_step(&user.id, step).await? {
+            drop(tx);
+            return Err(self
+                .login_failed(username, ip, "second factor replayed")
+                .await);
+        }
+        let expires_at = tx.at() + Duration::hours(i64::from(self.config().security.session_hours));
+        tx.insert_session(&hash, &user.id, expires_at, ip).await?;
+        tx.commit().await?;
+        self.inner.limiter.succeed(username);
+        Ok(LoginOutcome {
+            token: Secret::new(token),
+            actor,
+            expires_at,
+        })
+    }
+
+    /// The actor behind a session token.
+    pub async fn actor_from_session(&self, token: &str) -> Result<Actor, AppError> {
+        let s = self
+            .store()
+            .session(&hash_token(token), OffsetDateTime::now_utc())
+            .await?
+            .ok_or(AppError::Unauthorized)?;
+        self.actor_of(&s.user, AuthMethod::Session)
+    }
+
+    /// The actor behind a bearer token: an API token (`zk_…`) or a session
+    /// token (`zs_…`).
+    pub async fn actor_from_bearer(&self, token: &str) -> Result<Actor, AppError> {
+        if token.starts_with("zs_") {
+            return self.actor_from_session(token).await;
+        }
+        let t = self
+            .store()
+            .token(&hash_token(token), OffsetDateTime::now_utc())
+            .await?
+            .ok_or(AppError::Unauthorized)?;
+        self.actor_of(&t.user, AuthMethod::ApiToken)
+    }
+
+    /// Ends a session.
+    pub async fn logout(&self, actor: &Actor, token: &str) -> Result<(), AppError> {
+        let mut tx = self
+            .store()
+            .begin(AuditEntry::new(
+                actor.audit_name(),
+                "auth.logout",
+                format!("user:{}", actor.username),
+            ))
+            .await?;
+        tx.delete_session(&hash_token(token)).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Creates a user (admin only). Returns the secrets, once.
+    pub async fn create_user(
+        &self,
+        actor: &Actor,
+        spec: NewUserSpec,
+    ) -> Result<CreatedUser, AppError> {
+        policy::require_admin(actor)?;
+        let username = spec.username.trim().to_string();
+        if !(3..=64).contains(&username.len())
+            || !username
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
+        {
+            return Err(AppError::invalid(
+                "username",
+                "3 to 64 characters of a-z, 0-9, '.', '_' and '-'",
+            ));
+        }
+        let display_name = spec.display_name.trim().to_string();
+        if display_name.is_empty() || display_name.chars().count() > 200 {
+            return Err(AppError::invalid("display_name", "1 to 200 characters"));
+        }
+        let role = Role::parse(&spec.role, spec.scope.as_deref().filter(|s| !s.is_empty()))?;
+        if let Some(code) = role.scope() {
+            let org = self
+                .store()
+                .organisation(code)
+                .await?
+                .ok_or_else(|| AppError::invalid("scope", format!("no organisation {code}")))?;
+            let want = match role {
+                Role::SequencingCentre { .. } => OrgKind::SequencingCentre,
+                _ => OrgKind::CollectingFacility,
+            };
+            if org.kind != want {
+                return Err(AppError::invalid(
+                    "scope",
+                    format!(
+                        "role {} needs a {} but {code} is a {}",
+                        role.name(),
+                        want.as_str(),
+                        org.kind.as_str()
+                    ),
+                ));
+            }
+        }
+        let (password, totp) = match spec.kind {
+            UserKind::Human => {
+                let pw = spec
+                    .password
+                    .map(|p| p.expose().clone())
+                    .unwrap_or_else(random_password);
+                if pw.chars().count() < 12 {
+                    return Err(AppError::invalid("password", "at least 12 characters"));
+                }
+                (
+                    Some(pw),
+                    Some(spec.totp.unwrap_or_else(TotpSecret::generate)),
+                )
+            }
+            UserKind::Machine => (None, None),
+        };
+        let password_hash = match &password {
+            Some(pw) => {
+                let hasher = self.inner.hasher.clone();
+                let pw = pw.clone();
+                Some(
+                    tokio::task::spawn_blocking(move || hasher.hash(&pw))
+                        .await
+                        .map_err(|e| AppError::Internal(e.to_string()))?
+                        .map_err(|e| AppError::Internal(e.to_string()))?,
+                )
+            }
+            None => None,
+        };
+        let mut tx = self
+            .store()
+            .begin(
+                AuditEntry::new(actor.audit_name(), "user.create", format!("user:{username}"))
+                    .with_detail(json!({ "role": role.name(), "scope": role.scope().map(|s| s.to_string()), "kind": spec.kind.as_str() })),
+            )
+            .await?;
+        // the id is needed to bind the sealed seed to its row: insert without
+        // the seed, then seal with the id as context
+        let id = tx
+            .insert_user(&NewUser {
+                username: username.clone(),
+                display_name,
+                kind: spec.kind,
+                role: role.name().to_string(),
+                scope: role.scope().map(|s| s.to_string()),
+                password_hash,
+                totp_secret: None,
+            })
+            .await?;
+        if let Some(t) = &totp {
+            let sealed = self.inner.seal.seal(t.as_bytes(), id.as_bytes());
+            tx.set_totp_secret(&id, &sealed).await?;
+        }
+        let api_token = match spec.kind {
+            UserKind::Machine => {
+                let (token, hash) = new_token(TokenKind::Api);
+                tx.insert_token(&id, &hash, "initial", None).await?;
+                Some(Secret::new(token))
+            }
+            UserKind::Human => None,
+        };
+        tx.commit().await?;
+        Ok(CreatedUser {
+            id,
+            password: password.map(Secret::new),
+            totp,
+            api_token,
+        })
+    }
+
+    /// Issues another API token to a machine user (admin only).
+    pub async fn issue_api_token(
+        &self,
+        actor: &Actor,
+        username: &str,
+        label: &str,
+    ) -> Result<Secret<String>, AppError> {
+        policy::require_admin(actor)?;
+        let u = self
+            .store()
+            .user_by_name(username)
+            .await?
+            .ok_or(AppError::NotFound("user"))?;
+        if u.kind != UserKind::Machine {
+            return Err(AppError::invalid(
+                "username",
+                "API tokens are for machine users; people log in with TOTP",
+            ));
+        }
+        let (token, hash) = new_token(TokenKind::Api);
+        let mut tx = self
+            .store()
+            .begin(
+                AuditEntry::new(
+                    actor.audit_name(),
+                    "token.issue",
+                    format!("user:{username}"),
+                )
+                .with_detail(json!({ "label": label })),
+            )
+            .await?;
+        tx.insert_token(&u.id, &hash, label, None).await?;
+        tx.commit().await?;
+        Ok(Secret::new(token))
+    }
+
+    /// All users (admin only).
+    pub async fn users(&self, actor: &Actor) -> Result<Vec<UserSummary>, AppError> {
+        policy::require_admin(actor)?;
+        Ok(self
+            .store()
+            .users()
+            .await?
+            .into_iter()
+            .map(|u| UserSummary {
+                id: u.id,
+                username: u.username,
+                display_name: u.display_name,
+                kind: u.kind.as_str(),
+                role: u.role,
+                scope: u.scope,
+                disabled: u.disabled,
+            })
+            .collect())
+    }
+}

@@ -1,0 +1,211 @@
+//! The one typed configuration: defaults, then a TOML file, then `ZENOME_*`
+//! environment variables, then command-line flags (applied by the CLI).
+//! Unknown keys in the file are errors. Secrets are wrapped so that printing
+//! the config never shows them.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use zenome_auth::{PasswordParams, Secret};
+
+use crate::AppError;
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line, for log shippers and SIEMs.
+    Json,
+}
+
+/// Logging.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogConfig {
+    /// Text or JSON lines.
+    pub format: LogFormat,
+    /// A tracing filter, e.g. `info,zenome=debug`.
+    pub filter: String,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self {
+            format: LogFormat::Text,
+            filter: "info".into(),
+        }
+    }
+}
+
+/// Authentication and web security settings.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SecurityConfig {
+    /// argon2id cost.
+    pub password: PasswordParams,
+    /// Session lifetime in hours.
+    pub session_hours: u32,
+    /// Window for counting failed logins, in minutes.
+    pub login_window_minutes: u32,
+    /// Failed logins per user name within the window before refusing.
+    pub login_max_failures_per_user: u32,
+    /// Failed logins per client address within the window before refusing.
+    pub login_max_failures_per_ip: u32,
+    /// Mark cookies `Secure` (keep on; browsers accept it on localhost).
+    pub cookie_secure: bool,
+    /// Server key file (default `DATA_DIR/keys/server.key`).
+    pub server_key_file: Option<PathBuf>,
+}
+
+impl Default for SecurityConfig {
+    fn default() -> Self {
+        Self {
+            password: PasswordParams::default(),
+            session_hours: 12,
+            login_window_minutes: 15,
+            login_max_failures_per_user: 5,
+            login_max_failures_per_ip: 30,
+            cookie_secure: true,
+            server_key_file: None,
+        }
+    }
+}
+
+/// Zenome's configuration.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Where the SQLite file, keys and local objects live.
+    pub data_dir: PathBuf,
+    /// Address the server listens on.
+    pub listen: String,
+    /// Metadata store URL; default `sqlite://DATA_DIR/zenome.db`.
+    pub database_url: Option<Secret<String>>,
+    /// The URL users reach the server at (for links in documents).
+    pub public_url: Option<String>,
+    /// Logging.
+    pub log: LogConfig,
+    /// Security.
+    pub security: SecurityConfig,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("zenome-data"),
+            listen: "127.0.0.1:8080".into(),
+            database_url: None,
+            public_url: None,
+            log: LogConfig::default(),
+            security: SecurityConfig::default(),
+        }
+    }
+}
+
+impl Config {
+    /// Defaults, then `file` if given, then `ZENOME_*` variables from `env`.
+    pub fn load(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, AppError> {
+        let mut c = match file {
+            Some(p) => {
+                let text = std::fs::read_to_string(p).map_err(|e| {
+                    AppError::invalid("config", format!("cannot read {}: {e}", p.display()))
+                })?;
+                toml::from_str(&text)
+                    .map_err(|e| AppError::invalid("config", format!("{}: {e}", p.display())))?
+            }
+            None => Self::default(),
+        };
+        for (k, v) in env {
+            match k.as_str() {
+                "ZENOME_DATA_DIR" => c.data_dir = v.into(),
+                "ZENOME_LISTEN" => c.listen = v,
+                "ZENOME_DATABASE_URL" => c.database_url = Some(Secret::new(v)),
+                "ZENOME_PUBLIC_URL" => c.public_url = Some(v),
+                "ZENOME_LOG_FORMAT" => {
+                    c.log.format = match v.as_str() {
+                        "text" => LogFormat::Text,
+                        "json" => LogFormat::Json,
+                        _ => {
+                            return Err(AppError::invalid(
+                                "ZENOME_LOG_FORMAT",
+                                "expected text or json",
+                            ));
+                        }
+                    }
+                }
+                "ZENOME_LOG" => c.log.filter = v,
+                "ZENOME_COOKIE_SECURE" => {
+                    c.security.cookie_secure = v.parse().map_err(|_| {
+                        AppError::invalid("ZENOME_COOKIE_SECURE", "expected true or false")
+                    })?;
+                }
+                _ => {}
+            }
+        }
+        Ok(c)
+    }
+
+    /// The default configuration as TOML (for `zenome config --print-default`).
+    pub fn default_toml() -> String {
+        toml::to_string_pretty(&Self::default()).expect("the default config serialises")
+    }
+
+    /// The metadata store URL in force.
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(u) => u.expose().clone(),
+            None => format!("sqlite://{}", self.data_dir.join("zenome.db").display()),
+        }
+    }
+
+    /// The server key file in force.
+    pub fn server_key_file(&self) -> PathBuf {
+        self.security
+            .server_key_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("keys").join("server.key"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layers_and_unknown_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("z.toml");
+        std::fs::write(
+            &f,
+            "listen = \"0.0.0.0:9000\"\n[security]\nsession_hours = 2\n",
+        )
+        .unwrap();
+        let c = Config::load(Some(&f), [("ZENOME_DATA_DIR".into(), "/srv/z".into())]).unwrap();
+        assert_eq!(c.listen, "0.0.0.0:9000");
+        assert_eq!(c.security.session_hours, 2);
+        assert_eq!(c.data_dir, PathBuf::from("/srv/z"));
+        assert_eq!(c.database_url(), "sqlite:///srv/z/zenome.db");
+
+        std::fs::write(&f, "lisen = \"x\"\n").unwrap();
+        let e = Config::load(Some(&f), []).unwrap_err();
+        assert!(e.to_string().contains("lisen"), "{e}");
+    }
+
+    #[test]
+    fn secrets_do_not_print() {
+        let c = Config::load(
+            None,
+            [("ZENOME_DATABASE_URL".into(), "postgres://u:pw@h/db".into())],
+        )
+        .unwrap();
+        assert!(!format!("{c:?}").contains("pw@"));
+        assert_eq!(c.database_url(), "postgres://u:pw@h/db");
+        assert!(Config::default_toml().contains("listen"));
+    }
+}
