@@ -1,1 +1,510 @@
-fn main() {}
+//! The `zenome` command line: runs the server, builds the demo, migrates the
+//! database, manages users and organisations, verifies the audit trail.
+//! Errors print their whole chain and exit non-zero.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand};
+use zenome_app::auth::NewUserSpec;
+use zenome_app::{Actor, App, Config};
+use zenome_auth::Secret;
+use zenome_store::{Store, UserKind};
+
+/// Zenome: data platform of the national whole-genome programme.
+#[derive(Parser)]
+#[command(name = "zenome", version, about)]
+struct Cli {
+    #[command(flatten)]
+    global: Global,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args)]
+struct Global {
+    /// Configuration file (TOML).
+    #[arg(long, global = true, env = "ZENOME_CONFIG")]
+    config: Option<PathBuf>,
+    /// Data directory (SQLite file, keys).
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    /// Metadata store URL (postgres://… for production).
+    #[arg(long, global = true)]
+    database_url: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Runs the HTTP server (API, portal, metrics).
+    Serve {
+        /// Address to listen on.
+        #[arg(long)]
+        listen: Option<String>,
+    },
+    /// Builds a synthetic demo cohort through the real services, writes the
+    /// demo accounts to DATA_DIR/demo-accounts.json and serves the portal.
+    Demo {
+        /// Random seed: the same seed gives the same cohort.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Participants per collecting facility.
+        #[arg(long, default_value_t = 100)]
+        participants_per_facility: usize,
+        /// Address to listen on.
+        #[arg(long)]
+        listen: Option<String>,
+        /// Delete an existing demo data directory first.
+        #[arg(long)]
+        reset: bool,
+        /// Build the cohort and exit without serving.
+        #[arg(long)]
+        no_serve: bool,
+    },
+    /// Database maintenance.
+    Db {
+        #[command(subcommand)]
+        command: DbCommand,
+    },
+    /// Users, organisations and tokens.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+    /// Configuration.
+    Config {
+        /// Print the default configuration as TOML.
+        #[arg(long)]
+        print_default: bool,
+    },
+    /// The audit trail.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Prints the OpenAPI document of the API.
+    Openapi,
+}
+
+#[derive(Subcommand)]
+enum DbCommand {
+    /// Applies pending migrations.
+    Migrate,
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Verifies the hash chain; exits non-zero naming the first bad entry.
+    Verify,
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// User accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Organisations (facilities, sequencing centres).
+    Org {
+        #[command(subcommand)]
+        command: OrgCommand,
+    },
+    /// API tokens for machine users.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Creates a user and prints its secrets once (TOTP secret for people,
+    /// API token for machines).
+    Add {
+        /// Login name.
+        #[arg(long)]
+        username: String,
+        /// Display name.
+        #[arg(long)]
+        display_name: Option<String>,
+        /// Role: facility_submitter, sequencing_centre, data_centre_staff,
+        /// dac_member, researcher_academic, researcher_industry, clinician, admin.
+        #[arg(long)]
+        role: String,
+        /// Organisation code for scoped roles.
+        #[arg(long)]
+        scope: Option<String>,
+        /// A machine user (API token, no password).
+        #[arg(long)]
+        machine: bool,
+        /// Read the password from standard input (otherwise one is generated).
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Lists users.
+    List,
+}
+
+#[derive(Subcommand)]
+enum OrgCommand {
+    /// Registers an organisation.
+    Add {
+        /// Code, e.g. TKY-UH.
+        #[arg(long)]
+        code: String,
+        /// collecting_facility or sequencing_centre.
+        #[arg(long)]
+        kind: String,
+        /// English name.
+        #[arg(long)]
+        name: String,
+        /// Japanese name.
+        #[arg(long)]
+        name_ja: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Issues another API token to a machine user.
+    Issue {
+        /// The machine user.
+        #[arg(long)]
+        username: String,
+        /// A label (e.g. the pipeline host).
+        #[arg(long, default_value = "cli")]
+        label: String,
+    },
+}
+
+fn load_config(g: &Global, listen: Option<&str>) -> Result<Config> {
+    let mut c =
+        Config::load(g.config.as_deref(), std::env::vars()).context("loading the configuration")?;
+    if let Some(d) = &g.data_dir {
+        c.data_dir = d.clone();
+    }
+    if let Some(u) = &g.database_url {
+        c.database_url = Some(Secret::new(u.clone()));
+    }
+    if let Some(l) = listen {
+        c.listen = l.to_string();
+    }
+    Ok(c)
+}
+
+fn init_logging(c: &Config) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_new(&c.log.filter).unwrap_or_else(|_| EnvFilter::new("info"));
+    let b = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match c.log.format {
+        zenome_app::config::LogFormat::Json => b.json().try_init(),
+        zenome_app::config::LogFormat::Text => b.try_init(),
+    };
+}
+
+async fn open(c: &Config) -> Result<App> {
+    std::fs::create_dir_all(&c.data_dir)
+        .with_context(|| format!("creating {}", c.data_dir.display()))?;
+    let store = Store::connect(&c.database_url())
+        .await
+        .context("opening the metadata store")?;
+    store
+        .migrate()
+        .await
+        .context("migrating the metadata store")?;
+    let key =
+        zenome_app::keys::load_or_create(&c.server_key_file()).context("loading the server key")?;
+    App::new(store, key, c.clone()).context("starting the application")
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down: draining connections");
+}
+
+async fn serve(app: App) -> Result<()> {
+    let listen = app.config().listen.clone();
+    let listener = tokio::net::TcpListener::bind(&listen)
+        .await
+        .with_context(|| format!("listening on {listen}"))?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, "serving");
+    eprintln!(
+        "Zenome is serving on http://{addr}/ (portal), http://{addr}/api/v1/openapi.json (API)"
+    );
+    zenome_server::serve(app, listener, shutdown_signal())
+        .await
+        .context("serving")
+}
+
+#[tokio::main]
+async fn main() {
+    if let Err(e) = run().await {
+        eprintln!("error: {e}");
+        for cause in e.chain().skip(1) {
+            eprintln!("  caused by: {cause}");
+        }
+        std::process::exit(1);
+    }
+}
+
+async fn run() -> Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Config { print_default } => {
+            if !print_default {
+                bail!("nothing to do: use --print-default");
+            }
+            print!("{}", Config::default_toml());
+            Ok(())
+        }
+        Command::Openapi => {
+            println!("{}", zenome_server::openapi_json());
+            Ok(())
+        }
+        Command::Serve { listen } => {
+            let c = load_config(&cli.global, listen.as_deref())?;
+            init_logging(&c);
+            serve(open(&c).await?).await
+        }
+        Command::Db {
+            command: DbCommand::Migrate,
+        } => {
+            let c = load_config(&cli.global, None)?;
+            init_logging(&c);
+            open(&c).await?;
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
+            let c = load_config(&cli.global, None)?;
+            let app = open(&c).await?;
+            match app
+                .store()
+                .verify_audit()
+                .await
+                .context("reading the audit trail")?
+            {
+                Ok(n) => {
+                    println!("audit trail intact: {n} entries");
+                    Ok(())
+                }
+                Err(b) => bail!("audit trail broken at entry {}: {}", b.seq, b.reason),
+            }
+        }
+        Command::Admin { command } => {
+            let c = load_config(&cli.global, None)?;
+            let app = open(&c).await?;
+            admin(&app, command).await
+        }
+        Command::Demo {
+            seed,
+            participants_per_facility,
+            listen,
+            reset,
+            no_serve,
+        } => {
+            let mut c = load_config(&cli.global, listen.as_deref())?;
+            if cli.global.data_dir.is_none() && std::env::var_os("ZENOME_DATA_DIR").is_none() {
+                c.data_dir = PathBuf::from("zenome-demo");
+            }
+            init_logging(&c);
+            demo(c, seed, participants_per_facility, reset, no_serve).await
+        }
+    }
+}
+
+async fn admin(app: &App, command: AdminCommand) -> Result<()> {
+    let local = Actor::local();
+    match command {
+        AdminCommand::Org {
+            command:
+                OrgCommand::Add {
+                    code,
+                    kind,
+                    name,
+                    name_ja,
+                },
+        } => {
+            let org = zenome_domain::organisation::Organisation::new(
+                code.parse().context("--code")?,
+                kind.parse().context("--kind")?,
+                &name,
+                &name_ja,
+            )?;
+            app.register_organisation(&local, org).await?;
+            println!("organisation {code} registered");
+        }
+        AdminCommand::User {
+            command: UserCommand::List,
+        } => {
+            for u in app.users(&local).await? {
+                println!(
+                    "{}\t{}\t{}\t{}{}",
+                    u.username,
+                    u.kind,
+                    u.role,
+                    u.scope.unwrap_or_default(),
+                    if u.disabled { "\tdisabled" } else { "" }
+                );
+            }
+        }
+        AdminCommand::User {
+            command:
+                UserCommand::Add {
+                    username,
+                    display_name,
+                    role,
+                    scope,
+                    machine,
+                    password_stdin,
+                },
+        } => {
+            let password = if password_stdin {
+                let mut s = String::new();
+                std::io::stdin()
+                    .read_line(&mut s)
+                    .context("reading the password")?;
+                Some(Secret::new(s.trim_end_matches(['\r', '\n']).to_string()))
+            } else {
+                None
+            };
+            let created = app
+                .create_user(
+                    &local,
+                    NewUserSpec {
+                        display_name: display_name.unwrap_or_else(|| username.clone()),
+                        username: username.clone(),
+                        kind: if machine {
+                            UserKind::Machine
+                        } else {
+                            UserKind::Human
+                        },
+                        role,
+                        scope,
+                        password,
+                        totp: None,
+                    },
+                )
+                .await?;
+            println!("user {username} created (id {})", created.id);
+            if let (Some(p), false) = (&created.password, password_stdin) {
+                println!("password: {}", p.expose());
+            }
+            if let Some(t) = &created.totp {
+                println!("totp secret: {}", t.to_base32());
+                println!("totp url: {}", t.otpauth_url("Zenome", &username));
+            }
+            if let Some(t) = &created.api_token {
+                println!("api token: {}", t.expose());
+            }
+            println!("(these secrets are shown once)");
+        }
+        AdminCommand::Token {
+            command: TokenCommand::Issue { username, label },
+        } => {
+            let t = app.issue_api_token(&local, &username, &label).await?;
+            println!("api token: {}", t.expose());
+        }
+    }
+    Ok(())
+}
+
+async fn demo(
+    c: Config,
+    seed: u64,
+    per_facility: usize,
+    reset: bool,
+    no_serve: bool,
+) -> Result<()> {
+    if reset && c.data_dir.exists() {
+        std::fs::remove_dir_all(&c.data_dir)
+            .with_context(|| format!("removing {}", c.data_dir.display()))?;
+    }
+    let app = open(&c).await?;
+    let accounts_file = c.data_dir.join("demo-accounts.json");
+    let existing = app.store().organisations().await?.len();
+    if existing > 0 {
+        eprintln!(
+            "{} already holds data; serving it as it is (use --reset to rebuild the demo)",
+            c.data_dir.display()
+        );
+    } else {
+        let total = (per_facility * 3) as u64;
+        let bar = indicatif::ProgressBar::new(total);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{msg} [{bar:40}] {pos}/{len} participants ({eta})",
+            )
+            .expect("valid template")
+            .progress_chars("=> "),
+        );
+        bar.set_message("building the demo cohort");
+        let progress = |done: u64, _total: u64| bar.set_position(done);
+        let opts = zenome_demo::DemoOptions {
+            seed,
+            participants_per_facility: per_facility,
+        };
+        let out = zenome_demo::build(&app, &opts, &progress)
+            .await
+            .context("building the demo cohort")?;
+        bar.finish_and_clear();
+        let json = serde_json::to_string_pretty(&out.accounts)?;
+        write_private(&accounts_file, json.as_bytes())?;
+        eprintln!(
+            "demo cohort: {} organisations, {} participants ({} withdrawn, {} legacy consents), {} consent events, {} lineage nodes",
+            out.organisations,
+            out.participants,
+            out.withdrawn,
+            out.legacy,
+            out.consent_events,
+            out.nodes
+        );
+    }
+    eprintln!(
+        "demo accounts (user, password, TOTP secret, API token, role): {}",
+        accounts_file.display()
+    );
+    if no_serve {
+        return Ok(());
+    }
+    serve(app).await
+}
+
+fn write_private(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts
+        .open(path)
+        .with_context(|| format!("writing {}", path.display()))?;
+    f.write_all(bytes)?;
+    Ok(())
+}

@@ -1,1 +1,375 @@
-//! x
+//! Zenome's demo cohort: a realistic, deterministic synthetic programme —
+//! three collecting facilities, two sequencing centres, a user for every
+//! role, and participants with consent histories (unified and legacy forms,
+//! amendments, withdrawals) and specimen lineage down to expected FASTQ,
+//! CRAM and VCF files.
+//!
+//! This crate owns *what the demo contains* and nothing else: every record
+//! is written through the public services of [`zenome_app::App`], as the
+//! people and pipelines it names (submitters log in with password and TOTP,
+//! pipelines present their API tokens), so the demo exercises the same
+//! checks, policies and audit trail as a real submission. It never writes to
+//! the store directly.
+//!
+//! All randomness comes from one ChaCha8 generator seeded with
+//! [`DemoOptions::seed`]: the same seed gives the same participant ids,
+//! barcodes, choices, passwords and TOTP seeds. Times are relative to the
+//! moment of the build (consent events lie in the past, in order).
+
+mod catalogue;
+mod cohort;
+
+use std::fmt;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::Serialize;
+use time::OffsetDateTime;
+use zenome_app::auth::NewUserSpec;
+use zenome_app::{Actor, App, AppError};
+use zenome_auth::{Secret, TotpSecret, totp_code};
+use zenome_domain::DomainError;
+use zenome_domain::organisation::{OrgCode, OrgKind, Organisation};
+use zenome_store::UserKind;
+
+use crate::catalogue::{CENTRES, FACILITIES, PEOPLE};
+
+/// What to build.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoOptions {
+    /// Seed of the generator every random choice is drawn from.
+    pub seed: u64,
+    /// Participants enrolled at each of the three collecting facilities.
+    pub participants_per_facility: usize,
+}
+
+impl Default for DemoOptions {
+    fn default() -> Self {
+        Self {
+            seed: 42,
+            participants_per_facility: 100,
+        }
+    }
+}
+
+/// An account the demo created, with the secrets needed to use it. Shown
+/// once (the store keeps only hashes and sealed seeds). `Debug` redacts the
+/// secrets; serialising writes them out, for the operator's credentials file.
+#[derive(Clone, PartialEq, Eq, Serialize)]
+pub struct DemoAccount {
+    /// Login name.
+    pub username: String,
+    /// Password (people).
+    pub password: Option<String>,
+    /// TOTP seed in base32, for an authenticator app (people).
+    pub totp_secret: Option<String>,
+    /// API token (machine users).
+    pub api_token: Option<String>,
+    /// Role name.
+    pub role: String,
+    /// Organisation code of a scoped role.
+    pub scope: Option<String>,
+    /// Name shown in the portal.
+    pub display_name: String,
+}
+
+impl fmt::Debug for DemoAccount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let redact = |s: &Option<String>| s.as_ref().map(|_| "[redacted]");
+        f.debug_struct("DemoAccount")
+            .field("username", &self.username)
+            .field("password", &redact(&self.password))
+            .field("totp_secret", &redact(&self.totp_secret))
+            .field("api_token", &redact(&self.api_token))
+            .field("role", &self.role)
+            .field("scope", &self.scope)
+            .field("display_name", &self.display_name)
+            .finish()
+    }
+}
+
+/// What the demo built.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DemoOutcome {
+    /// Every account, people first, machine users last.
+    pub accounts: Vec<DemoAccount>,
+    /// Organisations registered.
+    pub organisations: usize,
+    /// Participants registered.
+    pub participants: usize,
+    /// Consent events recorded (given, amended, withdrawn).
+    pub consent_events: usize,
+    /// Participants whose consent ends withdrawn.
+    pub withdrawn: usize,
+    /// Participants whose consent was taken on a legacy form.
+    pub legacy: usize,
+    /// Lineage nodes registered (specimens down to file placeholders).
+    pub nodes: usize,
+}
+
+/// Why the demo could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    /// A service refused or failed.
+    #[error("demo: {0}")]
+    App(#[from] AppError),
+    /// The demo's own data broke a domain rule (a bug in the demo).
+    #[error("demo data: {0}")]
+    Domain(#[from] DomainError),
+    /// The store already holds part of the demo (or names it uses).
+    #[error("the store already holds {0}: build the demo into a fresh data directory")]
+    AlreadyPopulated(String),
+    /// A service answered something the demo cannot continue from.
+    #[error("demo: unexpected answer: {0}")]
+    Unexpected(String),
+}
+
+/// Builds the demo cohort through `app`'s services. `progress(done, total)`
+/// is called after each participant is complete (`total` = participants).
+///
+/// Refuses a store that already holds any of the demo's organisations or
+/// user names, before writing anything.
+pub async fn build(
+    app: &App,
+    opts: &DemoOptions,
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> Result<DemoOutcome, DemoError> {
+    let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
+    let local = Actor::local();
+    let cast = cast();
+    ensure_fresh(app, &cast).await?;
+
+    // 1. organisations
+    let mut organisations = 0;
+    let orgs = FACILITIES
+        .iter()
+        .map(|f| (f.code, OrgKind::CollectingFacility, f.name, f.name_ja))
+        .chain(
+            CENTRES
+                .iter()
+                .map(|c| (c.code, OrgKind::SequencingCentre, c.name, c.name_ja)),
+        );
+    for (code, kind, name, name_ja) in orgs {
+        let org = Organisation::new(code.parse()?, kind, name, name_ja)?;
+        app.register_organisation(&local, org).await?;
+        organisations += 1;
+    }
+
+    // 2. users, with secrets drawn from the generator
+    let mut accounts = Vec::with_capacity(cast.len());
+    let mut secrets = Vec::with_capacity(cast.len());
+    for member in &cast {
+        let (password, totp) = if member.machine {
+            (None, None)
+        } else {
+            let pw = password(&mut rng);
+            let mut seed = [0u8; 20];
+            rng.fill(&mut seed);
+            (Some(pw), Some(TotpSecret::from_bytes(seed)))
+        };
+        let created = app
+            .create_user(
+                &local,
+                NewUserSpec {
+                    username: member.username.clone(),
+                    display_name: member.display_name.clone(),
+                    kind: if member.machine {
+                        UserKind::Machine
+                    } else {
+                        UserKind::Human
+                    },
+                    role: member.role.to_string(),
+                    scope: member.scope.map(str::to_string),
+                    password: password.clone().map(Secret::new),
+                    totp: totp.clone(),
+                },
+            )
+            .await?;
+        let api_token = created.api_token.map(|t| t.expose().clone());
+        if member.machine && api_token.is_none() {
+            return Err(DemoError::Unexpected(format!(
+                "no API token for machine user {}",
+                member.username
+            )));
+        }
+        accounts.push(DemoAccount {
+            username: member.username.clone(),
+            password: password.clone(),
+            totp_secret: totp.as_ref().map(TotpSecret::to_base32),
+            api_token: api_token.clone(),
+            role: member.role.to_string(),
+            scope: member.scope.map(str::to_string),
+            display_name: member.display_name.clone(),
+        });
+        secrets.push((password, totp, api_token));
+    }
+
+    // 3. actors through the real authentication path
+    let mut submitters = Vec::with_capacity(FACILITIES.len());
+    for f in &FACILITIES {
+        let username = submitter_name(f.code);
+        let i = position(&cast, &username)?;
+        let (Some(pw), Some(totp), _) = &secrets[i] else {
+            return Err(DemoError::Unexpected(format!("no password for {username}")));
+        };
+        let code = totp_code(totp, unix_now());
+        let login = app.login(&username, pw, &code, Some("127.0.0.1")).await?;
+        submitters.push(app.actor_from_session(login.token.expose()).await?);
+    }
+    let mut centres = Vec::with_capacity(CENTRES.len());
+    for c in &CENTRES {
+        let username = pipeline_name(c.code);
+        let i = position(&cast, &username)?;
+        let (_, _, Some(token)) = &secrets[i] else {
+            return Err(DemoError::Unexpected(format!(
+                "no API token for {username}"
+            )));
+        };
+        let actor = app.actor_from_bearer(token).await?;
+        let code: OrgCode = c.code.parse()?;
+        centres.push((actor, code));
+    }
+
+    // 4–6. participants, consent and lineage
+    let total = u64::try_from(FACILITIES.len() * opts.participants_per_facility)
+        .map_err(|e| DemoError::Unexpected(e.to_string()))?;
+    let mut cohort = cohort::Cohort::new(app, &mut rng, today(), &centres, total, progress);
+    for (f, submitter) in FACILITIES.iter().zip(&submitters) {
+        cohort
+            .facility(f, submitter, opts.participants_per_facility)
+            .await?;
+    }
+    let counts = cohort.counts();
+
+    Ok(DemoOutcome {
+        accounts,
+        organisations,
+        participants: counts.participants,
+        consent_events: counts.consent_events,
+        withdrawn: counts.withdrawn,
+        legacy: counts.legacy,
+        nodes: counts.nodes,
+    })
+}
+
+/// One account to create.
+struct Member {
+    username: String,
+    display_name: String,
+    role: &'static str,
+    scope: Option<&'static str>,
+    machine: bool,
+}
+
+fn submitter_name(code: &str) -> String {
+    format!("submitter.{}", code.to_ascii_lowercase())
+}
+
+fn pipeline_name(code: &str) -> String {
+    format!("pipeline.{}", code.to_ascii_lowercase())
+}
+
+/// Every account, in creation order: admin and staff, the facilities'
+/// submitters and clinicians, the DAC and researchers, then the pipelines.
+fn cast() -> Vec<Member> {
+    let person = |p: &catalogue::Person| Member {
+        username: p.username.to_string(),
+        display_name: p.display_name.to_string(),
+        role: p.role,
+        scope: None,
+        machine: false,
+    };
+    let mut cast: Vec<Member> = PEOPLE[..2].iter().map(person).collect();
+    for f in &FACILITIES {
+        cast.push(Member {
+            username: submitter_name(f.code),
+            display_name: format!("{} ({})", f.submitter, f.code),
+            role: "facility_submitter",
+            scope: Some(f.code),
+            machine: false,
+        });
+    }
+    for f in &FACILITIES {
+        cast.push(Member {
+            username: format!("clinician.{}", f.code.to_ascii_lowercase()),
+            display_name: format!("{} ({})", f.clinician, f.code),
+            role: "clinician",
+            scope: Some(f.code),
+            machine: false,
+        });
+    }
+    cast.extend(PEOPLE[2..].iter().map(person));
+    for c in &CENTRES {
+        cast.push(Member {
+            username: pipeline_name(c.code),
+            display_name: c.pipeline.to_string(),
+            role: "sequencing_centre",
+            scope: Some(c.code),
+            machine: true,
+        });
+    }
+    cast
+}
+
+fn position(cast: &[Member], username: &str) -> Result<usize, DemoError> {
+    cast.iter()
+        .position(|m| m.username == username)
+        .ok_or_else(|| DemoError::Unexpected(format!("no account {username}")))
+}
+
+/// Refuses a store that already holds one of the demo's organisations or
+/// user names (reads only).
+async fn ensure_fresh(app: &App, cast: &[Member]) -> Result<(), DemoError> {
+    let codes = FACILITIES
+        .iter()
+        .map(|f| f.code)
+        .chain(CENTRES.iter().map(|c| c.code));
+    for code in codes {
+        let code: OrgCode = code.parse()?;
+        if app
+            .store()
+            .organisation(&code)
+            .await
+            .map_err(AppError::from)?
+            .is_some()
+        {
+            return Err(DemoError::AlreadyPopulated(format!("organisation {code}")));
+        }
+    }
+    for m in cast {
+        if app
+            .store()
+            .user_by_name(&m.username)
+            .await
+            .map_err(AppError::from)?
+            .is_some()
+        {
+            return Err(DemoError::AlreadyPopulated(format!("user {}", m.username)));
+        }
+    }
+    Ok(())
+}
+
+/// A 20-character password without look-alike characters.
+fn password(rng: &mut ChaCha8Rng) -> String {
+    const CHARS: &[u8] = b"abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    (0..20)
+        .map(|_| char::from(CHARS[rng.random_range(0..CHARS.len())]))
+        .collect()
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// Now in UTC, to the minute: the reference for the demo's past.
+fn today() -> OffsetDateTime {
+    let now = OffsetDateTime::now_utc();
+    now.replace_second(0)
+        .and_then(|t| t.replace_nanosecond(0))
+        .unwrap_or(now)
+}

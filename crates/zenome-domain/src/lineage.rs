@@ -287,20 +287,28 @@ pub fn check_parent(details: &NodeDetails, parent: ParentRef) -> Result<(), Doma
     use FileFormat::*;
     use NodeKind as K;
     use ParentRef::{Node, Participant};
-    let ok = match (details, parent) {
-        (NodeDetails::Specimen { .. }, Participant) => true,
-        (NodeDetails::Aliquot { .. }, Node(K::Specimen | K::Aliquot, _)) => true,
-        (NodeDetails::Extract { .. }, Node(K::Specimen | K::Aliquot, _)) => true,
-        (NodeDetails::Library { .. }, Node(K::Extract, _)) => true,
-        (NodeDetails::SequencingRun { .. }, Node(K::Library, _)) => true,
-        (NodeDetails::File { format: Fastq, .. }, Node(K::SequencingRun, _)) => true,
-        (
-            NodeDetails::File { format: Cram, .. },
-            Node(K::SequencingRun, _) | Node(K::File, Some(Fastq)),
-        ) => true,
-        (NodeDetails::File { format: Vcf, .. }, Node(K::File, Some(Cram))) => true,
-        _ => false,
-    };
+    let ok = matches!(
+        (details, parent),
+        (NodeDetails::Specimen { .. }, Participant)
+            | (
+                NodeDetails::Aliquot { .. } | NodeDetails::Extract { .. },
+                Node(K::Specimen | K::Aliquot, _)
+            )
+            | (NodeDetails::Library { .. }, Node(K::Extract, _))
+            | (NodeDetails::SequencingRun { .. }, Node(K::Library, _))
+            | (
+                NodeDetails::File { format: Fastq, .. },
+                Node(K::SequencingRun, _)
+            )
+            | (
+                NodeDetails::File { format: Cram, .. },
+                Node(K::SequencingRun, _) | Node(K::File, Some(Fastq))
+            )
+            | (
+                NodeDetails::File { format: Vcf, .. },
+                Node(K::File, Some(Cram))
+            )
+    );
     if ok {
         return Ok(());
     }

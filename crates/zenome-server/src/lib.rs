@@ -1,1 +1,99 @@
-//! x
+//! Zenome's HTTP server: the only crate that knows axum.
+//!
+//! It owns the wire: the JSON API under `/api/v1` (with its OpenAPI
+//! document), GA4GH service-info, the server-rendered bilingual portal, the
+//! Prometheus `/metrics`, security headers, CSRF checks and request logs. It
+//! decides nothing about who may do what: every handler calls a
+//! `zenome_app::App` service, which does.
+
+mod api;
+mod extract;
+mod metrics_layer;
+mod openapi;
+mod portal;
+mod problem;
+mod security;
+mod service_info;
+
+use std::net::SocketAddr;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use axum::Router;
+use axum::routing::get;
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use tower_http::trace::TraceLayer;
+use zenome_app::App;
+
+pub use openapi::openapi_json;
+
+/// Shared state of every handler.
+#[derive(Clone)]
+pub struct AppState {
+    /// The application services.
+    pub app: App,
+    metrics: PrometheusHandle,
+}
+
+fn metrics_handle() -> PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            PrometheusBuilder::new()
+                .install_recorder()
+                .unwrap_or_else(|_| PrometheusBuilder::new().build_recorder().handle())
+        })
+        .clone()
+}
+
+/// The whole router: API, portal, service-info, metrics.
+pub fn router(app: App) -> Router {
+    let state = AppState {
+        app,
+        metrics: metrics_handle(),
+    };
+    Router::new()
+        .merge(api::routes())
+        .merge(portal::routes())
+        .route("/service-info", get(service_info::service_info))
+        .route("/metrics", get(metrics_layer::render))
+        .route("/healthz", get(|| async { "ok" }))
+        .layer(axum::middleware::from_fn(metrics_layer::track))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), security::headers))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(8 * 1024 * 1024))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &http::Request<_>| {
+            tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
+        }))
+        .with_state(state)
+}
+
+/// Serves until `shutdown` resolves, then drains connections (graceful).
+pub async fn serve(
+    app: App,
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let store = app.store().clone();
+    let purge_store = store.clone();
+    let purge = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(600));
+        loop {
+            tick.tick().await;
+            if let Err(e) = purge_store
+                .purge_sessions(time::OffsetDateTime::now_utc())
+                .await
+            {
+                tracing::warn!(error = %e, "cannot purge expired sessions");
+            }
+        }
+    });
+    let r = axum::serve(
+        listener,
+        router(app).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await;
+    purge.abort();
+    store.close().await;
+    r
+}

@@ -116,6 +116,35 @@ type UserRow = (
     i64,
 );
 
+/// A user row preceded by one extra column (a token's label).
+type LabelledUserRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+    i64,
+);
+/// A user row preceded by one extra column (a session's expiry).
+type ExpiringUserRow = (
+    i64,
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+    i64,
+);
+
 const USER_COLS: &str = "u.id, u.username, u.display_name, u.kind, u.role, u.scope, u.password_hash, u.totp_secret, u.totp_last_step, u.disabled";
 
 fn user(r: UserRow) -> Result<UserRecord, StoreError> {
@@ -277,7 +306,7 @@ impl Store {
         token_hash: &str,
         now: OffsetDateTime,
     ) -> Result<Option<TokenRecord>, StoreError> {
-        let row: Option<(String, String, String, String, String, String, Option<String>, Option<String>, Option<String>, Option<i64>, i64)> =
+        let row: Option<LabelledUserRow> =
             sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "SELECT t.label, {USER_COLS} FROM api_tokens t JOIN users u ON u.id = t.user_id \
                  WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2)"
@@ -301,19 +330,7 @@ impl Store {
         token_hash: &str,
         now: OffsetDateTime,
     ) -> Result<Option<SessionRecord>, StoreError> {
-        let row: Option<(
-            i64,
-            String,
-            String,
-            String,
-            String,
-            String,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-            Option<i64>,
-            i64,
-        )> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        let row: Option<ExpiringUserRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT s.expires_at, {USER_COLS} FROM sessions s JOIN users u ON u.id = s.user_id \
                  WHERE s.token_hash = $1 AND s.expires_at > $2"
         )))

@@ -337,7 +337,7 @@ async fn users_tokens_sessions_and_totp_replay(store: Store) {
     let at = tx.at();
     tx.insert_token(&id, "tokenhash", "ci", None).await.unwrap();
     tx.insert_session(
-        &"sessionhash".to_string(),
+        "sessionhash",
         &id,
         at + Duration::hours(1),
         Some("127.0.0.1"),

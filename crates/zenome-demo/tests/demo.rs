@@ -1,0 +1,328 @@
+//! The demo cohort, built over a fresh SQLite store through the services.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Mutex;
+
+use zenome_app::config::SecurityConfig;
+use zenome_app::registry::ParticipantQuery;
+use zenome_app::{Actor, App, Config};
+use zenome_auth::{PasswordParams, SealKey, TotpSecret, totp_code};
+use zenome_demo::{DemoAccount, DemoError, DemoOptions, DemoOutcome, build};
+use zenome_domain::consent::{ConsentAction, ConsentSource, ConsentState};
+use zenome_domain::id::ParticipantId;
+use zenome_domain::lineage::{NodeDetails, NodeKind};
+use zenome_domain::role::Role;
+use zenome_store::{ParticipantFilter, testing::fresh_sqlite};
+
+const PER_FACILITY: usize = 12;
+
+async fn app(dir: &Path) -> App {
+    let store = fresh_sqlite(dir).await.expect("fresh store");
+    let config = Config {
+        data_dir: dir.to_path_buf(),
+        security: SecurityConfig {
+            password: PasswordParams {
+                memory_kib: 1024,
+                iterations: 1,
+                parallelism: 1,
+            },
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    App::new(store, SealKey::generate(), config).expect("app")
+}
+
+fn opts(seed: u64) -> DemoOptions {
+    DemoOptions {
+        seed,
+        participants_per_facility: PER_FACILITY,
+    }
+}
+
+/// Builds the demo, recording every progress call.
+async fn build_recorded(app: &App, seed: u64) -> (DemoOutcome, Vec<(u64, u64)>) {
+    let calls = Mutex::new(Vec::new());
+    let progress = |done, total| calls.lock().unwrap().push((done, total));
+    let outcome = build(app, &opts(seed), &progress)
+        .await
+        .expect("demo builds");
+    (outcome, calls.into_inner().unwrap())
+}
+
+fn account<'a>(outcome: &'a DemoOutcome, username: &str) -> &'a DemoAccount {
+    outcome
+        .accounts
+        .iter()
+        .find(|a| a.username == username)
+        .unwrap_or_else(|| panic!("no account {username}"))
+}
+
+/// Logs in as a demo person with the credentials the demo handed back.
+async fn login(app: &App, a: &DemoAccount) -> Actor {
+    let secret = TotpSecret::from_base32(a.totp_secret.as_deref().expect("a TOTP seed"))
+        .expect("base32 seed");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let out = app
+        .login(
+            &a.username,
+            a.password.as_deref().expect("a password"),
+            &totp_code(&secret, now),
+            Some("127.0.0.1"),
+        )
+        .await
+        .expect("demo credentials log in");
+    app.actor_from_session(out.token.expose()).await.unwrap()
+}
+
+async fn all_ids(app: &App) -> Vec<ParticipantId> {
+    let rows = app
+        .store()
+        .participants(&ParticipantFilter {
+            facility: None,
+            disease_area: None,
+            limit: 10_000,
+            offset: 0,
+        })
+        .await
+        .unwrap();
+    let mut ids: Vec<_> = rows.into_iter().map(|r| r.participant.id).collect();
+    ids.sort();
+    ids
+}
+
+async fn all_barcodes(app: &App) -> Vec<String> {
+    let mut out = Vec::new();
+    for id in all_ids(app).await {
+        for n in app.store().nodes_of(&id).await.unwrap() {
+            if let Some(b) = n.barcode {
+                out.push(b.to_string());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn defaults() {
+    let o = DemoOptions::default();
+    assert_eq!(o.seed, 42);
+    assert_eq!(o.participants_per_facility, 100);
+}
+
+#[tokio::test]
+async fn builds_a_consistent_cohort() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app(dir.path()).await;
+    let o = opts(42);
+    let fut = build(&app, &o, &|_, _| {});
+    fn assert_send<T: Send>(_: &T) {}
+    assert_send(&fut);
+    drop(fut);
+
+    let (outcome, calls) = build_recorded(&app, 42).await;
+    let total = 3 * PER_FACILITY;
+
+    // progress: once per participant, in order
+    assert_eq!(calls.len(), total);
+    for (i, (done, t)) in calls.iter().enumerate() {
+        assert_eq!((*done, *t), (i as u64 + 1, total as u64));
+    }
+
+    // the counts add up
+    assert_eq!(outcome.organisations, 5);
+    assert_eq!(outcome.participants, total);
+    assert_eq!(app.store().organisations().await.unwrap().len(), 5);
+    let ids = all_ids(&app).await;
+    assert_eq!(ids.len(), total);
+    assert!(outcome.withdrawn >= 1, "{outcome:?}");
+    assert!(outcome.legacy >= 1, "{outcome:?}");
+    assert!(outcome.consent_events > outcome.participants);
+
+    let (mut events, mut withdrawn, mut legacy, mut amended, mut nodes) = (0, 0, 0, 0, 0);
+    let mut kinds = BTreeMap::new();
+    for id in &ids {
+        let h = app.store().consent_history(id).await.unwrap();
+        events += h.events().len();
+        let first = &h.events()[0];
+        match &first.action {
+            ConsentAction::Given { source, .. } => {
+                if matches!(source, ConsentSource::Legacy { .. }) {
+                    legacy += 1;
+                }
+            }
+            other => panic!("{id}: first event is {}", other.kind()),
+        }
+        if h.events()
+            .iter()
+            .any(|e| matches!(e.action, ConsentAction::Amended { .. }))
+        {
+            amended += 1;
+        }
+        // effective times in order, none in the future
+        for w in h.events().windows(2) {
+            assert!(w[0].effective_at < w[1].effective_at, "{id}");
+        }
+        assert!(h.events().iter().all(|e| e.effective_at <= e.recorded_at));
+        if let ConsentState::Withdrawn { .. } = h.current() {
+            withdrawn += 1;
+        }
+
+        // lineage: specimens hang under the participant, everything else
+        // under a node of the same participant; files lead to a specimen
+        let all = app.store().nodes_of(id).await.unwrap();
+        assert!(
+            all.iter().any(|n| n.details.kind() == NodeKind::Specimen),
+            "{id} has no specimen"
+        );
+        for n in &all {
+            *kinds.entry(n.details.kind().as_str()).or_insert(0) += 1;
+            match n.details.kind() {
+                NodeKind::Specimen => assert!(n.parent.is_none()),
+                _ => {
+                    let parent = n.parent.as_ref().expect("a parent");
+                    assert!(all.iter().any(|p| &p.id == parent), "{id}: dangling parent");
+                }
+            }
+            if n.details.kind() == NodeKind::File {
+                let chain = app.store().ancestry(&n.id).await.unwrap();
+                assert_eq!(chain[0].id, n.id);
+                let top = chain.last().unwrap();
+                assert_eq!(top.details.kind(), NodeKind::Specimen, "{id}");
+                assert!(top.parent.is_none());
+                assert!(chain.iter().all(|c| &c.participant == id));
+                assert!(
+                    chain
+                        .iter()
+                        .any(|c| matches!(c.details, NodeDetails::SequencingRun { .. }))
+                );
+            }
+        }
+        nodes += all.len();
+    }
+    assert_eq!(events, outcome.consent_events);
+    assert_eq!(withdrawn, outcome.withdrawn);
+    assert_eq!(legacy, outcome.legacy);
+    assert_eq!(nodes, outcome.nodes);
+    assert!(amended >= 1);
+    for kind in ["specimen", "extract", "library", "sequencing_run", "file"] {
+        assert!(
+            kinds.get(kind).copied().unwrap_or(0) > 0,
+            "no {kind}: {kinds:?}"
+        );
+    }
+
+    // the audit trail is intact
+    let n = app
+        .store()
+        .verify_audit()
+        .await
+        .unwrap()
+        .expect("audit chain verifies");
+    assert!(n as usize > outcome.participants + outcome.nodes);
+
+    // the accounts work: staff lists everyone, a pipeline token authenticates
+    assert_eq!(outcome.accounts.len(), 13);
+    let staff = login(&app, account(&outcome, "staff")).await;
+    assert_eq!(staff.role, Role::DataCentreStaff);
+    let (rows, count) = app
+        .participants(
+            &staff,
+            ParticipantQuery {
+                limit: Some(500),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(count as usize, total);
+    assert_eq!(rows.len(), total);
+    assert_eq!(
+        rows.iter()
+            .filter(|r| r.consent_state == "withdrawn")
+            .count(),
+        outcome.withdrawn
+    );
+    for a in &outcome.accounts {
+        match a.role.as_str() {
+            "sequencing_centre" => {
+                assert!(a.password.is_none() && a.totp_secret.is_none());
+                let actor = app
+                    .actor_from_bearer(a.api_token.as_deref().expect("a token"))
+                    .await
+                    .unwrap();
+                assert_eq!(actor.role.scope().map(|s| s.as_str()), a.scope.as_deref());
+            }
+            _ => {
+                assert!(a.api_token.is_none());
+                assert!(a.password.as_ref().is_some_and(|p| p.len() >= 16));
+                assert!(a.totp_secret.is_some());
+            }
+        }
+        assert!(!format!("{a:?}").contains(a.password.as_deref().unwrap_or("\u{0}")));
+    }
+
+    // building again into the same store is refused before anything is written
+    let before = app.store().verify_audit().await.unwrap().unwrap();
+    let err = build(&app, &opts(42), &|_, _| {}).await.unwrap_err();
+    assert!(matches!(err, DemoError::AlreadyPopulated(_)), "{err}");
+    assert_eq!(app.store().verify_audit().await.unwrap().unwrap(), before);
+}
+
+#[tokio::test]
+async fn the_seed_decides_everything_random() {
+    let (d1, d2, d3) = (
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+    );
+    let (a1, a2, a3) = (
+        app(d1.path()).await,
+        app(d2.path()).await,
+        app(d3.path()).await,
+    );
+    let (o1, _) = build_recorded(&a1, 42).await;
+    let (o2, _) = build_recorded(&a2, 42).await;
+    let (o3, _) = build_recorded(&a3, 7).await;
+
+    let (ids1, ids2, ids3) = (all_ids(&a1).await, all_ids(&a2).await, all_ids(&a3).await);
+    assert_eq!(ids1, ids2);
+    assert_ne!(ids1, ids3);
+    assert_eq!(all_barcodes(&a1).await, all_barcodes(&a2).await);
+    assert_ne!(all_barcodes(&a1).await, all_barcodes(&a3).await);
+
+    // same choices: counts and consent states match
+    let strip = |o: &DemoOutcome| {
+        let mut o = o.clone();
+        for a in &mut o.accounts {
+            a.api_token = None; // drawn by the service, not the demo
+        }
+        o
+    };
+    assert_eq!(strip(&o1), strip(&o2));
+    for id in &ids1 {
+        let h1 = a1.store().consent_history(id).await.unwrap();
+        let h2 = a2.store().consent_history(id).await.unwrap();
+        let actions = |h: &zenome_domain::consent::ConsentHistory| {
+            h.events()
+                .iter()
+                .map(|e| e.action.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(actions(&h1), actions(&h2), "{id}");
+    }
+
+    // other seed: other secrets
+    let pw = |o: &DemoOutcome| {
+        o.accounts
+            .iter()
+            .map(|a| (a.password.clone(), a.totp_secret.clone()))
+            .collect::<Vec<_>>()
+    };
+    assert_ne!(pw(&o1), pw(&o3));
+}

@@ -1,0 +1,48 @@
+//! The OpenAPI 3.1 document of `/api/v1`, generated from the handlers and
+//! wire types so it cannot drift from them.
+
+use axum::Json;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::api;
+use crate::api::dto;
+
+struct Bearer;
+
+impl Modify for Bearer {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let c = openapi.components.get_or_insert_with(Default::default);
+        c.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Zenome API", description = "Registry of participants, consent and specimen lineage of the national whole-genome programme. Errors are RFC 9457 problem+json."),
+    paths(
+        api::login, api::logout, api::me, api::public_summary,
+        api::list_organisations, api::create_organisation, api::list_users, api::create_user,
+        api::list_participants, api::create_participant, api::get_participant,
+        api::get_consent, api::post_consent, api::get_lineage,
+        api::create_node, api::get_node, api::patch_node, api::get_library, api::list_audit,
+    ),
+    components(schemas(crate::problem::Problem, dto::TreeNodeDto)),
+    modifiers(&Bearer),
+    tags((name = "registry"), (name = "consent"), (name = "lineage"), (name = "auth"), (name = "admin"), (name = "public"))
+)]
+struct ApiDoc;
+
+/// The OpenAPI document as JSON.
+pub fn openapi_json() -> String {
+    ApiDoc::openapi()
+        .to_pretty_json()
+        .expect("the OpenAPI document serialises")
+}
+
+pub(crate) async fn serve() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}

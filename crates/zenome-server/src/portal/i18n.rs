@@ -1,0 +1,454 @@
+//! The portal's two languages. Japanese is the default (the users are
+//! Japanese hospitals, centres and researchers); English is one click away.
+//! One table holds every text in both languages, so a missing translation is
+//! a failing test, not a blank on screen.
+
+/// Japanese or English.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Lang {
+    Ja,
+    En,
+}
+
+impl Lang {
+    pub(crate) fn code(self) -> &'static str {
+        match self {
+            Self::Ja => "ja",
+            Self::En => "en",
+        }
+    }
+
+    pub(crate) fn parse(s: &str) -> Option<Self> {
+        match s {
+            "ja" => Some(Self::Ja),
+            "en" => Some(Self::En),
+            _ => None,
+        }
+    }
+}
+
+/// Translator for one language.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Tr(pub Lang);
+
+impl Tr {
+    /// The text for `key`; the key itself if there is none (and a test fails).
+    pub(crate) fn t<'a>(&self, key: &'a str) -> &'a str {
+        match TEXTS.iter().find(|(k, _, _)| *k == key) {
+            Some((_, en, ja)) => match self.0 {
+                Lang::En => en,
+                Lang::Ja => ja,
+            },
+            None => key,
+        }
+    }
+
+    /// The label of a coded value (`cancer`, `withdrawn`, `tumour_tissue`…).
+    pub(crate) fn code<'a>(&self, value: &'a str) -> &'a str {
+        self.t(value)
+    }
+
+    /// The label of a role name.
+    pub(crate) fn role<'a>(&self, role: &'a str) -> &'a str {
+        self.t(role)
+    }
+}
+
+/// (key, English, Japanese).
+pub(crate) const TEXTS: &[(&str, &str, &str)] = &[
+    (
+        "brand_sub",
+        "National Whole-Genome Programme",
+        "全ゲノム解析等実行計画",
+    ),
+    ("nav_public", "Progress", "進捗"),
+    ("nav_portal", "Portal", "ポータル"),
+    ("nav_participants", "Participants", "参加者"),
+    ("logout", "Log out", "ログアウト"),
+    ("login", "Log in", "ログイン"),
+    (
+        "footer",
+        "Zenome — data platform of the national whole-genome programme for cancer and rare disease.",
+        "Zenome — がん・難病の全ゲノム解析等実行計画のデータ基盤",
+    ),
+    ("public_title", "Programme progress", "事業の進捗"),
+    (
+        "public_lead",
+        "Counts of participants, specimens and sequencing, updated live. No individual data is shown.",
+        "参加者・検体・シーケンスの件数（リアルタイム）。個人単位のデータは表示しません。",
+    ),
+    ("participants", "Participants", "参加者"),
+    ("area_cancer", "Cancer", "がん"),
+    ("area_rare_disease", "Rare disease", "難病"),
+    ("specimens", "Specimens", "検体"),
+    ("runs", "Sequencing runs", "シーケンスラン"),
+    ("consent_withdrawn", "Consents withdrawn", "同意撤回"),
+    (
+        "chart_by_facility",
+        "Participants by facility and disease area",
+        "医療機関別・疾患領域別の参加者数",
+    ),
+    (
+        "chart_by_facility_caption",
+        "Bars are stacked: cancer, then rare disease.",
+        "棒グラフは積み上げ（がん、難病の順）。",
+    ),
+    ("facility", "Facility", "医療機関"),
+    (
+        "chart_consent",
+        "Participants by consent state",
+        "同意状況別の参加者数",
+    ),
+    ("username", "User name", "ユーザー名"),
+    ("password", "Password", "パスワード"),
+    (
+        "totp",
+        "One-time code (6 digits)",
+        "ワンタイムコード（6桁）",
+    ),
+    (
+        "totp_hint",
+        "From your authenticator app. Both factors are required.",
+        "認証アプリに表示される番号です。二要素とも必要です。",
+    ),
+    (
+        "login_failed",
+        "Login failed. Check your user name, password and one-time code.",
+        "ログインできませんでした。ユーザー名・パスワード・ワンタイムコードを確認してください。",
+    ),
+    (
+        "rate_limited",
+        "Too many attempts. Please wait and try again.",
+        "試行回数が多すぎます。しばらく待ってから再試行してください。",
+    ),
+    ("welcome", "Welcome", "ようこそ"),
+    ("audit", "Audit trail", "監査ログ"),
+    (
+        "tile_participants",
+        "Register participants, record consent, register specimens and their lineage.",
+        "参加者の登録、同意の記録、検体と由来の登録。",
+    ),
+    (
+        "tile_audit",
+        "Every change, hash-chained.",
+        "全ての変更（ハッシュチェーン）。",
+    ),
+    (
+        "tile_public",
+        "The programme's progress, as the public sees it.",
+        "一般公開している事業の進捗。",
+    ),
+    (
+        "tile_api",
+        "The JSON API for machines and scripts.",
+        "機械・スクリプト向け JSON API。",
+    ),
+    (
+        "register_participant",
+        "Register a participant",
+        "参加者を登録",
+    ),
+    ("disease_area", "Disease area", "疾患領域"),
+    ("sex", "Sex", "性別"),
+    ("sex_unknown", "Unknown", "不明"),
+    ("sex_female", "Female", "女性"),
+    ("sex_male", "Male", "男性"),
+    ("sex_other", "Other", "その他"),
+    (
+        "participant_id_optional",
+        "Participant id (leave empty to draw one)",
+        "参加者ID（空欄なら自動採番）",
+    ),
+    ("register", "Register", "登録"),
+    ("showing", "Showing", "表示"),
+    ("participant_id", "Participant id", "参加者ID"),
+    ("consent", "Consent", "同意"),
+    ("registered", "Registered", "登録日時"),
+    ("previous", "Previous", "前へ"),
+    ("next", "Next", "次へ"),
+    ("participant", "Participant", "参加者"),
+    ("lineage_view", "Specimen lineage", "検体系譜"),
+    ("form_version", "Form", "様式"),
+    ("source", "Source", "取得元"),
+    ("item_research_scope", "Scope of research", "研究目的の範囲"),
+    ("research_scope", "Scope of research", "研究目的の範囲"),
+    (
+        "controlled_sharing",
+        "Sharing with approved researchers (controlled access)",
+        "審査を経た研究者への提供（制限公開）",
+    ),
+    (
+        "industrial_use",
+        "Use by industry, incl. drug development",
+        "企業による利用（創薬を含む）",
+    ),
+    (
+        "data_linkage",
+        "Additional information collection and data linkage",
+        "追加の情報収集とデータ連結",
+    ),
+    (
+        "international_sharing",
+        "Use by approved researchers abroad",
+        "海外の研究者による利用",
+    ),
+    ("recontact", "May be recontacted", "再連絡の可否"),
+    (
+        "primary_findings",
+        "Wishes to receive primary findings",
+        "一次的所見の返却を希望",
+    ),
+    (
+        "secondary_findings",
+        "Wishes to receive secondary findings",
+        "二次的所見の返却を希望",
+    ),
+    ("yes", "Yes", "はい"),
+    ("no", "No", "いいえ"),
+    (
+        "duo_codes",
+        "Data use (GA4GH DUO)",
+        "データ利用条件（GA4GH DUO）",
+    ),
+    ("geography", "limited to", "利用地域"),
+    (
+        "legacy_gaps",
+        "Items the older form did not cover (set to the most restrictive value):",
+        "旧様式に対応項目がない項目（最も制限的な値を設定）：",
+    ),
+    (
+        "consent_history",
+        "Consent history (append-only)",
+        "同意の履歴（追記のみ）",
+    ),
+    ("event", "Event", "事象"),
+    ("effective_at", "Takes effect", "効力発生"),
+    ("recorded_at", "Recorded", "記録日時"),
+    ("note", "Note", "備考"),
+    ("amend_consent", "Amend consent", "同意内容の変更"),
+    (
+        "give_consent",
+        "Record consent (unified form)",
+        "同意の記録（統一様式）",
+    ),
+    (
+        "disease_mondo",
+        "Disease (MONDO id, for disease-specific scope)",
+        "疾患（MONDO ID、疾患限定の場合）",
+    ),
+    ("save", "Save", "保存"),
+    ("withdraw_consent", "Withdraw consent", "同意撤回"),
+    (
+        "withdraw_explain",
+        "From the moment it takes effect, the participant leaves every query, export and new grant. Records that law requires are kept, not used.",
+        "効力発生の時点から、全ての検索・出力・新規の利用承認から除外されます。法令で保存が必要な記録は保持されますが利用されません。",
+    ),
+    ("reason", "Reason", "理由"),
+    (
+        "withdraw_confirm",
+        "I confirm the participant withdrew consent",
+        "参加者が同意を撤回したことを確認しました",
+    ),
+    (
+        "lineage_lead",
+        "Each specimen and everything derived from it: aliquots, extracts, libraries, sequencing runs and files.",
+        "各検体とそこから派生した分注・抽出物・ライブラリ・シーケンスラン・ファイル。",
+    ),
+    (
+        "no_specimens",
+        "No specimens registered yet.",
+        "検体はまだ登録されていません。",
+    ),
+    ("set_status", "Set", "設定"),
+    ("register_specimen", "Register a specimen", "検体を登録"),
+    ("specimen_type", "Specimen type", "検体種別"),
+    ("collected_on", "Collected on", "採取日"),
+    ("anatomical_site", "Anatomical site", "採取部位"),
+    ("volume_ul", "Volume (µL)", "容量（µL）"),
+    ("analyte", "Analyte", "核酸"),
+    ("yield_ng", "Yield (ng)", "収量（ng）"),
+    ("strategy", "Strategy", "解析手法"),
+    ("kit", "Kit", "キット"),
+    ("centre", "Sequencing centre", "シーケンス施設"),
+    ("run_id", "Run id", "ランID"),
+    ("instrument", "Instrument", "装置"),
+    ("run_date", "Run date", "ラン日"),
+    ("format", "Format", "形式"),
+    (
+        "barcode_optional",
+        "Barcode (leave empty to issue one)",
+        "バーコード（空欄なら発番）",
+    ),
+    ("barcode_placeholder", "e.g. SP0000123X", "例: SP0000123X"),
+    (
+        "audit_lead",
+        "The newest entries. Chain check:",
+        "最新の記録。チェーン検証：",
+    ),
+    ("when", "When", "日時"),
+    ("who", "Who", "実行者"),
+    ("action", "Action", "操作"),
+    ("target", "Target", "対象"),
+    ("ok_registered", "Registered.", "登録しました。"),
+    ("ok_consent", "Consent recorded.", "同意を記録しました。"),
+    ("ok_status", "Status changed.", "状態を変更しました。"),
+    (
+        "error_input",
+        "Please correct:",
+        "入力内容を確認してください：",
+    ),
+    ("error_conflict", "Not possible:", "実行できません："),
+    (
+        "error_forbidden",
+        "You are not allowed to do this.",
+        "この操作の権限がありません。",
+    ),
+    ("error_not_found", "Not found.", "見つかりません。"),
+    (
+        "error_internal",
+        "An internal error occurred; it has been logged.",
+        "内部エラーが発生しました（記録済み）。",
+    ),
+    (
+        "error_csrf",
+        "The form expired. Please try again.",
+        "フォームの有効期限が切れました。もう一度お試しください。",
+    ),
+    ("chain_ok", "intact", "正常"),
+    ("chain_broken", "BROKEN", "破損"),
+    // coded values
+    ("cancer", "Cancer", "がん"),
+    ("rare_disease", "Rare disease", "難病"),
+    ("female", "Female", "女性"),
+    ("male", "Male", "男性"),
+    ("other", "Other", "その他"),
+    ("unknown", "Unknown", "不明"),
+    ("not_given", "Not given", "未取得"),
+    ("active", "In force", "有効"),
+    ("withdrawn", "Withdrawn", "撤回"),
+    ("given", "Given", "取得"),
+    ("amended", "Amended", "変更"),
+    ("general", "General research (GRU)", "研究全般（GRU）"),
+    (
+        "health_medical",
+        "Health/medical research (HMB)",
+        "医学研究（HMB）",
+    ),
+    (
+        "disease_specific",
+        "Disease-specific (DS)",
+        "疾患限定（DS）",
+    ),
+    ("specimen", "Specimen", "検体"),
+    ("aliquot", "Aliquot", "分注"),
+    ("extract", "Extract", "抽出物"),
+    ("library", "Library", "ライブラリ"),
+    ("sequencing_run", "Sequencing run", "シーケンスラン"),
+    ("file", "File", "ファイル"),
+    ("tumour_tissue", "Tumour tissue", "腫瘍組織"),
+    ("normal_tissue", "Normal tissue", "正常組織"),
+    ("peripheral_blood", "Peripheral blood", "末梢血"),
+    ("saliva", "Saliva", "唾液"),
+    ("bone_marrow", "Bone marrow", "骨髄"),
+    ("plasma", "Plasma", "血漿"),
+    ("available", "Available", "利用可"),
+    ("residual", "Residual", "残余"),
+    ("exhausted", "Exhausted", "使用済"),
+    ("wgs", "WGS", "全ゲノム（WGS）"),
+    ("wes", "WES", "全エクソーム（WES）"),
+    ("rna_seq", "RNA-seq", "RNA-seq"),
+    ("panel", "Panel", "パネル"),
+    ("dna", "DNA", "DNA"),
+    ("rna", "RNA", "RNA"),
+    ("fastq", "FASTQ", "FASTQ"),
+    ("cram", "CRAM", "CRAM"),
+    ("vcf", "VCF", "VCF"),
+    ("expected", "Expected", "受領待ち"),
+    ("stored", "Stored", "保存済"),
+    ("must_choose", "choose one", "選択必須"),
+    ("must_agree", "required", "必須同意"),
+    ("must_answer", "answer required", "回答必須"),
+    ("opt_out", "yes unless declined", "オプトアウト"),
+    ("opt_in", "no unless agreed", "オプトイン"),
+    // roles
+    (
+        "facility_submitter",
+        "Facility submitter",
+        "医療機関登録担当",
+    ),
+    ("sequencing_centre", "Sequencing centre", "シーケンス施設"),
+    (
+        "data_centre_staff",
+        "Data-centre staff",
+        "データセンター職員",
+    ),
+    ("dac_member", "DAC member", "データアクセス委員"),
+    (
+        "researcher_academic",
+        "Researcher (academic)",
+        "研究者（アカデミア）",
+    ),
+    (
+        "researcher_industry",
+        "Researcher (industry)",
+        "研究者（企業）",
+    ),
+    ("clinician", "Clinician", "医師"),
+    ("admin", "Administrator", "管理者"),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_unique_and_translated() {
+        let mut seen = std::collections::HashSet::new();
+        for (k, en, ja) in TEXTS {
+            assert!(seen.insert(*k), "duplicate key {k}");
+            assert!(!en.is_empty() && !ja.is_empty(), "{k} lacks a translation");
+        }
+    }
+
+    #[test]
+    fn every_key_in_the_templates_exists() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/templates");
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap();
+            for part in text.split("t.t(\"").skip(1) {
+                let key = part.split('"').next().unwrap();
+                assert!(
+                    TEXTS.iter().any(|(k, _, _)| *k == key),
+                    "{}: no text for {key:?}",
+                    path.display()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_coded_value_has_a_label() {
+        use zenome_domain::lineage::*;
+        let mut codes: Vec<&str> = vec![
+            "cancer",
+            "rare_disease",
+            "not_given",
+            "active",
+            "withdrawn",
+            "given",
+            "amended",
+        ];
+        codes.extend(NodeKind::ALL.iter().map(|k| k.as_str()));
+        codes.extend(SpecimenType::ALL.iter().map(|k| k.as_str()));
+        codes.extend(MaterialStatus::ALL.iter().map(|k| k.as_str()));
+        codes.extend(LibraryStrategy::ALL.iter().map(|k| k.as_str()));
+        codes.extend(zenome_domain::role::Role::NAMES);
+        for c in zenome_domain::consent::ConsentItem::ALL {
+            codes.push(c.as_str());
+        }
+        for c in codes {
+            assert!(TEXTS.iter().any(|(k, _, _)| *k == c), "no label for {c}");
+        }
+    }
+}

@@ -1,0 +1,9 @@
+//! Integration tests of the server: the API through `tower::ServiceExt::oneshot`
+//! (no socket), the authorisation matrix, the portal's forms, and a real
+//! browser against a real socket.
+
+mod api;
+mod browser;
+mod harness;
+mod matrix;
+mod portal;

@@ -1,0 +1,203 @@
+//! The authorisation matrix: every registry endpoint × every role, with the
+//! status each must get — including every denial. The table is printed so a
+//! reader of the test log sees every case.
+
+use http::StatusCode;
+use serde_json::{Value, json};
+
+use crate::harness::{env, give};
+
+const ROLES: [&str; 12] = [
+    "anonymous",
+    "facility",
+    "facility_other",
+    "centre",
+    "centre_other",
+    "staff",
+    "dac",
+    "academic",
+    "industry",
+    "clinician",
+    "admin",
+    "unknown_role",
+];
+
+struct Case {
+    name: &'static str,
+    method: &'static str,
+    uri: String,
+    body: Option<Value>,
+    /// Expected status per role, in the order of `ROLES`.
+    expect: [u16; 12],
+}
+
+#[tokio::test]
+async fn every_endpoint_for_every_role() {
+    let e = env().await;
+    let s = e.seeded_participant().await;
+    let mut amend = give();
+    amend["action"] = json!("amend");
+    let run = json!({"kind": "sequencing_run", "parent_id": s.library.0, "centre": "SEQ-KZ", "run_id": "RM", "instrument": "NovaSeq X", "run_date": "2026-07-01"});
+    //                                            anon fac  oth  cen  cen2 stf  dac  aca  ind  cli  adm  unk
+    let cases = vec![
+        Case {
+            name: "list participants",
+            method: "GET",
+            uri: "/api/v1/participants".into(),
+            body: None,
+            expect: [401, 200, 200, 403, 403, 200, 403, 403, 403, 200, 403, 403],
+        },
+        Case {
+            name: "register participant",
+            method: "POST",
+            uri: "/api/v1/participants".into(),
+            body: Some(json!({"disease_area": "cancer"})),
+            expect: [401, 201, 201, 403, 403, 403, 403, 403, 403, 403, 403, 403],
+        },
+        Case {
+            name: "read participant",
+            method: "GET",
+            uri: format!("/api/v1/participants/{}", s.pid),
+            body: None,
+            expect: [401, 200, 404, 403, 403, 200, 403, 403, 403, 200, 403, 403],
+        },
+        Case {
+            name: "read consent",
+            method: "GET",
+            uri: format!("/api/v1/participants/{}/consents", s.pid),
+            body: None,
+            expect: [401, 200, 404, 403, 403, 200, 403, 403, 403, 200, 403, 403],
+        },
+        Case {
+            name: "amend consent",
+            method: "POST",
+            uri: format!("/api/v1/participants/{}/consents", s.pid),
+            body: Some(amend),
+            expect: [401, 201, 404, 403, 403, 403, 403, 403, 403, 403, 403, 403],
+        },
+        Case {
+            name: "read lineage",
+            method: "GET",
+            uri: format!("/api/v1/participants/{}/lineage", s.pid),
+            body: None,
+            expect: [401, 200, 404, 403, 403, 200, 403, 403, 403, 200, 403, 403],
+        },
+        Case {
+            name: "register aliquot",
+            method: "POST",
+            uri: "/api/v1/lineage/nodes".into(),
+            body: Some(json!({"kind": "aliquot", "parent_id": s.specimen.0})),
+            expect: [401, 201, 404, 403, 403, 403, 403, 403, 403, 403, 403, 403],
+        },
+        Case {
+            name: "register run (SEQ-KZ)",
+            method: "POST",
+            uri: "/api/v1/lineage/nodes".into(),
+            body: Some(run),
+            expect: [401, 403, 403, 201, 422, 201, 403, 403, 403, 403, 403, 403],
+        },
+        Case {
+            name: "read specimen node",
+            method: "GET",
+            uri: format!("/api/v1/lineage/nodes/{}", s.specimen.0),
+            body: None,
+            expect: [401, 200, 404, 404, 404, 200, 403, 403, 403, 200, 403, 403],
+        },
+        Case {
+            name: "set specimen status",
+            method: "PATCH",
+            uri: format!("/api/v1/lineage/nodes/{}", s.specimen.0),
+            body: Some(json!({"status": "residual"})),
+            expect: [401, 200, 404, 403, 403, 403, 403, 403, 403, 403, 403, 403],
+        },
+        Case {
+            name: "library by barcode",
+            method: "GET",
+            uri: format!("/api/v1/libraries/{}", s.library.1),
+            body: None,
+            expect: [401, 200, 404, 200, 200, 200, 403, 403, 403, 200, 403, 403],
+        },
+        Case {
+            name: "list organisations",
+            method: "GET",
+            uri: "/api/v1/organisations".into(),
+            body: None,
+            expect: [401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 403],
+        },
+        Case {
+            name: "register organisation",
+            method: "POST",
+            uri: "/api/v1/organisations".into(),
+            body: Some(
+                json!({"code": "KYU-UH", "kind": "collecting_facility", "name": "Kyushu University Hospital", "name_ja": "九州大学病院"}),
+            ),
+            expect: [401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 201, 403],
+        },
+        Case {
+            name: "list users",
+            method: "GET",
+            uri: "/api/v1/users".into(),
+            body: None,
+            expect: [401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403],
+        },
+        Case {
+            name: "create user",
+            method: "POST",
+            uri: "/api/v1/users".into(),
+            body: Some(
+                json!({"username": "new.user", "display_name": "New", "role": "dac_member"}),
+            ),
+            expect: [401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 201, 403],
+        },
+        Case {
+            name: "read audit",
+            method: "GET",
+            uri: "/api/v1/audit".into(),
+            body: None,
+            expect: [401, 403, 403, 403, 403, 200, 403, 403, 403, 403, 200, 403],
+        },
+        Case {
+            name: "who am I",
+            method: "GET",
+            uri: "/api/v1/me".into(),
+            body: None,
+            expect: [401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 403],
+        },
+    ];
+    let mut failures = Vec::new();
+    println!(
+        "{:<24} {}",
+        "endpoint",
+        ROLES.map(|r| format!("{r:>8.8}")).join(" ")
+    );
+    for c in &cases {
+        let mut row = Vec::new();
+        for (i, role) in ROLES.iter().enumerate() {
+            let who = (*role != "anonymous").then_some(*role);
+            let r = e.call(c.method, &c.uri, who, c.body.clone()).await;
+            let got = r.status.as_u16();
+            row.push(format!("{got:>8}"));
+            if got != c.expect[i] {
+                failures.push(format!(
+                    "{} {} as {role}: expected {}, got {got}: {}",
+                    c.method, c.name, c.expect[i], r.text
+                ));
+            }
+            if got >= 400 {
+                assert_eq!(
+                    r.headers["content-type"], "application/problem+json",
+                    "{} as {role}",
+                    c.name
+                );
+                assert!(r.status != StatusCode::INTERNAL_SERVER_ERROR);
+            }
+        }
+        println!("{:<24} {}", c.name, row.join(" "));
+    }
+    println!("{} cases", cases.len() * ROLES.len());
+    assert!(
+        failures.is_empty(),
+        "authorisation matrix mismatches:\n{}",
+        failures.join("\n")
+    );
+}
