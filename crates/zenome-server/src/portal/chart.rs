@@ -27,13 +27,13 @@ pub(crate) fn stacked_bars(
         .max()
         .unwrap_or(0)
         .max(1);
-    let label_w = 200.0;
+    let label_w = 300.0;
     let bar_w = 480.0;
     let row_h = 34.0;
     let top = 40.0;
     let height = top + row_h * groups.len() as f64 + 20.0;
     let mut s = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 760 {height}\" role=\"img\" aria-label=\"{}\" class=\"chart\">",
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 860 {height}\" role=\"img\" aria-label=\"{}\" class=\"chart\">",
         esc(title)
     );
     // legend

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it: formatting, lints, the crate layering
+# rules, and every test — including PostgreSQL (a throwaway cluster started
+# here) and the portal in headless Chromium.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+ls -d /usr/lib/postgresql/*/bin >/dev/null 2>&1 || need+=(postgresql)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "== installing ${need[*]}"
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  else
+    sudo apt-get update -qq
+    sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  fi
+fi
+
+echo "== starting PostgreSQL"
+pgdir=$(mktemp -d)
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+export ZENOME_TEST_POSTGRES_URL=$(scripts/start-postgres.sh "$pgdir/data" "$port")
+stop_pg() {
+  bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+  if [ "$(id -u)" = 0 ]; then su postgres -s /bin/sh -c "$bin/pg_ctl -D '$pgdir/data' -m immediate stop" >/dev/null 2>&1 || true
+  else "$bin/pg_ctl" -D "$pgdir/data" -m immediate stop >/dev/null 2>&1 || true; fi
+  rm -rf "$pgdir"
+}
+trap stop_pg EXIT
+
+echo "== format"
+cargo fmt --all --check
+
+echo "== lints"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+echo "== layering"
+# only the store talks SQL, only the server speaks HTTP, the domain does no I/O
+for crate in zenome-domain zenome-auth zenome-app zenome-demo; do
+  if cargo tree -p "$crate" -e normal --prefix none | grep -qE '^(axum|tower-http) '; then
+    echo "layering: $crate must not depend on axum"; exit 1
+  fi
+done
+for crate in zenome-domain zenome-auth; do
+  if cargo tree -p "$crate" -e normal --prefix none | grep -qE '^(sqlx|tokio|object_store) '; then
+    echo "layering: $crate must not do I/O (depends on sqlx/tokio/object_store)"; exit 1
+  fi
+done
+if grep -rln --include=*.rs 'sqlx::' crates | grep -v '^crates/zenome-store/' ; then
+  echo "layering: only zenome-store may use sqlx"; exit 1
+fi
+
+echo "== tests (PostgreSQL at port $port)"
+CI=${CI:-} cargo test --workspace --locked
+
+echo "== all checks passed"
