@@ -55,6 +55,6 @@ if grep -rln --include=*.rs 'sqlx::' crates | grep -v '^crates/zenome-store/' ; 
 fi
 
 echo "== tests (PostgreSQL at port $port)"
-CI=${CI:-} cargo test --workspace --locked
+cargo test --workspace --locked
 
 echo "== all checks passed"

@@ -76,7 +76,18 @@ async fn security_headers_on_every_response() {
 
 #[tokio::test]
 async fn registration_consent_and_lineage_end_to_end() {
-    let e = env().await;
+    end_to_end(env().await).await;
+}
+
+#[tokio::test]
+async fn registration_consent_and_lineage_end_to_end_on_postgres() {
+    let dir = tempfile::tempdir().unwrap();
+    if let Some(store) = zenome_store::testing::fresh_postgres().await {
+        end_to_end(crate::harness::env_on(store, dir).await).await;
+    }
+}
+
+async fn end_to_end(e: crate::harness::Env) {
     let s = e.seeded_participant().await;
     // the sequencing centre finds the library by barcode and registers a run and files
     let lib = e
