@@ -6,6 +6,7 @@
 //! under which, which DUO codes a consent implies). Storage, HTTP and the CLI
 //! depend on this crate; it depends on none of them.
 
+pub mod access;
 pub mod check;
 pub mod consent;
 pub mod error;
