@@ -22,8 +22,10 @@ fi
 
 echo "== starting PostgreSQL"
 pgdir=$(mktemp -d)
+chmod 755 "$pgdir"   # the postgres user must reach its data directory
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-export ZENOME_TEST_POSTGRES_URL=$(scripts/start-postgres.sh "$pgdir/data" "$port")
+pg_url=$(scripts/start-postgres.sh "$pgdir/data" "$port")
+export ZENOME_TEST_POSTGRES_URL=$pg_url
 stop_pg() {
   bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
   if [ "$(id -u)" = 0 ]; then su postgres -s /bin/sh -c "$bin/pg_ctl -D '$pgdir/data' -m immediate stop" >/dev/null 2>&1 || true
@@ -55,6 +57,6 @@ if grep -rln --include=*.rs 'sqlx::' crates | grep -v '^crates/zenome-store/' ; 
 fi
 
 echo "== tests (PostgreSQL at port $port)"
-cargo test --workspace --locked
+cargo test --workspace --locked --no-fail-fast
 
 echo "== all checks passed"
