@@ -11,6 +11,8 @@ pub enum AuthMethod {
     ApiToken,
     /// Local operator at the command line (has the data dir, hence the keys).
     Local,
+    /// A GA4GH Passport or Visa issued by Zenome.
+    Visa,
 }
 
 /// An authenticated caller.
@@ -26,6 +28,8 @@ pub struct Actor {
     pub role: Role,
     /// How they authenticated.
     pub via: AuthMethod,
+    /// With a passport: the only datasets its visas open.
+    pub visa_datasets: Option<Vec<String>>,
 }
 
 impl Actor {
@@ -37,6 +41,7 @@ impl Actor {
             display_name: "Local operator".into(),
             role: Role::Admin,
             via: AuthMethod::Local,
+            visa_datasets: None,
         }
     }
 
@@ -46,6 +51,7 @@ impl Actor {
             AuthMethod::Local => "local:operator".into(),
             AuthMethod::ApiToken => format!("token:{}", self.username),
             AuthMethod::Session => format!("user:{}", self.username),
+            AuthMethod::Visa => format!("visa:{}", self.username),
         }
     }
 }

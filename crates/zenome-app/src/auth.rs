@@ -95,7 +95,7 @@ fn random_password() -> String {
 }
 
 impl App {
-    fn actor_of(&self, u: &UserRecord, via: AuthMethod) -> Result<Actor, AppError> {
+    pub(crate) fn actor_of(&self, u: &UserRecord, via: AuthMethod) -> Result<Actor, AppError> {
         if u.disabled {
             return Err(AppError::Unauthorized);
         }
@@ -108,6 +108,7 @@ impl App {
             display_name: u.display_name.clone(),
             role,
             via,
+            visa_datasets: None,
         })
     }
 

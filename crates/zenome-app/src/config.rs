@@ -74,6 +74,190 @@ impl Default for SecurityConfig {
     }
 }
 
+/// A DAC rule set (academic or industry).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSetConfig {
+    /// Distinct DAC members who must approve.
+    pub required_approvals: u32,
+    /// Longest access period, in days.
+    pub max_duration_days: u32,
+    /// Whether FASTQ may be requested (always with a stated need).
+    pub fastq_allowed: bool,
+    /// Highest dataset security level that may be granted (1 to 3).
+    pub max_security_level: u8,
+}
+
+/// A price per case for one data type, in yen.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PriceConfig {
+    /// `vcf`, `cram`, `fastq` or `clinical`.
+    pub data_type: String,
+    /// Per case, academic.
+    pub academic: u64,
+    /// Per case, industry.
+    pub industry: u64,
+}
+
+/// A volume tier.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TierConfig {
+    /// Cases up to this many (absent: no limit).
+    pub up_to: Option<u64>,
+    /// Percentage of the per-case price.
+    pub percent: u64,
+}
+
+/// The fee tariff (R7.4).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FeesConfig {
+    /// Currency of every amount.
+    pub currency: String,
+    /// Per application, academic.
+    pub base_academic: u64,
+    /// Per application, industry.
+    pub base_industry: u64,
+    /// Per case, by data type.
+    pub per_case: Vec<PriceConfig>,
+    /// Volume tiers, in order.
+    pub tiers: Vec<TierConfig>,
+}
+
+impl Default for FeesConfig {
+    fn default() -> Self {
+        let p = |t: &str, a, i| PriceConfig {
+            data_type: t.into(),
+            academic: a,
+            industry: i,
+        };
+        Self {
+            currency: "JPY".into(),
+            base_academic: 0,
+            base_industry: 300_000,
+            per_case: vec![
+                p("clinical", 200, 1_000),
+                p("vcf", 1_000, 5_000),
+                p("cram", 3_000, 15_000),
+                p("fastq", 5_000, 25_000),
+            ],
+            tiers: vec![
+                TierConfig {
+                    up_to: Some(100),
+                    percent: 100,
+                },
+                TierConfig {
+                    up_to: Some(1_000),
+                    percent: 80,
+                },
+                TierConfig {
+                    up_to: Some(10_000),
+                    percent: 50,
+                },
+                TierConfig {
+                    up_to: None,
+                    percent: 25,
+                },
+            ],
+        }
+    }
+}
+
+/// Real-time detection rules (R8.2).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AlertConfig {
+    /// Participant records one user may read under one grant per hour
+    /// before a bulk-download alert.
+    pub bulk_records_per_hour: u64,
+    /// Failed logins (or second factors) for one user within the window
+    /// before an alert.
+    pub failed_logins: u32,
+    /// The window for failed logins, in minutes.
+    pub window_minutes: u32,
+    /// Local hour at which unusual hours start (data reads then alert).
+    pub quiet_from_hour: u8,
+    /// Local hour at which they end.
+    pub quiet_until_hour: u8,
+    /// Offset of local time from UTC, in hours (Japan: 9).
+    pub utc_offset_hours: i8,
+    /// Where to POST each alert as JSON (a SIEM's webhook), if anywhere.
+    pub webhook_url: Option<String>,
+}
+
+impl Default for AlertConfig {
+    fn default() -> Self {
+        Self {
+            bulk_records_per_hour: 5_000,
+            failed_logins: 3,
+            window_minutes: 15,
+            quiet_from_hour: 22,
+            quiet_until_hour: 6,
+            utc_offset_hours: 9,
+            webhook_url: None,
+        }
+    }
+}
+
+/// GA4GH Passport visas issued for grants.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct VisaConfig {
+    /// The `iss` of Zenome's visas.
+    pub issuer: String,
+    /// Longest lifetime of a visa, in hours (a visa never outlives its grant).
+    pub lifetime_hours: u32,
+}
+
+impl Default for VisaConfig {
+    fn default() -> Self {
+        Self {
+            issuer: "https://zenome.jp".into(),
+            lifetime_hours: 24,
+        }
+    }
+}
+
+/// Secondary use: DAC rule sets, fees, detection, visas.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AccessConfig {
+    /// Rules for academic applicants.
+    pub academic: RuleSetConfig,
+    /// Rules for industry applicants.
+    pub industry: RuleSetConfig,
+    /// The tariff.
+    pub fees: FeesConfig,
+    /// Detection.
+    pub alerts: AlertConfig,
+    /// Visas.
+    pub visas: VisaConfig,
+}
+
+impl Default for AccessConfig {
+    fn default() -> Self {
+        Self {
+            academic: RuleSetConfig {
+                required_approvals: 1,
+                max_duration_days: 3 * 365,
+                fastq_allowed: true,
+                max_security_level: 3,
+            },
+            industry: RuleSetConfig {
+                required_approvals: 2,
+                max_duration_days: 2 * 365,
+                fastq_allowed: false,
+                max_security_level: 2,
+            },
+            fees: FeesConfig::default(),
+            alerts: AlertConfig::default(),
+            visas: VisaConfig::default(),
+        }
+    }
+}
+
 /// Zenome's configuration.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
@@ -90,6 +274,8 @@ pub struct Config {
     pub log: LogConfig,
     /// Security.
     pub security: SecurityConfig,
+    /// Secondary use.
+    pub access: AccessConfig,
 }
 
 impl Default for Config {
@@ -101,6 +287,7 @@ impl Default for Config {
             public_url: None,
             log: LogConfig::default(),
             security: SecurityConfig::default(),
+            access: AccessConfig::default(),
         }
     }
 }

@@ -6,7 +6,10 @@
 //! before anything is read or written. It also owns logins (password + TOTP,
 //! rate-limited), sessions and API tokens, and the typed [`Config`].
 
+pub mod access;
 pub mod actor;
+pub mod alerts;
+pub mod audit;
 pub mod auth;
 pub mod config;
 pub mod error;
@@ -40,6 +43,8 @@ struct Inner {
     csrf: CsrfKey,
     config: Config,
     limiter: limiter::LoginLimiter,
+    alerts: alerts::SharedState,
+    visa_key: access::visas::VisaKey,
 }
 
 impl App {
@@ -49,6 +54,7 @@ impl App {
             .map_err(|e| AppError::Internal(format!("password hasher: {e}")))?;
         let csrf = CsrfKey::derive(seal.as_bytes());
         let limiter = limiter::LoginLimiter::new(&config.security);
+        let visa_key = access::visas::VisaKey::derive(seal.as_bytes(), &config.access.visas.issuer);
         Ok(Self {
             inner: Arc::new(Inner {
                 store,
@@ -57,6 +63,8 @@ impl App {
                 csrf,
                 config,
                 limiter,
+                alerts: Default::default(),
+                visa_key,
             }),
         })
     }

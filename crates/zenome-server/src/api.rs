@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`. Each handler parses the wire shape, calls
 //! one `App` service with the authenticated actor, and shapes the answer.
 
+pub(crate) mod access;
 pub(crate) mod dto;
 
 use axum::Json;
@@ -53,6 +54,7 @@ pub(crate) fn routes() -> Router<AppState> {
         )
         .route("/api/v1/libraries/{barcode}", get(get_library))
         .route("/api/v1/audit", get(list_audit))
+        .merge(access::routes())
 }
 
 fn pid(s: &str) -> Result<ParticipantId, ApiError> {

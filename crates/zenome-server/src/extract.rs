@@ -2,6 +2,7 @@
 //! problem+json naming the field, and the client address.
 
 use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
 
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::header;
@@ -12,7 +13,21 @@ use zenome_app::{Actor, AppError};
 use crate::AppState;
 use crate::problem::ApiError;
 
-/// The authenticated API caller, from `Authorization: Bearer …`.
+/// Who made an API request, filled in by [`ApiActor`] for the access log.
+#[derive(Clone, Default)]
+pub struct AuditSlot(pub Arc<Mutex<Option<SlotInfo>>>);
+
+/// What the access log needs to know about the caller.
+#[derive(Clone, Debug)]
+pub struct SlotInfo {
+    /// The audit name of the actor.
+    pub actor: String,
+    /// For API tokens: (owner, token hash), to track the addresses it is used from.
+    pub token: Option<(String, String)>,
+}
+
+/// The authenticated API caller, from `Authorization: Bearer …`: an API
+/// token, a session token, or a GA4GH Passport/Visa issued by Zenome.
 pub struct ApiActor(pub Actor);
 
 impl FromRequestParts<AppState> for ApiActor {
@@ -29,7 +44,21 @@ impl FromRequestParts<AppState> for ApiActor {
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(str::trim)
             .ok_or(AppError::Unauthorized)?;
-        Ok(Self(state.app.actor_from_bearer(token).await?))
+        let actor = if token.starts_with("eyJ") {
+            state.app.actor_from_visas(token).await?
+        } else {
+            state.app.actor_from_bearer(token).await?
+        };
+        if let Some(slot) = parts.extensions.get::<AuditSlot>() {
+            let tok = token
+                .starts_with("zk_")
+                .then(|| (actor.username.clone(), zenome_auth::hash_token(token)));
+            *slot.0.lock().expect("audit slot") = Some(SlotInfo {
+                actor: actor.audit_name(),
+                token: tok,
+            });
+        }
+        Ok(Self(actor))
     }
 }
 

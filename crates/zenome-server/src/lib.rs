@@ -6,6 +6,7 @@
 //! decides nothing about who may do what: every handler calls a
 //! `zenome_app::App` service, which does.
 
+mod access_log;
 mod api;
 mod extract;
 mod metrics_layer;
@@ -58,6 +59,7 @@ pub fn router(app: App) -> Router {
         .route("/service-info", get(service_info::service_info))
         .route("/metrics", get(metrics_layer::render))
         .route("/healthz", get(|| async { "ok" }))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), access_log::log))
         .layer(axum::middleware::from_fn(metrics_layer::track))
         .layer(axum::middleware::from_fn_with_state(state.clone(), security::headers))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(8 * 1024 * 1024))

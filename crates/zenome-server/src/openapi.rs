@@ -29,10 +29,18 @@ impl Modify for Bearer {
         api::list_participants, api::create_participant, api::get_participant,
         api::get_consent, api::post_consent, api::get_lineage,
         api::create_node, api::get_node, api::patch_node, api::get_library, api::list_audit,
+        api::access::list_datasets, api::access::create_dataset, api::access::get_dataset, api::access::add_members,
+        api::access::dataset_participants, api::access::dataset_participant,
+        api::access::list_applications, api::access::create_application, api::access::preview_application,
+        api::access::preview_saved, api::access::get_application, api::access::update_application,
+        api::access::submit_application, api::access::assign_application, api::access::withdraw_application,
+        api::access::comment_application, api::access::request_changes, api::access::vote_application,
+        api::access::list_grants, api::access::get_grant, api::access::revoke_grant, api::access::passport,
+        api::access::list_alerts, api::access::acknowledge_alert, api::access::data_use, api::access::public_projects,
     ),
     components(schemas(crate::problem::Problem, dto::TreeNodeDto)),
     modifiers(&Bearer),
-    tags((name = "registry"), (name = "consent"), (name = "lineage"), (name = "auth"), (name = "admin"), (name = "public"))
+    tags((name = "registry"), (name = "consent"), (name = "lineage"), (name = "auth"), (name = "access"), (name = "admin"), (name = "public"))
 )]
 struct ApiDoc;
 

@@ -10,6 +10,7 @@
 //! Every change goes through a [`WriteTx`], which appends its hash-chained
 //! audit entry before anything else and commits both together or neither.
 
+mod access;
 mod audit;
 mod consent;
 mod error;
@@ -29,6 +30,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{Any, AnyPool, Transaction};
 use time::OffsetDateTime;
 
+pub use access::{AlertRow, ApplicationEventRow, ApplicationRow, DatasetRow, GrantRow};
 pub use audit::{AuditEntry, AuditRecord, ChainBreak, GENESIS_HASH, entry_hash};
 pub use error::StoreError;
 pub use participants::{ParticipantFilter, ParticipantRow};

@@ -143,6 +143,28 @@ impl Store {
     }
 }
 
+impl Store {
+    /// The ids of every participant matching the filter (no paging), by id.
+    pub async fn participant_ids(
+        &self,
+        f: &ParticipantFilter,
+    ) -> Result<Vec<ParticipantId>, StoreError> {
+        let (cond, binds) = filter_sql(f);
+        let sql = format!("SELECT p.id FROM participants p WHERE 1 = 1{cond} ORDER BY p.id");
+        let mut q = sqlx::query_as::<_, (String,)>(sqlx::AssertSqlSafe(sql));
+        for b in binds {
+            q = q.bind(b);
+        }
+        let rows = q.fetch_all(self.pool()).await?;
+        rows.into_iter()
+            .map(|(id,)| {
+                id.parse()
+                    .map_err(|e| StoreError::corrupt("participants", e))
+            })
+            .collect()
+    }
+}
+
 fn filter_sql(f: &ParticipantFilter) -> (String, Vec<String>) {
     let mut cond = String::new();
     let mut binds = Vec::new();
