@@ -123,6 +123,12 @@ impl App {
         if let Err(e) = self.store().record(entry).await {
             tracing::error!(error = %e, "cannot record failed login");
         }
+        self.observe(crate::alerts::Event::LoginFailed {
+            user: username,
+            ip,
+            second_factor: reason.contains("second factor"),
+        })
+        .await;
         AppError::Unauthorized
     }
 

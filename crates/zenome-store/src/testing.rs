@@ -67,3 +67,82 @@ pub async fn tamper_audit_detail(store: &Store, seq: i64, detail: &str) {
         .await
         .expect("tamper");
 }
+
+/// Moves a grant's expiry (tests of expiry, which would otherwise wait for
+/// the calendar).
+pub async fn set_grant_expiry(store: &Store, grant: &str, expires_at: time::OffsetDateTime) {
+    sqlx::query("UPDATE grants SET expires_at = $1 WHERE id = $2")
+        .bind(crate::time_ms::to_ms(expires_at))
+        .bind(grant)
+        .execute(store.pool())
+        .await
+        .expect("set expiry");
+}
+
+/// Rewrites the whole audit chain from entry 1, recomputing every hash, as
+/// an attacker with database access who wants `verify` to pass would. Only
+/// the anchors (kept outside the database) can tell.
+pub async fn rewrite_audit_chain(store: &Store) {
+    let all = store.audit_after(0, i64::MAX).await.expect("read chain");
+    let mut prev = crate::GENESIS_HASH.to_string();
+    for r in &all {
+        let h = crate::entry_hash(
+            &prev,
+            r.seq,
+            crate::time_ms::to_ms(r.at),
+            &r.actor,
+            &r.action,
+            &r.target,
+            &r.detail,
+        );
+        sqlx::query("UPDATE audit_log SET prev_hash = $1, hash = $2 WHERE seq = $3")
+            .bind(&prev)
+            .bind(&h)
+            .bind(r.seq)
+            .execute(store.pool())
+            .await
+            .expect("rewrite");
+        prev = h;
+    }
+    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+        .bind(&prev)
+        .execute(store.pool())
+        .await
+        .expect("rewrite head");
+}
+
+/// Appends `n` audit entries in one transaction, fast (benchmarks of
+/// `verify`): the chain they form is valid.
+pub async fn bulk_audit(store: &Store, n: i64) -> Result<(), StoreError> {
+    let mut tx = store.pool().begin().await?;
+    let (mut seq, mut prev): (i64, String) =
+        sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
+            .fetch_one(&mut *tx)
+            .await?;
+    let at = crate::time_ms::to_ms(crate::now());
+    for i in 0..n {
+        seq += 1;
+        let target = format!("dataset:bench-{}", i % 50);
+        let detail = format!("{{\"participants\":{}}}", i % 1000);
+        let h = crate::entry_hash(&prev, seq, at, "user:bench", "data.read", &target, &detail);
+        sqlx::query("INSERT INTO audit_log (seq, at, actor, action, target, detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+            .bind(seq)
+            .bind(at)
+            .bind("user:bench")
+            .bind("data.read")
+            .bind(&target)
+            .bind(&detail)
+            .bind(&prev)
+            .bind(&h)
+            .execute(&mut *tx)
+            .await?;
+        prev = h;
+    }
+    sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
+        .bind(seq)
+        .bind(&prev)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -134,7 +134,9 @@ impl App {
         format!("{}/datasets/{dataset}", self.inner.visa_key.issuer)
     }
 
-    fn sign<T: Serialize>(&self, claims: &T) -> Result<String, AppError> {
+    /// Signs claims with the visa key (how passports and visas are made;
+    /// tests use it to craft expired ones).
+    pub fn sign_jwt<T: Serialize>(&self, claims: &T) -> Result<String, AppError> {
         let k = &self.inner.visa_key;
         let mut h = Header::new(Algorithm::EdDSA);
         h.kid = Some(k.kid.clone());
@@ -170,10 +172,10 @@ impl App {
                         by: "dac".into(),
                     },
                 };
-                visas.push(self.sign(&claims)?);
+                visas.push(self.sign_jwt(&claims)?);
             }
         }
-        self.sign(&PassportClaims {
+        self.sign_jwt(&PassportClaims {
             iss: self.inner.visa_key.issuer.clone(),
             sub: actor.username.clone(),
             iat: now.unix_timestamp(),

@@ -51,6 +51,7 @@ pub const HUMANS: &[(&str, &str, &str, Option<&str>)] = &[
     ),
     ("staff", "staff", "data_centre_staff", None),
     ("dac", "dac", "dac_member", None),
+    ("dac2", "dac2", "dac_member", None),
     ("academic", "res.acad", "researcher_academic", None),
     ("industry", "res.ind", "researcher_industry", None),
     ("clinician", "clin.tky", "clinician", Some("TKY-UH")),
@@ -65,8 +66,21 @@ pub async fn env() -> Env {
     env_on(store, dir).await
 }
 
+pub async fn env_with(cfg: Config) -> Env {
+    let dir = tempfile::tempdir().unwrap();
+    let store = zenome_store::testing::fresh_sqlite(dir.path())
+        .await
+        .unwrap();
+    env_full(store, dir, cfg).await
+}
+
 pub async fn env_on(store: zenome_store::Store, dir: tempfile::TempDir) -> Env {
-    let app = App::new(store, zenome_auth::SealKey::generate(), config()).unwrap();
+    env_full(store, dir, config()).await
+}
+
+pub async fn env_full(store: zenome_store::Store, dir: tempfile::TempDir, mut cfg: Config) -> Env {
+    cfg.data_dir = dir.path().to_path_buf();
+    let app = App::new(store, zenome_auth::SealKey::generate(), cfg).unwrap();
     let local = Actor::local();
     for (code, kind, name, ja) in [
         (

@@ -2,6 +2,7 @@
 //! (no socket), the authorisation matrix, the portal's forms, and a real
 //! browser against a real socket.
 
+mod access;
 mod api;
 mod browser;
 mod harness;
