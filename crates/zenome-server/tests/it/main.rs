@@ -3,6 +3,7 @@
 //! browser against a real socket.
 
 mod access;
+mod access_matrix;
 mod api;
 mod browser;
 mod harness;
