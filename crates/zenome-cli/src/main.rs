@@ -94,8 +94,12 @@ enum DbCommand {
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Verifies the hash chain; exits non-zero naming the first bad entry.
+    /// Verifies the hash chain and the anchors; exits non-zero naming the
+    /// first bad entry.
     Verify,
+    /// Writes the current head to the anchor file (the server does it every
+    /// hour; run it from cron too, or copy the file off the machine).
+    Anchor,
 }
 
 #[derive(Subcommand)]
@@ -296,22 +300,30 @@ async fn run() -> Result<()> {
             println!("migrations applied");
             Ok(())
         }
-        Command::Audit {
-            command: AuditCommand::Verify,
-        } => {
+        Command::Audit { command } => {
             let c = load_config(&cli.global, None)?;
             let app = open(&c).await?;
-            match app
-                .store()
-                .verify_audit()
-                .await
-                .context("reading the audit trail")?
-            {
-                Ok(n) => {
-                    println!("audit trail intact: {n} entries");
+            match command {
+                AuditCommand::Verify => {
+                    let started = std::time::Instant::now();
+                    match app.verify_audit().await.context("reading the audit trail")? {
+                        zenome_app::audit::Verification::Intact { entries, anchors } => {
+                            println!(
+                                "audit trail intact: {entries} entries, {anchors} anchors checked ({:.2} s)",
+                                started.elapsed().as_secs_f64()
+                            );
+                            Ok(())
+                        }
+                        zenome_app::audit::Verification::Broken { seq, reason } => {
+                            bail!("audit trail broken at entry {seq}: {reason}")
+                        }
+                    }
+                }
+                AuditCommand::Anchor => {
+                    let (seq, hash) = app.write_anchor().await?;
+                    println!("anchored entry {seq} ({hash}) in {}", app.anchor_file().display());
                     Ok(())
                 }
-                Err(b) => bail!("audit trail broken at entry {}: {}", b.seq, b.reason),
             }
         }
         Command::Admin { command } => {

@@ -89,6 +89,17 @@ pub async fn serve(
             }
         }
     });
+    let anchor_app = app.clone();
+    let anchor = tokio::spawn(async move {
+        // the first tick is immediate: anchor at start, then every hour
+        let mut tick = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            if let Err(e) = anchor_app.write_anchor().await {
+                tracing::warn!(error = ?e, "cannot write an audit anchor");
+            }
+        }
+    });
     let r = axum::serve(
         listener,
         router(app).into_make_service_with_connect_info::<SocketAddr>(),
@@ -96,6 +107,7 @@ pub async fn serve(
     .with_graceful_shutdown(shutdown)
     .await;
     purge.abort();
+    anchor.abort();
     store.close().await;
     r
 }
