@@ -306,7 +306,11 @@ async fn run() -> Result<()> {
             match command {
                 AuditCommand::Verify => {
                     let started = std::time::Instant::now();
-                    match app.verify_audit().await.context("reading the audit trail")? {
+                    match app
+                        .verify_audit()
+                        .await
+                        .context("reading the audit trail")?
+                    {
                         zenome_app::audit::Verification::Intact { entries, anchors } => {
                             println!(
                                 "audit trail intact: {entries} entries, {anchors} anchors checked ({:.2} s)",
@@ -321,7 +325,10 @@ async fn run() -> Result<()> {
                 }
                 AuditCommand::Anchor => {
                     let (seq, hash) = app.write_anchor().await?;
-                    println!("anchored entry {seq} ({hash}) in {}", app.anchor_file().display());
+                    println!(
+                        "anchored entry {seq} ({hash}) in {}",
+                        app.anchor_file().display()
+                    );
                     Ok(())
                 }
             }

@@ -16,27 +16,65 @@ fn zenome(args: &[&str]) -> std::process::Output {
 fn demo_then_audit_verify_catches_a_one_byte_change() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().to_str().unwrap();
-    let out = zenome(&["demo", "--data-dir", d, "--no-serve", "--participants-per-facility", "4", "--seed", "7"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let accounts: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.path().join("demo-accounts.json")).unwrap()).unwrap();
-    assert!(accounts.as_array().unwrap().iter().any(|a| a["role"] == "facility_submitter" && a["totp_secret"].is_string()));
-    assert!(accounts.as_array().unwrap().iter().any(|a| a["api_token"].is_string()));
+    let out = zenome(&[
+        "demo",
+        "--data-dir",
+        d,
+        "--no-serve",
+        "--participants-per-facility",
+        "4",
+        "--seed",
+        "7",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let accounts: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("demo-accounts.json")).unwrap(),
+    )
+    .unwrap();
+    assert!(
+        accounts
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["role"] == "facility_submitter" && a["totp_secret"].is_string())
+    );
+    assert!(
+        accounts
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["api_token"].is_string())
+    );
 
     let out = zenome(&["--data-dir", d, "audit", "anchor"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let out = zenome(&["--data-dir", d, "audit", "verify"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("intact"));
 
     // flip one byte of entry 10's detail on disk, through SQLite itself
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
-        let store = zenome_store::Store::connect(&format!("sqlite://{d}/zenome.db")).await.unwrap();
+        let store = zenome_store::Store::connect(&format!("sqlite://{d}/zenome.db"))
+            .await
+            .unwrap();
         let row = store.audit_after(9, 1).await.unwrap().remove(0);
         let mut bytes = row.detail.into_bytes();
         bytes[0] ^= 0x01;
-        zenome_store::testing::tamper_audit_detail(&store, 10, &String::from_utf8_lossy(&bytes)).await;
+        zenome_store::testing::tamper_audit_detail(&store, 10, &String::from_utf8_lossy(&bytes))
+            .await;
         store.close().await;
     });
     let out = zenome(&["--data-dir", d, "audit", "verify"]);
@@ -51,12 +89,26 @@ fn the_default_config_prints_and_reads_back() {
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout).to_string();
     assert!(text.contains("listen = \"127.0.0.1:8080\""));
-    assert!(text.contains("[access.industry]") && text.contains("required_approvals = 2"), "{text}");
+    assert!(
+        text.contains("[access.industry]") && text.contains("required_approvals = 2"),
+        "{text}"
+    );
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("z.toml");
     std::fs::write(&f, &text).unwrap();
-    let out = zenome(&["--config", f.to_str().unwrap(), "--data-dir", dir.path().to_str().unwrap(), "db", "migrate"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = zenome(&[
+        "--config",
+        f.to_str().unwrap(),
+        "--data-dir",
+        dir.path().to_str().unwrap(),
+        "db",
+        "migrate",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // an unknown key is refused, naming it
     std::fs::write(&f, "lissen = 1\n").unwrap();
     let out = zenome(&["--config", f.to_str().unwrap(), "db", "migrate"]);

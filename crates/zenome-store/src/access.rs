@@ -192,6 +192,15 @@ fn grant(r: GrantTuple) -> Result<GrantRow, StoreError> {
     })
 }
 
+/// A consent event row that may be absent (outer join).
+type OptionalEventRow = (
+    Option<i64>,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+    Option<i64>,
+);
+
 type AlertTuple = (
     String,
     i64,
@@ -744,5 +753,99 @@ impl Store {
         .fetch_all(self.pool())
         .await?;
         rows.into_iter().map(alert).collect()
+    }
+}
+
+impl Store {
+    /// A dataset and every grant naming `username`, in one round trip (the
+    /// first half of the per-read check).
+    pub async fn dataset_with_grants(
+        &self,
+        dataset: &str,
+        username: &str,
+    ) -> Result<Option<(DatasetRow, Vec<GrantRow>)>, StoreError> {
+        use sqlx::Row;
+        let rows = sqlx::query(
+            "SELECT d.id, d.title, d.title_ja, d.description, d.security_level, d.data_types, d.requirement, d.embargo_until, d.producer_group, d.created_at, \
+                    g.id, g.application_id, g.title, g.institution, g.purpose_summary, g.body, g.starts_at, g.expires_at, g.revoked_at \
+             FROM datasets d \
+             LEFT JOIN grant_people p ON p.username = $2 \
+             LEFT JOIN grants g ON g.id = p.grant_id \
+             WHERE d.id = $1",
+        )
+        .bind(dataset)
+        .bind(username)
+        .fetch_all(self.pool())
+        .await?;
+        let Some(first) = rows.first() else {
+            return Ok(None);
+        };
+        let ds = self::dataset((
+            first.try_get(0)?,
+            first.try_get(1)?,
+            first.try_get(2)?,
+            first.try_get(3)?,
+            first.try_get(4)?,
+            first.try_get(5)?,
+            first.try_get(6)?,
+            first.try_get(7)?,
+            first.try_get(8)?,
+            first.try_get(9)?,
+        ))?;
+        let mut grants = Vec::new();
+        for r in &rows {
+            let id: Option<String> = r.try_get(10)?;
+            if let Some(id) = id {
+                grants.push(grant((
+                    id,
+                    r.try_get(11)?,
+                    r.try_get(12)?,
+                    r.try_get(13)?,
+                    r.try_get(14)?,
+                    r.try_get(15)?,
+                    r.try_get(16)?,
+                    r.try_get(17)?,
+                    r.try_get(18)?,
+                ))?);
+            }
+        }
+        Ok(Some((ds, grants)))
+    }
+
+    /// A member's consent history, in one round trip (the second half of the
+    /// per-read check); `None` when the participant is not in the dataset.
+    pub async fn member_consent(
+        &self,
+        dataset: &str,
+        p: &ParticipantId,
+    ) -> Result<Option<ConsentHistory>, StoreError> {
+        let rows: Vec<OptionalEventRow> = sqlx::query_as(
+            "SELECT e.seq, e.kind, e.body, e.effective_at, e.recorded_at FROM dataset_members m \
+             LEFT JOIN consent_events e ON e.participant_id = m.participant_id \
+             WHERE m.dataset_id = $1 AND m.participant_id = $2 ORDER BY e.seq",
+        )
+        .bind(dataset)
+        .bind(p.as_str())
+        .fetch_all(self.pool())
+        .await?;
+        if rows.is_empty() {
+            return Ok(None);
+        }
+        let mut events = Vec::new();
+        for r in rows {
+            if let (Some(seq), Some(kind), Some(body), Some(eff), Some(rec)) = r {
+                events.push(ConsentEvent {
+                    seq: u32::try_from(seq)
+                        .map_err(|e| StoreError::corrupt("consent_events", e))?,
+                    action: consent_action(&kind, &body)?,
+                    effective_at: from_ms(eff)?,
+                    recorded_at: from_ms(rec)?,
+                });
+            }
+        }
+        Ok(Some(
+            ConsentHistory::from_events(events)
+                .map_err(|e| StoreError::corrupt("consent_events", e))?,
+        ))
     }
 }

@@ -146,3 +146,11 @@ pub async fn bulk_audit(store: &Store, n: i64) -> Result<(), StoreError> {
     tx.commit().await?;
     Ok(())
 }
+
+/// Creates an empty database at `url` (PostgreSQL) or file (SQLite).
+pub async fn create_database(url: &str) -> Result<(), StoreError> {
+    sqlx::any::install_default_drivers();
+    sqlx::Any::create_database(url)
+        .await
+        .map_err(StoreError::Connect)
+}

@@ -196,9 +196,9 @@ impl App {
         ip: Option<&str>,
     ) -> Result<Authorization, AppError> {
         let now = OffsetDateTime::now_utc();
-        let row = self
+        let (row, grants) = self
             .store()
-            .dataset(dataset)
+            .dataset_with_grants(dataset, &actor.username)
             .await?
             .ok_or(AppError::NotFound("dataset"))?;
         let what = format!("dataset:{dataset}");
@@ -233,7 +233,7 @@ impl App {
             return Err(self.deny(actor, ip, what, reason, data_type).await);
         }
         let mut best: Option<Denial> = None;
-        for g in self.store().grants_of(&actor.username).await? {
+        for g in grants {
             let g = view(g, now)?;
             match g.terms().permits(now, &actor.username, dataset, data_type) {
                 Ok(()) => {
@@ -281,9 +281,9 @@ impl App {
     ) -> Result<Authorization, AppError> {
         let auth = self.authorize(actor, dataset, data_type, ip).await?;
         let now = OffsetDateTime::now_utc();
-        let fits = self.store().is_dataset_member(dataset, p).await? && {
-            let history = self.store().consent_history(p).await?;
-            match history.state_at(now).active() {
+        let fits = match self.store().member_consent(dataset, p).await? {
+            None => false,
+            Some(history) => match history.state_at(now).active() {
                 None => false,
                 Some(a) => {
                     let du = a.items.data_use();
@@ -295,7 +295,7 @@ impl App {
                             .as_ref()
                             .is_none_or(|pp| match_purpose(&du, pp).decision.is_allow())
                 }
-            }
+            },
         };
         if !fits {
             // the participant is not (or no longer) available under this grant:

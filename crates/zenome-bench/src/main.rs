@@ -1,0 +1,390 @@
+//! `zenome-bench`: measures Zenome's hot paths on this machine and prints a
+//! line for `docs/benchmarks.md`. Timing lives here, never in tests.
+//!
+//! - `access`: the grant-and-consent check of one data request, with 1,000
+//!   participants and 50 grants, on SQLite (and PostgreSQL with `--postgres URL`).
+//! - `audit`: `verify` over a million hash-chained entries, and the time to
+//!   catch a one-byte change; beside `sha256sum` over the same bytes.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use rand::{Rng, SeedableRng};
+use zenome_app::access::{ApplicationBody, PurposeBody};
+use zenome_app::auth::NewUserSpec;
+use zenome_app::registry::{ConsentCommand, NewParticipant};
+use zenome_app::{Actor, App, Config};
+use zenome_auth::{PasswordParams, Secret, TotpSecret, totp_code};
+use zenome_domain::access::{DataType, Vote};
+use zenome_domain::consent::{ConsentAnswers, FormVersion};
+use zenome_domain::organisation::{OrgKind, Organisation};
+use zenome_domain::participant::{DiseaseArea, Sex};
+use zenome_store::{Store, UserKind};
+
+#[derive(Parser)]
+struct Cli {
+    #[command(subcommand)]
+    what: What,
+}
+
+#[derive(Subcommand)]
+enum What {
+    /// The grant-and-consent check of a data request.
+    Access {
+        /// Participants.
+        #[arg(long, default_value_t = 1000)]
+        participants: usize,
+        /// Grants.
+        #[arg(long, default_value_t = 50)]
+        grants: usize,
+        /// Checks to time.
+        #[arg(long, default_value_t = 5000)]
+        checks: usize,
+        /// Also on this PostgreSQL server (a fresh database is created).
+        #[arg(long)]
+        postgres: Option<String>,
+    },
+    /// Audit verification over many entries.
+    Audit {
+        /// Entries.
+        #[arg(long, default_value_t = 1_000_000)]
+        entries: i64,
+    },
+}
+
+fn config(dir: &std::path::Path) -> Config {
+    let mut c = Config {
+        data_dir: dir.to_path_buf(),
+        ..Default::default()
+    };
+    c.security.password = PasswordParams {
+        memory_kib: 1024,
+        iterations: 1,
+        parallelism: 1,
+    };
+    c
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+async fn login(app: &App, user: &str, role: &str, scope: Option<&str>) -> Result<Actor> {
+    let totp = TotpSecret::generate();
+    let pw = "benchmark-password-1";
+    app.create_user(
+        &Actor::local(),
+        NewUserSpec {
+            username: user.into(),
+            display_name: user.into(),
+            kind: UserKind::Human,
+            role: role.into(),
+            scope: scope.map(str::to_string),
+            password: Some(Secret::new(pw.into())),
+            totp: Some(totp.clone()),
+        },
+    )
+    .await?;
+    let out = app
+        .login(user, pw, &totp_code(&totp, unix_now()), None)
+        .await?;
+    Ok(app.actor_from_session(out.token.expose()).await?)
+}
+
+fn stats(mut v: Vec<Duration>) -> (f64, f64, f64) {
+    v.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let mean = v.iter().map(|d| ms(*d)).sum::<f64>() / v.len() as f64;
+    (mean, ms(v[v.len() / 2]), ms(v[v.len() * 99 / 100]))
+}
+
+async fn access(
+    store: Store,
+    engine: &str,
+    participants: usize,
+    grants: usize,
+    checks: usize,
+) -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let app = App::new(store, zenome_auth::SealKey::generate(), config(dir.path()))?;
+    let local = Actor::local();
+    app.register_organisation(
+        &local,
+        Organisation::new(
+            "BENCH-H".parse()?,
+            OrgKind::CollectingFacility,
+            "Bench Hospital",
+            "ベンチ病院",
+        )?,
+    )
+    .await?;
+    let facility = login(
+        &app,
+        "bench.facility",
+        "facility_submitter",
+        Some("BENCH-H"),
+    )
+    .await?;
+    let staff = login(&app, "bench.staff", "data_centre_staff", None).await?;
+    let dac = login(&app, "bench.dac", "dac_member", None).await?;
+    let bar = indicatif::ProgressBar::new(participants as u64).with_message("participants");
+    let mut ids = Vec::new();
+    for i in 0..participants {
+        let p = app
+            .register_participant(
+                &facility,
+                NewParticipant {
+                    id: None,
+                    disease_area: if i % 3 == 0 {
+                        DiseaseArea::RareDisease
+                    } else {
+                        DiseaseArea::Cancer
+                    },
+                    sex: Sex::Unknown,
+                },
+            )
+            .await?;
+        let answers = ConsentAnswers {
+            research_scope: Some(
+                if i % 2 == 0 {
+                    "general"
+                } else {
+                    "health_medical"
+                }
+                .into(),
+            ),
+            controlled_sharing: Some(true),
+            industrial_use: Some(i % 5 != 0),
+            recontact: Some(true),
+            primary_findings: Some(true),
+            secondary_findings: Some(false),
+            ..Default::default()
+        };
+        app.record_consent(
+            &facility,
+            &p.id,
+            ConsentCommand::Give {
+                form: FormVersion::CURRENT,
+                answers,
+            },
+            None,
+        )
+        .await?;
+        ids.push(p.id);
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    // 10 datasets of 100 participants
+    let datasets = 10;
+    for d in 0..datasets {
+        app.create_dataset(
+            &staff,
+            zenome_app::access::datasets::NewDataset {
+                id: format!("bench-{d}"),
+                title: format!("Bench {d}"),
+                title_ja: format!("ベンチ {d}"),
+                description: String::new(),
+                security_level: zenome_domain::access::SecurityLevel::Level2,
+                data_types: vec![DataType::Vcf],
+                requirement: PurposeBody {
+                    scope: "health_medical".into(),
+                    country: "JP".into(),
+                    ethics_approval: true,
+                    ..Default::default()
+                },
+                embargo_until: None,
+                producer_group: vec![],
+            },
+        )
+        .await?;
+        let chunk = ids
+            .chunks(participants.div_ceil(datasets))
+            .nth(d)
+            .unwrap_or(&[])
+            .to_vec();
+        app.add_dataset_members(
+            &staff,
+            &format!("bench-{d}"),
+            zenome_app::access::datasets::MemberSelection {
+                participants: chunk,
+                ..Default::default()
+            },
+        )
+        .await?;
+    }
+    // 50 grants over 10 researchers
+    let mut researchers = Vec::new();
+    for r in 0..10 {
+        researchers.push(login(&app, &format!("bench.r{r}"), "researcher_academic", None).await?);
+    }
+    let bar = indicatif::ProgressBar::new(grants as u64).with_message("grants");
+    for g in 0..grants {
+        let who = &researchers[g % researchers.len()];
+        let body = ApplicationBody {
+            title: format!("Bench project {g}"),
+            affiliation: "Bench University".into(),
+            co_applicants: vec![],
+            purpose: PurposeBody {
+                scope: "health_medical".into(),
+                description: "A benchmark of the grant and consent check of data requests.".into(),
+                country: "JP".into(),
+                ethics_approval: true,
+                ..Default::default()
+            },
+            datasets: vec![format!("bench-{}", g % datasets)],
+            data_types: vec!["vcf".into()],
+            fastq_need: None,
+            start: "2026-01-01".into(),
+            end: "2028-06-30".into(),
+        };
+        let id = app.create_application(who, body).await?;
+        app.submit_application(who, &id).await?;
+        app.vote_application(&dac, &id, Vote::Approve).await?;
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    // time the per-request check: a researcher reading one participant of one of their datasets
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
+    let mut times = Vec::with_capacity(checks);
+    let mut allowed = 0;
+    for _ in 0..checks {
+        let r = rng.next_u32() as usize % researchers.len();
+        let g =
+            r + researchers.len() * (rng.next_u32() as usize % (grants / researchers.len()).max(1));
+        let d = g % datasets;
+        let chunk: Vec<_> = ids
+            .chunks(participants.div_ceil(datasets))
+            .nth(d)
+            .unwrap_or(&[])
+            .to_vec();
+        let p = &chunk[rng.next_u32() as usize % chunk.len()];
+        let t = Instant::now();
+        let ok = app
+            .check_participant_access(
+                &researchers[r],
+                &format!("bench-{d}"),
+                DataType::Vcf,
+                p,
+                None,
+            )
+            .await;
+        times.push(t.elapsed());
+        if ok.is_ok() {
+            allowed += 1;
+        }
+    }
+    let (mean, p50, p99) = stats(times);
+    println!(
+        "access check [{engine}]: {participants} participants, {grants} grants, {checks} checks ({allowed} allowed): mean {mean:.3} ms, median {p50:.3} ms, p99 {p99:.3} ms"
+    );
+    Ok(())
+}
+
+async fn audit(entries: i64) -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let store = zenome_store::testing::fresh_sqlite(dir.path()).await?;
+    let t = Instant::now();
+    zenome_store::testing::bulk_audit(&store, entries).await?;
+    let fill = t.elapsed();
+    let t = Instant::now();
+    let n = store
+        .verify_audit()
+        .await?
+        .map_err(|b| anyhow::anyhow!("broken at {}: {}", b.seq, b.reason))?;
+    let verify = t.elapsed();
+    // the same bytes through sha256sum: the floor of any hash-chain check
+    let rows = store.audit_after(0, i64::MAX).await?;
+    let path = dir.path().join("entries.txt");
+    {
+        use std::io::Write;
+        let mut f = std::io::BufWriter::new(std::fs::File::create(&path)?);
+        for r in &rows {
+            writeln!(
+                f,
+                "{} {} {} {} {} {} {}",
+                r.prev_hash,
+                r.seq,
+                r.actor,
+                r.action,
+                r.target,
+                r.detail,
+                r.at.unix_timestamp()
+            )?;
+        }
+    }
+    drop(rows);
+    let bytes = std::fs::metadata(&path)?.len();
+    let t = Instant::now();
+    let out = std::process::Command::new("sha256sum")
+        .arg(&path)
+        .output()
+        .context("sha256sum")?;
+    let sha = t.elapsed();
+    anyhow::ensure!(out.status.success(), "sha256sum failed");
+    // a one-byte change in the middle
+    zenome_store::testing::tamper_audit_detail(&store, entries / 2, "{\"participants\":1}x").await;
+    let t = Instant::now();
+    let broken = store.verify_audit().await?;
+    let catch = t.elapsed();
+    anyhow::ensure!(
+        broken.as_ref().err().map(|b| b.seq) == Some(entries / 2),
+        "the change was not caught: {broken:?}"
+    );
+    println!(
+        "audit verify [sqlite]: {n} entries in {:.2} s ({:.0} entries/s; filling took {:.1} s); sha256sum over the same {:.0} MB: {:.2} s (ratio {:.1}x); one-byte change at entry {} caught in {:.2} s",
+        verify.as_secs_f64(),
+        n as f64 / verify.as_secs_f64(),
+        fill.as_secs_f64(),
+        bytes as f64 / 1e6,
+        sha.as_secs_f64(),
+        verify.as_secs_f64() / sha.as_secs_f64(),
+        entries / 2,
+        catch.as_secs_f64()
+    );
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let cli = Cli::parse();
+    match cli.what {
+        What::Access {
+            participants,
+            grants,
+            checks,
+            postgres,
+        } => {
+            let dir = tempfile::tempdir()?;
+            access(
+                zenome_store::testing::fresh_sqlite(dir.path()).await?,
+                "sqlite",
+                participants,
+                grants,
+                checks,
+            )
+            .await?;
+            if let Some(base) = postgres {
+                let (server, _) = base
+                    .rsplit_once('/')
+                    .context("--postgres takes a URL such as postgres://user@host:5432/postgres")?;
+                let db = format!("{server}/zbench_{}", std::process::id());
+                create_db(&db).await?;
+                let store = Store::connect(&db).await?;
+                store.migrate().await?;
+                access(store, "postgres", participants, grants, checks).await?;
+            }
+        }
+        What::Audit { entries } => audit(entries).await?,
+    }
+    Ok(())
+}
+
+async fn create_db(url: &str) -> Result<()> {
+    zenome_store::testing::create_database(url)
+        .await
+        .context("creating the benchmark database")
+}
