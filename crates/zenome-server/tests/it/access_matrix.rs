@@ -22,11 +22,16 @@ const ROLES: [&str; 12] = [
     "dac2",
 ];
 
-async fn run(
-    e: &Env,
-    cases: &[(&str, &str, String, Option<serde_json::Value>, [u16; 12])],
-    header: &str,
-) -> Vec<String> {
+/// (name, method, uri, body, expected status per role).
+type Case<'a> = (
+    &'a str,
+    &'a str,
+    String,
+    Option<serde_json::Value>,
+    [u16; 12],
+);
+
+async fn run(e: &Env, cases: &[Case<'_>], header: &str) -> Vec<String> {
     let mut failures = Vec::new();
     println!("\n{header}");
     println!(
