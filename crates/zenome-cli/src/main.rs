@@ -493,13 +493,14 @@ async fn demo(
         let json = serde_json::to_string_pretty(&out.accounts)?;
         write_private(&accounts_file, json.as_bytes())?;
         eprintln!(
-            "demo cohort: {} organisations, {} participants ({} withdrawn, {} legacy consents), {} consent events, {} lineage nodes",
+            "demo cohort: {} organisations, {} participants ({} withdrawn, {} legacy consents), {} consent events, {} lineage nodes, {} applications",
             out.organisations,
             out.participants,
             out.withdrawn,
             out.legacy,
             out.consent_events,
-            out.nodes
+            out.nodes,
+            out.applications
         );
     }
     eprintln!(

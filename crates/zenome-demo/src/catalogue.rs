@@ -102,7 +102,7 @@ pub(crate) struct Person {
 }
 
 /// Unscoped people, created before the facility and centre accounts.
-pub(crate) const PEOPLE: [Person; 5] = [
+pub(crate) const PEOPLE: [Person; 6] = [
     Person {
         username: "admin",
         role: "admin",
@@ -117,6 +117,11 @@ pub(crate) const PEOPLE: [Person; 5] = [
         username: "dac",
         role: "dac_member",
         display_name: "Prof. Noriko Kato",
+    },
+    Person {
+        username: "dac2",
+        role: "dac_member",
+        display_name: "Dr. Takeshi Mori",
     },
     Person {
         username: "researcher.academic",

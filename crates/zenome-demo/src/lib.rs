@@ -18,6 +18,7 @@
 
 mod catalogue;
 mod cohort;
+mod secondary;
 
 use std::fmt;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -106,6 +107,8 @@ pub struct DemoOutcome {
     pub legacy: usize,
     /// Lineage nodes registered (specimens down to file placeholders).
     pub nodes: usize,
+    /// Applications for secondary use (one approved, one under review, one draft).
+    pub applications: usize,
 }
 
 /// Why the demo could not be built.
@@ -242,6 +245,30 @@ pub async fn build(
     }
     let counts = cohort.counts();
 
+    // 7. secondary use: datasets, applications through review, a grant in use
+    let human = |name: &str| -> Result<(String, TotpSecret), DemoError> {
+        let i = position(&cast, name)?;
+        match &secrets[i] {
+            (Some(pw), Some(totp), _) => Ok((pw.clone(), totp.clone())),
+            _ => Err(DemoError::Unexpected(format!("no password for {name}"))),
+        }
+    };
+    let mut actors = std::collections::HashMap::new();
+    for name in [
+        "staff",
+        "dac",
+        "dac2",
+        "researcher.academic",
+        "researcher.industry",
+    ] {
+        let (pw, totp) = human(name)?;
+        let login = app
+            .login(name, &pw, &totp_code(&totp, unix_now()), Some("127.0.0.1"))
+            .await?;
+        actors.insert(name, app.actor_from_session(login.token.expose()).await?);
+    }
+    let applications = secondary::build(app, &actors).await?;
+
     Ok(DemoOutcome {
         accounts,
         organisations,
@@ -250,6 +277,7 @@ pub async fn build(
         withdrawn: counts.withdrawn,
         legacy: counts.legacy,
         nodes: counts.nodes,
+        applications,
     })
 }
 

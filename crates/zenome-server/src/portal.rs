@@ -6,6 +6,7 @@
 //! Every form carries a CSRF token bound to the session (or, before login,
 //! to a visitor cookie); cookies are HttpOnly, SameSite=Strict and Secure.
 
+mod access;
 mod chart;
 mod i18n;
 
@@ -60,6 +61,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/portal/nodes/{id}/status", post(status_submit))
         .route("/portal/audit", get(audit_page))
         .route("/static/app.css", get(css))
+        .merge(access::routes())
 }
 
 async fn css() -> impl IntoResponse {
@@ -108,6 +110,8 @@ pub(crate) struct UserCtx {
     scope: Option<String>,
     sees_participants: bool,
     sees_audit: bool,
+    sees_applications: bool,
+    sees_grants: bool,
 }
 
 /// A message shown at the top of a page.
@@ -175,6 +179,8 @@ impl Visit {
                 scope: a.role.scope().map(ToString::to_string),
                 sees_participants: zenome_app::policy::participant_scope(a).is_ok(),
                 sees_audit: zenome_app::policy::require_auditor(a).is_ok(),
+                sees_applications: access::sees_applications(a),
+                sees_grants: access::sees_applications(a),
             }),
             csrf,
             path: self.path.clone(),
@@ -192,6 +198,15 @@ impl Visit {
     fn tr(&self) -> Tr {
         Tr(self.lang)
     }
+}
+
+/// A time as people in Japan read it: `2026-11-25 09:30 JST`.
+pub(crate) fn local_time(t: time::OffsetDateTime) -> String {
+    let jst = t.to_offset(time::UtcOffset::from_hms(9, 0, 0).expect("valid offset"));
+    jst.format(time::macros::format_description!(
+        "[year]-[month]-[day] [hour]:[minute] JST"
+    ))
+    .unwrap_or_default()
 }
 
 fn cookie(name: &str, value: &str, max_age: i64, secure: bool) -> HeaderValue {
@@ -318,6 +333,17 @@ struct PublicPage {
     rows: Vec<(String, i64, i64)>,
     chart: String,
     consent_chart: String,
+    projects: Vec<ProjectRow>,
+}
+
+/// An approved project on the public page.
+struct ProjectRow {
+    title: String,
+    institution: String,
+    purpose: String,
+    sector: String,
+    period: String,
+    revoked: bool,
 }
 
 async fn public_page(State(s): State<AppState>, h: HeaderMap) -> Response {
@@ -406,6 +432,21 @@ async fn public_page(State(s): State<AppState>, h: HeaderMap) -> Response {
             rows,
             chart,
             consent_chart,
+            projects: s
+                .app
+                .approved_projects()
+                .await
+                .unwrap_or_default()
+                .into_iter()
+                .map(|p| ProjectRow {
+                    title: p.title,
+                    institution: p.institution,
+                    purpose: p.purpose,
+                    sector: p.sector,
+                    period: format!("{} – {}", p.starts_at.date(), p.expires_at.date()),
+                    revoked: p.revoked,
+                })
+                .collect(),
             ctx: v.ctx(&s, None),
         },
     )
@@ -680,6 +721,16 @@ struct ParticipantPage {
     form_scope: &'static str,
     form_disease: String,
     form_items: Vec<FormItem>,
+    data_use: Vec<DataUseRow>,
+}
+
+/// A project that used the participant's data.
+struct DataUseRow {
+    title: String,
+    institution: String,
+    purpose: String,
+    period: String,
+    status: String,
 }
 
 async fn participant_page(
@@ -784,6 +835,20 @@ async fn render_participant(
             form_scope,
             form_disease: answers.and_then(|x| x.disease).unwrap_or_default(),
             form_items,
+            data_use: s
+                .app
+                .participant_data_use(a, &view.participant.id)
+                .await
+                .unwrap_or_default()
+                .into_iter()
+                .map(|g| DataUseRow {
+                    title: g.row.title.clone(),
+                    institution: g.row.institution.clone(),
+                    purpose: g.row.purpose_summary.clone(),
+                    period: format!("{} – {}", g.row.starts_at.date(), g.row.expires_at.date()),
+                    status: g.status.into(),
+                })
+                .collect(),
         },
     )
 }

@@ -157,6 +157,14 @@ impl App {
         self.preview_for(actor, &actor.username, sector, body).await
     }
 
+    /// The preview of a saved application, as its applicant's rule set and
+    /// sector see it (whoever looks: the DAC sees what the applicant sees).
+    pub async fn preview_application(&self, actor: &Actor, id: &str) -> Result<Preview, AppError> {
+        let view = self.application(actor, id).await?;
+        self.preview_for(actor, &view.row.applicant, view.sector, &view.body)
+            .await
+    }
+
     async fn preview_for(
         &self,
         _actor: &Actor,

@@ -694,8 +694,7 @@ pub(crate) async fn preview_saved(
     ApiActor(a): ApiActor,
     Path(id): Path<String>,
 ) -> ApiResult<Json<PreviewDto>> {
-    let v = s.app.application(&a, &id).await?;
-    let p = s.app.preview(&a, &v.body).await?;
+    let p = s.app.preview_application(&a, &id).await?;
     Ok(Json(preview_dto(p, &s.app.config().access.fees.currency)))
 }
 
