@@ -18,6 +18,16 @@ use zenome_store::AuditEntry;
 use crate::App;
 use crate::config::AlertConfig;
 
+/// Every rule's name.
+pub const RULES: [&str; 6] = [
+    "bulk_download",
+    "access_outside_grant",
+    "repeated_login_failures",
+    "repeated_second_factor_failures",
+    "unusual_hours",
+    "token_new_address",
+];
+
 /// What happened, as the rules see it.
 #[derive(Debug, Clone)]
 pub enum Event<'a> {

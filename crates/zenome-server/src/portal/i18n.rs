@@ -687,6 +687,37 @@ mod tests {
         for c in zenome_domain::consent::ConsentItem::ALL {
             codes.push(c.as_str());
         }
+        codes.extend(
+            zenome_domain::access::ApplicationState::ALL
+                .iter()
+                .map(|s| s.as_str()),
+        );
+        codes.extend(
+            zenome_domain::access::DataType::ALL
+                .iter()
+                .map(|s| s.as_str()),
+        );
+        codes.extend(zenome_app::alerts::RULES);
+        codes.extend([
+            "academic",
+            "industry",
+            "active",
+            "expired",
+            "revoked",
+            "not_started",
+            "group_restricted",
+            "controlled_access",
+        ]);
+        codes.extend([
+            "submitted",
+            "assigned",
+            "comment",
+            "changes_requested",
+            "edited",
+            "vote",
+            "decided",
+            "withdrawn",
+        ]);
         for c in codes {
             assert!(TEXTS.iter().any(|(k, _, _)| *k == c), "no label for {c}");
         }
