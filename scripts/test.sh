@@ -34,11 +34,23 @@ stop_pg() {
 }
 trap stop_pg EXIT
 
+echo "== starting the S3-compatible server"
+s3dir=$(mktemp -d)
+s3port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+s3env=$(scripts/start-s3.sh "$s3dir" "$s3port")
+export $s3env
+stop_all() {
+  stop_pg
+  [ -f "$s3dir/weed.pid" ] && kill "$(cat "$s3dir/weed.pid")" 2>/dev/null || true
+  rm -rf "$s3dir"
+}
+trap stop_all EXIT
+
 echo "== format"
 cargo fmt --all --check
 
 echo "== lints"
-cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo clippy --workspace --all-targets -- -D warnings
 
 echo "== layering"
 # only the store talks SQL, only the server speaks HTTP, the domain does no I/O
@@ -57,6 +69,6 @@ if grep -rln --include=*.rs 'sqlx::' crates | grep -v '^crates/zenome-store/' ; 
 fi
 
 echo "== tests (PostgreSQL at port $port)"
-cargo test --workspace --locked --no-fail-fast
+cargo test --workspace --no-fail-fast
 
 echo "== all checks passed"
