@@ -20,6 +20,9 @@ if [ ${#need[@]} -gt 0 ]; then
   fi
 fi
 
+echo "== reference tools from PyPI (crypt4gh for interoperability tests)"
+command -v crypt4gh >/dev/null 2>&1 || python3 -m pip install --quiet crypt4gh==1.8.6
+
 echo "== starting PostgreSQL"
 pgdir=$(mktemp -d)
 chmod 755 "$pgdir"   # the postgres user must reach its data directory
