@@ -19,7 +19,8 @@ use crate::App;
 use crate::config::AlertConfig;
 
 /// Every rule's name.
-pub const RULES: [&str; 6] = [
+pub const RULES: [&str; 7] = [
+    "object_lost",
     "bulk_download",
     "access_outside_grant",
     "repeated_login_failures",
@@ -57,6 +58,11 @@ pub enum Event<'a> {
         ip: Option<&'a str>,
         /// Whether the second factor (rather than the password) failed.
         second_factor: bool,
+    },
+    /// A stored object has no good copy left.
+    ObjectLost {
+        /// The object.
+        object: &'a str,
     },
     /// An API token was used from an address it was never used from.
     TokenNewAddress {
@@ -255,6 +261,13 @@ fn evaluate(
                 });
             }
         }
+        Event::ObjectLost { object } => out.push(Raise {
+            rule: "object_lost",
+            severity: "critical",
+            actor: "system:scrub".into(),
+            summary: format!("object {object} has no good copy left: it is no longer served"),
+            detail: json!({ "object": object }),
+        }),
         Event::TokenNewAddress { user, ip } => out.push(Raise {
             rule: "token_new_address",
             severity: "warning",

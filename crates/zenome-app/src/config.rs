@@ -258,6 +258,95 @@ impl Default for AccessConfig {
     }
 }
 
+/// Where each kind of file is stored (store names from `[[files.stores]]`).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Placement {
+    /// FASTQ: at least two stores at separate sites, cold.
+    pub fastq: Vec<String>,
+    /// CRAM/BAM: the hot store and a second copy (a CRAM can restore its FASTQ).
+    pub alignment: Vec<String>,
+    /// VCF: the hot store.
+    pub vcf: Vec<String>,
+}
+
+impl Default for Placement {
+    fn default() -> Self {
+        Self {
+            fastq: vec!["cold-a".into(), "cold-b".into()],
+            alignment: vec!["hot".into(), "cold-b".into()],
+            vcf: vec!["hot".into()],
+        }
+    }
+}
+
+/// QC thresholds: a file outside them is kept, flagged, and not released.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct QcThresholds {
+    /// FASTQ: lowest mean base quality.
+    pub fastq_min_mean_quality: f64,
+    /// FASTQ: lowest fraction of bases at Q30 or better.
+    pub fastq_min_q30_fraction: f64,
+    /// Alignments: lowest mapped fraction.
+    pub alignment_min_mapped_fraction: f64,
+    /// Alignments: highest duplicate fraction.
+    pub alignment_max_duplicate_fraction: f64,
+    /// VCF: lowest transition/transversion ratio (whole genomes are about 2.0–2.1).
+    pub vcf_min_ts_tv: f64,
+    /// VCF: highest transition/transversion ratio.
+    pub vcf_max_ts_tv: f64,
+}
+
+impl Default for QcThresholds {
+    fn default() -> Self {
+        Self {
+            fastq_min_mean_quality: 25.0,
+            fastq_min_q30_fraction: 0.75,
+            alignment_min_mapped_fraction: 0.90,
+            alignment_max_duplicate_fraction: 0.30,
+            vcf_min_ts_tv: 1.5,
+            vcf_max_ts_tv: 3.5,
+        }
+    }
+}
+
+/// Sequencing data: stores, placement, QC, limits.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FilesConfig {
+    /// The stores; empty means three local roots under `DATA_DIR/objects`:
+    /// `hot`, `cold-a` and `cold-b` (two standing for two sites).
+    pub stores: Vec<zenome_objects::StoreSpec>,
+    /// Which stores hold which kind of file.
+    pub placement: Placement,
+    /// QC thresholds.
+    pub qc: QcThresholds,
+    /// Extra regular expressions that must not appear in file headers
+    /// (names, birth dates, hospital numbers), besides the built-in ones.
+    pub forbidden_header_patterns: Vec<String>,
+    /// Reference FASTA used to decode CRAM (absent: CRAM is checked without it).
+    pub reference_fasta: Option<PathBuf>,
+    /// Largest accepted upload, in bytes.
+    pub max_upload_bytes: u64,
+    /// Hours between scheduled scrubs in `serve` (0: never).
+    pub scrub_interval_hours: u32,
+}
+
+impl Default for FilesConfig {
+    fn default() -> Self {
+        Self {
+            stores: vec![],
+            placement: Placement::default(),
+            qc: QcThresholds::default(),
+            forbidden_header_patterns: vec![],
+            reference_fasta: None,
+            max_upload_bytes: 1 << 40,
+            scrub_interval_hours: 24,
+        }
+    }
+}
+
 /// Zenome's configuration.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
@@ -276,6 +365,8 @@ pub struct Config {
     pub security: SecurityConfig,
     /// Secondary use.
     pub access: AccessConfig,
+    /// Sequencing data.
+    pub files: FilesConfig,
 }
 
 impl Default for Config {
@@ -288,6 +379,7 @@ impl Default for Config {
             log: LogConfig::default(),
             security: SecurityConfig::default(),
             access: AccessConfig::default(),
+            files: FilesConfig::default(),
         }
     }
 }
@@ -349,6 +441,23 @@ impl Config {
             Some(u) => u.expose().clone(),
             None => format!("sqlite://{}", self.data_dir.join("zenome.db").display()),
         }
+    }
+
+    /// The stores in force (the defaults when none are configured).
+    pub fn stores(&self) -> Vec<zenome_objects::StoreSpec> {
+        if !self.files.stores.is_empty() {
+            return self.files.stores.clone();
+        }
+        let root = std::path::absolute(self.data_dir.join("objects"))
+            .unwrap_or_else(|_| self.data_dir.join("objects"));
+        ["hot", "cold-a", "cold-b"]
+            .into_iter()
+            .map(|n| zenome_objects::StoreSpec {
+                name: n.into(),
+                url: format!("file://{}", root.join(n).display()),
+                options: Default::default(),
+            })
+            .collect()
     }
 
     /// The server key file in force.

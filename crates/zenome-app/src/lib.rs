@@ -13,6 +13,7 @@ pub mod audit;
 pub mod auth;
 pub mod config;
 pub mod error;
+pub mod files;
 pub mod keys;
 mod limiter;
 pub mod lineage;
@@ -45,6 +46,9 @@ struct Inner {
     limiter: limiter::LoginLimiter,
     alerts: alerts::SharedState,
     visa_key: access::visas::VisaKey,
+    c4gh: zenome_crypt4gh::SecretKey,
+    stores: zenome_objects::Stores,
+    sessions: files::upload::Sessions,
 }
 
 impl App {
@@ -55,6 +59,9 @@ impl App {
         let csrf = CsrfKey::derive(seal.as_bytes());
         let limiter = limiter::LoginLimiter::new(&config.security);
         let visa_key = access::visas::VisaKey::derive(seal.as_bytes(), &config.access.visas.issuer);
+        let c4gh = data_centre_key(seal.as_bytes());
+        let stores = zenome_objects::Stores::open(&config.stores())
+            .map_err(|e| AppError::Internal(format!("object stores: {e}")))?;
         Ok(Self {
             inner: Arc::new(Inner {
                 store,
@@ -65,6 +72,9 @@ impl App {
                 limiter,
                 alerts: Default::default(),
                 visa_key,
+                c4gh,
+                stores,
+                sessions: Default::default(),
             }),
         })
     }
@@ -79,8 +89,28 @@ impl App {
         &self.inner.config
     }
 
+    /// The data centre's Crypt4GH public key (what stored objects are
+    /// encrypted to; centres may encrypt to it too).
+    pub fn c4gh_public_key(&self) -> zenome_crypt4gh::PublicKey {
+        self.inner.c4gh.public()
+    }
+
+    /// The object stores.
+    pub fn stores(&self) -> &zenome_objects::Stores {
+        &self.inner.stores
+    }
+
     /// The CSRF key for the portal's forms.
     pub fn csrf(&self) -> &CsrfKey {
         &self.inner.csrf
     }
+}
+
+/// The data centre's Crypt4GH key, derived from the server key.
+fn data_centre_key(server_key: &[u8; 32]) -> zenome_crypt4gh::SecretKey {
+    use hmac::{Hmac, KeyInit, Mac};
+    let mut m =
+        <Hmac<sha2::Sha256> as KeyInit>::new_from_slice(server_key).expect("any key length");
+    m.update(b"zenome-crypt4gh-v1");
+    zenome_crypt4gh::SecretKey::from_bytes(m.finalize().into_bytes().into())
 }

@@ -2,6 +2,8 @@
 //! database, manages users and organisations, verifies the audit trail.
 //! Errors print their whole chain and exit non-zero.
 
+mod upload;
+
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
@@ -84,6 +86,51 @@ enum Command {
     },
     /// Prints the OpenAPI document of the API.
     Openapi,
+    /// Uploads a FASTQ, BAM, CRAM or VCF file to a Zenome server
+    /// (resumable: run it again to resume).
+    Upload {
+        /// The file.
+        file: PathBuf,
+        /// The sequencing run the file comes from (its lineage node id).
+        #[arg(long, conflicts_with_all = ["node", "parent"])]
+        run: Option<String>,
+        /// The file it was made from (a FASTQ for a CRAM, a CRAM for a VCF).
+        #[arg(long, conflicts_with = "node")]
+        parent: Option<String>,
+        /// An expected file placeholder to fill instead.
+        #[arg(long)]
+        node: Option<String>,
+        /// fastq, bam, cram or vcf (default: from the file name).
+        #[arg(long)]
+        format: Option<String>,
+        /// Pipeline and version that made the file.
+        #[arg(long)]
+        pipeline: Option<String>,
+        /// Reference genome version.
+        #[arg(long)]
+        reference: Option<String>,
+        /// Server address.
+        #[arg(long, env = "ZENOME_SERVER", default_value = "http://127.0.0.1:8080")]
+        server: String,
+        /// API token of the centre's machine user.
+        #[arg(long, env = "ZENOME_TOKEN", hide_env_values = true)]
+        token: String,
+    },
+    /// Checks every copy of every stored object and repairs what it can.
+    Scrub,
+    /// Validates files offline (FASTQ, BAM, CRAM, VCF, BCF); exit 0 when all
+    /// are valid.
+    Validate {
+        /// The files.
+        files: Vec<PathBuf>,
+        /// Reference FASTA for CRAM.
+        #[arg(long)]
+        reference: Option<PathBuf>,
+        /// Judge VCFs as ingest does (common pipeline deviations become
+        /// warnings) instead of by the letter of the spec.
+        #[arg(long)]
+        lenient: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -281,6 +328,69 @@ async fn run() -> Result<()> {
             }
             print!("{}", Config::default_toml());
             Ok(())
+        }
+        Command::Upload {
+            file,
+            run,
+            parent,
+            node,
+            format,
+            pipeline,
+            reference,
+            server,
+            token,
+        } => {
+            let format = format.or_else(|| guess_format(&file));
+            let status = upload::run(upload::Args {
+                file,
+                server,
+                token,
+                node,
+                parent: run.or(parent),
+                format,
+                pipeline,
+                reference,
+            })
+            .await?;
+            match status["state"].as_str() {
+                Some("stored") => {
+                    println!(
+                        "stored as object {}",
+                        status["object_id"].as_str().unwrap_or("?")
+                    );
+                    Ok(())
+                }
+                _ => bail!("the upload ended {}: {}", status["state"], status["error"]),
+            }
+        }
+        Command::Validate {
+            files,
+            reference,
+            lenient,
+        } => validate(&files, reference, lenient),
+        Command::Scrub => {
+            let c = load_config(&cli.global, None)?;
+            init_logging(&c);
+            let app = open(&c).await?;
+            let r = app.scrub().await?;
+            println!(
+                "scrub: {} objects, {} good copies, {} repaired, {} lost",
+                r.objects,
+                r.copies_ok,
+                r.repaired.len(),
+                r.lost.len()
+            );
+            for (o, s, w) in &r.repaired {
+                println!("repaired {o} in {s} (was {w})");
+            }
+            for o in &r.lost {
+                println!("LOST {o}: no good copy left");
+            }
+            if r.lost.is_empty() {
+                Ok(())
+            } else {
+                bail!("{} objects have no good copy left", r.lost.len())
+            }
         }
         Command::Openapi => {
             println!("{}", zenome_server::openapi_json());
@@ -527,4 +637,93 @@ fn write_private(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
         .with_context(|| format!("writing {}", path.display()))?;
     f.write_all(bytes)?;
     Ok(())
+}
+
+fn guess_format(path: &std::path::Path) -> Option<String> {
+    let name = path.file_name()?.to_str()?.to_ascii_lowercase();
+    let n = name.trim_end_matches(".gz").trim_end_matches(".bgz");
+    Some(
+        if n.ends_with(".fastq") || n.ends_with(".fq") {
+            "fastq"
+        } else if n.ends_with(".cram") {
+            "cram"
+        } else if n.ends_with(".bam") {
+            "bam"
+        } else if n.ends_with(".vcf") || n.ends_with(".bcf") {
+            "vcf"
+        } else {
+            return None;
+        }
+        .into(),
+    )
+}
+
+fn validate(files: &[PathBuf], reference: Option<PathBuf>, lenient: bool) -> Result<()> {
+    if files.is_empty() {
+        bail!("name at least one file");
+    }
+    let mut bad = 0;
+    for f in files {
+        let name = f.display();
+        let result = (|| -> std::result::Result<String, String> {
+            let mut file = std::fs::File::open(f).map_err(|e| format!("cannot open: {e}"))?;
+            let mut head = vec![0u8; 65536];
+            let n = std::io::Read::read(&mut file, &mut head)
+                .map_err(|e| format!("cannot read: {e}"))?;
+            head.truncate(n);
+            let fname = f.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            let format = zenome_formats::detect(&head, fname)
+                .ok_or("not a FASTQ, BAM, CRAM, VCF or BCF file")?;
+            let file = std::fs::File::open(f).map_err(|e| format!("cannot open: {e}"))?;
+            let opts = zenome_formats::Options {
+                reference: reference.clone(),
+                expected_samples: None,
+                sanitiser: zenome_formats::Sanitiser::default(),
+                allow_unaligned: false,
+                vcf_mode: if lenient {
+                    zenome_formats::VcfMode::Ingest
+                } else {
+                    zenome_formats::VcfMode::Strict
+                },
+            };
+            let qc = zenome_formats::validate(format, std::io::BufReader::new(file), &opts)
+                .map_err(|e| e.to_string())?;
+            Ok(summary(format, &qc))
+        })();
+        match result {
+            Ok(s) => println!("{name}: valid {s}"),
+            Err(e) => {
+                bad += 1;
+                eprintln!("{name}: INVALID: {e}");
+            }
+        }
+    }
+    if bad > 0 {
+        bail!("{bad} of {} files are invalid", files.len());
+    }
+    Ok(())
+}
+
+fn summary(format: zenome_formats::Format, qc: &zenome_formats::Qc) -> String {
+    match qc {
+        zenome_formats::Qc::Fastq(q) => format!(
+            "{format:?}: {} reads, {} bases, mean quality {:.1}, Q30 {:.1}%",
+            q.reads,
+            q.bases,
+            q.mean_quality,
+            100.0 * q.q30_fraction
+        ),
+        zenome_formats::Qc::Alignment(q) => format!(
+            "{format:?}: {} records, {:.1}% mapped, {:.1}% duplicates",
+            q.records,
+            100.0 * q.mapped_fraction.unwrap_or(0.0),
+            100.0 * q.duplicate_fraction.unwrap_or(0.0)
+        ),
+        zenome_formats::Qc::Variants(q) => format!(
+            "{format:?}: {} records, {} samples, Ti/Tv {}",
+            q.records,
+            q.samples.len(),
+            q.ts_tv.map_or("n/a".into(), |r| format!("{r:.2}"))
+        ),
+    }
 }

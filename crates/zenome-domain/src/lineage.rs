@@ -135,8 +135,10 @@ wire_enum!(
     FileFormat, "format" {
         /// Raw reads.
         Fastq = "fastq",
-        /// Aligned reads.
+        /// Aligned reads (CRAM).
         Cram = "cram",
+        /// Aligned reads (BAM).
+        Bam = "bam",
         /// Variant calls.
         Vcf = "vcf",
     }
@@ -149,6 +151,8 @@ wire_enum!(
         Expected = "expected",
         /// Received, checked and stored.
         Stored = "stored",
+        /// Stored but failed QC: kept, flagged, not released.
+        QcFailed = "qc_failed",
     }
 );
 
@@ -301,12 +305,15 @@ pub fn check_parent(details: &NodeDetails, parent: ParentRef) -> Result<(), Doma
                 Node(K::SequencingRun, _)
             )
             | (
-                NodeDetails::File { format: Cram, .. },
+                NodeDetails::File {
+                    format: Cram | Bam,
+                    ..
+                },
                 Node(K::SequencingRun, _) | Node(K::File, Some(Fastq))
             )
             | (
                 NodeDetails::File { format: Vcf, .. },
-                Node(K::File, Some(Cram))
+                Node(K::File, Some(Cram | Bam))
             )
     );
     if ok {
@@ -318,8 +325,10 @@ pub fn check_parent(details: &NodeDetails, parent: ParentRef) -> Result<(), Doma
         NodeDetails::Library { .. } => "an extract",
         NodeDetails::SequencingRun { .. } => "a library",
         NodeDetails::File { format: Fastq, .. } => "a sequencing run",
-        NodeDetails::File { format: Cram, .. } => "a sequencing run or a FASTQ file",
-        NodeDetails::File { format: Vcf, .. } => "a CRAM file",
+        NodeDetails::File {
+            format: Cram | Bam, ..
+        } => "a sequencing run or a FASTQ file",
+        NodeDetails::File { format: Vcf, .. } => "a CRAM or BAM file",
     };
     let got = match parent {
         Participant => "the participant".to_string(),

@@ -9,6 +9,7 @@
 mod access_log;
 mod api;
 mod extract;
+mod files_api;
 mod metrics_layer;
 mod openapi;
 mod portal;
@@ -53,16 +54,18 @@ pub fn router(app: App) -> Router {
         app,
         metrics: metrics_handle(),
     };
+    let limit = tower_http::limit::RequestBodyLimitLayer::new(8 * 1024 * 1024);
     Router::new()
-        .merge(api::routes())
-        .merge(portal::routes())
+        .merge(api::routes().layer(limit.clone()))
+        .merge(portal::routes().layer(limit))
+        .merge(files_api::routes())
+        .merge(files_api::drs_routes())
         .route("/service-info", get(service_info::service_info))
         .route("/metrics", get(metrics_layer::render))
         .route("/healthz", get(|| async { "ok" }))
         .layer(axum::middleware::from_fn_with_state(state.clone(), access_log::log))
         .layer(axum::middleware::from_fn(metrics_layer::track))
         .layer(axum::middleware::from_fn_with_state(state.clone(), security::headers))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(8 * 1024 * 1024))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &http::Request<_>| {
             tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
         }))
@@ -100,6 +103,27 @@ pub async fn serve(
             }
         }
     });
+    let scrub_app = app.clone();
+    let hours = u64::from(app.config().files.scrub_interval_hours);
+    let scrub = tokio::spawn(async move {
+        if hours == 0 {
+            return;
+        }
+        let every = Duration::from_secs(hours * 3600);
+        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+        loop {
+            tick.tick().await;
+            match scrub_app.scrub().await {
+                Ok(r) => tracing::info!(
+                    objects = r.objects,
+                    repaired = r.repaired.len(),
+                    lost = r.lost.len(),
+                    "scheduled scrub"
+                ),
+                Err(e) => tracing::error!(error = ?e, "scheduled scrub failed"),
+            }
+        }
+    });
     let r = axum::serve(
         listener,
         router(app).into_make_service_with_connect_info::<SocketAddr>(),
@@ -108,6 +132,7 @@ pub async fn serve(
     .await;
     purge.abort();
     anchor.abort();
+    scrub.abort();
     store.close().await;
     r
 }

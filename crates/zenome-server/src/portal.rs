@@ -8,6 +8,7 @@
 
 mod access;
 mod chart;
+mod files;
 mod i18n;
 
 use std::collections::HashMap;
@@ -62,6 +63,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/portal/audit", get(audit_page))
         .route("/static/app.css", get(css))
         .merge(access::routes())
+        .merge(files::routes())
 }
 
 async fn css() -> impl IntoResponse {
@@ -112,6 +114,7 @@ pub(crate) struct UserCtx {
     sees_audit: bool,
     sees_applications: bool,
     sees_grants: bool,
+    sees_qc: bool,
 }
 
 /// A message shown at the top of a page.
@@ -181,6 +184,10 @@ impl Visit {
                 sees_audit: zenome_app::policy::require_auditor(a).is_ok(),
                 sees_applications: access::sees_applications(a),
                 sees_grants: access::sees_applications(a),
+                sees_qc: matches!(
+                    a.role,
+                    Role::DataCentreStaff | Role::SequencingCentre { .. }
+                ),
             }),
             csrf,
             path: self.path.clone(),
@@ -1045,6 +1052,24 @@ async fn render_lineage(
     };
     let mut rows = Vec::new();
     flatten(a, v.tr(), &nodes, None, 0, &mut rows);
+    // stored files: size, QC and the DRS id
+    for r in rows.iter_mut().filter(|r| r.kind == "file") {
+        if let Ok(Some(o)) = s.app.store().object_of_node(&r.id).await {
+            let tr = v.tr();
+            r.summary = format!(
+                "{} · {} · {:.1} MB · QC {} · DRS {}",
+                o.name,
+                tr.code(&o.format),
+                o.size as f64 / 1e6,
+                tr.code(if o.qc_status == "passed" {
+                    "qc_passed"
+                } else {
+                    "qc_failed"
+                }),
+                o.id
+            );
+        }
+    }
     let state = view.consent.current().as_str();
     page(
         status,

@@ -160,7 +160,7 @@ impl App {
         Ok(g)
     }
 
-    async fn deny(
+    pub(crate) async fn deny(
         &self,
         actor: &Actor,
         ip: Option<&str>,

@@ -20,7 +20,9 @@ pub struct Env {
     /// Bearer tokens by role label (`facility`, `facility_other`, `centre`, …).
     pub tokens: HashMap<&'static str, String>,
     pub passwords: HashMap<&'static str, (String, TotpSecret)>,
-    _dir: tempfile::TempDir,
+    /// The server key (a restarted app needs the same one).
+    pub seal: zenome_auth::SealKey,
+    pub _dir: Option<tempfile::TempDir>,
 }
 
 pub fn config() -> Config {
@@ -80,7 +82,8 @@ pub async fn env_on(store: zenome_store::Store, dir: tempfile::TempDir) -> Env {
 
 pub async fn env_full(store: zenome_store::Store, dir: tempfile::TempDir, mut cfg: Config) -> Env {
     cfg.data_dir = dir.path().to_path_buf();
-    let app = App::new(store, zenome_auth::SealKey::generate(), cfg).unwrap();
+    let seal = zenome_auth::SealKey::generate();
+    let app = App::new(store, seal.clone(), cfg).unwrap();
     let local = Actor::local();
     for (code, kind, name, ja) in [
         (
@@ -197,7 +200,8 @@ pub async fn env_full(store: zenome_store::Store, dir: tempfile::TempDir, mut cf
         router,
         tokens,
         passwords,
-        _dir: dir,
+        seal,
+        _dir: Some(dir),
     }
 }
 

@@ -6,6 +6,7 @@ mod access;
 mod access_matrix;
 mod api;
 mod browser;
+mod files;
 mod harness;
 mod matrix;
 mod portal;
