@@ -9,6 +9,9 @@ need=()
 ls -d /usr/lib/postgresql/*/bin >/dev/null 2>&1 || need+=(postgresql)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
+command -v samtools >/dev/null 2>&1 || need+=(samtools)
+command -v bcftools >/dev/null 2>&1 || need+=(bcftools)
+command -v tabix >/dev/null 2>&1 || need+=(tabix)
 if [ ${#need[@]} -gt 0 ]; then
   echo "== installing ${need[*]}"
   if [ "$(id -u)" = 0 ]; then

@@ -5,6 +5,7 @@
 //! checked against who asks.
 
 pub mod download;
+pub mod htsget;
 pub mod qc;
 pub mod scrub;
 pub mod segments;

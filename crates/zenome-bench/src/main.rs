@@ -45,6 +45,16 @@ enum What {
         #[arg(long)]
         postgres: Option<String>,
     },
+    /// Ingest of a FASTQ (hash, validate, encrypt, store two copies) beside
+    /// `md5sum` on the same file, with the peak memory of the process.
+    Ingest {
+        /// Size of the generated FASTQ in MiB (ignored with --file).
+        #[arg(long, default_value_t = 2048)]
+        size_mib: u64,
+        /// Use this FASTQ instead of generating one.
+        #[arg(long)]
+        file: Option<std::path::PathBuf>,
+    },
     /// Audit verification over many entries.
     Audit {
         /// Entries.
@@ -379,6 +389,7 @@ async fn main() -> Result<()> {
             }
         }
         What::Audit { entries } => audit(entries).await?,
+        What::Ingest { size_mib, file } => ingest(size_mib, file).await?,
     }
     Ok(())
 }
@@ -387,4 +398,261 @@ async fn create_db(url: &str) -> Result<()> {
     zenome_store::testing::create_database(url)
         .await
         .context("creating the benchmark database")
+}
+
+fn peak_rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(|l| l.split_whitespace().nth(1).unwrap_or("0").to_string())
+        })
+        .and_then(|k| k.parse::<f64>().ok())
+        .map_or(0.0, |k| k / 1024.0)
+}
+
+fn reset_peak_rss() {
+    // "5" resets the peak resident set size (Linux ≥ 4.0)
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+fn write_fastq(path: &std::path::Path, size: u64) -> Result<()> {
+    use std::io::Write;
+    let mut f = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(path)?);
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+    let mut written = 0u64;
+    let mut i = 0u64;
+    let mut seq = [0u8; 150];
+    let mut qual = [0u8; 150];
+    while written < size {
+        for b in seq.iter_mut() {
+            *b = b"ACGT"[(rng.next_u32() % 4) as usize];
+        }
+        for q in qual.iter_mut() {
+            *q = b'5' + (rng.next_u32() % 10) as u8 + 10;
+        }
+        let head = format!(
+            "@A00123:8:H7KJ2DSXY:1:1101:{}:{} 1:N:0:ACGTACGT\n",
+            i / 10_000,
+            i % 10_000
+        );
+        f.write_all(head.as_bytes())?;
+        f.write_all(&seq)?;
+        f.write_all(b"\n+\n")?;
+        f.write_all(&qual)?;
+        f.write_all(b"\n")?;
+        written += head.len() as u64 + 150 + 3 + 150 + 1;
+        i += 1;
+    }
+    f.flush()?;
+    Ok(())
+}
+
+async fn ingest(size_mib: u64, file: Option<std::path::PathBuf>) -> Result<()> {
+    let dir =
+        tempfile::tempdir_in(std::env::var("ZENOME_BENCH_DIR").unwrap_or_else(|_| "/tmp".into()))?;
+    let path = match file {
+        Some(p) => p,
+        None => {
+            let p = dir.path().join("bench.fastq");
+            eprintln!("writing a {size_mib} MiB FASTQ…");
+            write_fastq(&p, size_mib << 20)?;
+            p
+        }
+    };
+    let len = std::fs::metadata(&path)?.len();
+    // warm the page cache the same way for both
+    let _ = std::process::Command::new("cat")
+        .arg(&path)
+        .stdout(std::process::Stdio::null())
+        .status();
+    let t = Instant::now();
+    let out = std::process::Command::new("md5sum")
+        .arg(&path)
+        .output()
+        .context("md5sum")?;
+    let md5sum_time = t.elapsed();
+    let md5 = String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    let app_dir = tempfile::tempdir_in(dir.path())?;
+    let store = zenome_store::testing::fresh_sqlite(app_dir.path()).await?;
+    let mut cfg = config(app_dir.path());
+    cfg.files.qc.fastq_min_mean_quality = 0.0;
+    cfg.files.qc.fastq_min_q30_fraction = 0.0;
+    let app = App::new(store, zenome_auth::SealKey::generate(), cfg)?;
+    let local = Actor::local();
+    app.register_organisation(
+        &local,
+        Organisation::new(
+            "BENCH-H".parse()?,
+            OrgKind::CollectingFacility,
+            "Bench Hospital",
+            "ベンチ病院",
+        )?,
+    )
+    .await?;
+    app.register_organisation(
+        &local,
+        Organisation::new(
+            "BENCH-S".parse()?,
+            OrgKind::SequencingCentre,
+            "Bench Centre",
+            "ベンチセンター",
+        )?,
+    )
+    .await?;
+    let facility = login(
+        &app,
+        "bench.facility",
+        "facility_submitter",
+        Some("BENCH-H"),
+    )
+    .await?;
+    let staff = login(&app, "bench.staff", "data_centre_staff", None).await?;
+    let p = app
+        .register_participant(
+            &facility,
+            NewParticipant {
+                id: None,
+                disease_area: DiseaseArea::Cancer,
+                sex: Sex::Unknown,
+            },
+        )
+        .await?;
+    let answers = ConsentAnswers {
+        research_scope: Some("general".into()),
+        controlled_sharing: Some(true),
+        recontact: Some(true),
+        primary_findings: Some(true),
+        secondary_findings: Some(false),
+        ..Default::default()
+    };
+    app.record_consent(
+        &facility,
+        &p.id,
+        ConsentCommand::Give {
+            form: FormVersion::CURRENT,
+            answers,
+        },
+        None,
+    )
+    .await?;
+    use zenome_domain::lineage::*;
+    let node = |details, parent: Option<NodeId>, participant| zenome_app::lineage::NewNode {
+        participant,
+        parent: parent.map(zenome_app::lineage::NodeRef::Id),
+        barcode: None,
+        details,
+    };
+    let spec = app
+        .register_node(
+            &facility,
+            node(
+                NodeDetails::Specimen {
+                    specimen_type: SpecimenType::PeripheralBlood,
+                    collected_on: time::macros::date!(2026 - 01 - 01),
+                    anatomical_site: None,
+                    status: MaterialStatus::Available,
+                },
+                None,
+                Some(p.id.clone()),
+            ),
+        )
+        .await?;
+    let ext = app
+        .register_node(
+            &facility,
+            node(
+                NodeDetails::Extract {
+                    analyte: Analyte::Dna,
+                    yield_ng: None,
+                    status: MaterialStatus::Available,
+                },
+                Some(spec.id),
+                None,
+            ),
+        )
+        .await?;
+    let lib = app
+        .register_node(
+            &facility,
+            node(
+                NodeDetails::Library {
+                    strategy: LibraryStrategy::Wgs,
+                    kit: None,
+                },
+                Some(ext.id),
+                None,
+            ),
+        )
+        .await?;
+    let run = app
+        .register_node(
+            &staff,
+            node(
+                NodeDetails::SequencingRun {
+                    centre: "BENCH-S".parse()?,
+                    run_id: "R1".into(),
+                    instrument: "NovaSeq X".into(),
+                    run_date: time::macros::date!(2026 - 01 - 02),
+                },
+                Some(lib.id),
+                None,
+            ),
+        )
+        .await?;
+    let up = app
+        .create_upload(
+            &staff,
+            zenome_app::files::upload::NewUpload {
+                file_name: "bench.fastq".into(),
+                length: len,
+                parent: Some(run.id),
+                format: Some(FileFormat::Fastq),
+                md5: Some(md5.clone()),
+                ..Default::default()
+            },
+        )
+        .await?;
+    reset_peak_rss();
+    let rss_before = peak_rss_mib();
+    let file = tokio::fs::File::open(&path).await?;
+    let stream = futures_util::stream::unfold(file, |mut f| async move {
+        use tokio::io::AsyncReadExt;
+        let mut buf = vec![0u8; 1 << 20];
+        match f.read(&mut buf).await {
+            Ok(0) => None,
+            Ok(n) => {
+                buf.truncate(n);
+                Some((Ok::<_, std::io::Error>(bytes::Bytes::from(buf)), f))
+            }
+            Err(e) => Some((Err(e), f)),
+        }
+    });
+    let t = Instant::now();
+    let row = app
+        .append_upload(&staff, &up.id, 0, Box::pin(stream))
+        .await?;
+    let ingest_time = t.elapsed();
+    anyhow::ensure!(
+        row.state == "stored",
+        "ingest ended {}: {:?}",
+        row.state,
+        row.error
+    );
+    let mib = len as f64 / (1 << 20) as f64;
+    println!(
+        "ingest [FASTQ {mib:.0} MiB, two copies]: {:.2} s ({:.0} MiB/s); md5sum: {:.2} s ({:.0} MiB/s); speed ratio {:.0}% of md5sum; peak RSS {:.0} MiB (before: {rss_before:.0} MiB)",
+        ingest_time.as_secs_f64(),
+        mib / ingest_time.as_secs_f64(),
+        md5sum_time.as_secs_f64(),
+        mib / md5sum_time.as_secs_f64(),
+        100.0 * md5sum_time.as_secs_f64() / ingest_time.as_secs_f64(),
+        peak_rss_mib()
+    );
+    Ok(())
 }

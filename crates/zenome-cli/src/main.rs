@@ -595,6 +595,7 @@ async fn demo(
         let opts = zenome_demo::DemoOptions {
             seed,
             participants_per_facility: per_facility,
+            ..Default::default()
         };
         let out = zenome_demo::build(&app, &opts, &progress)
             .await

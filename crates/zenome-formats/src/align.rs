@@ -110,9 +110,9 @@ fn parse_sam_header(text: &[u8]) -> Result<sam::Header, FormatError> {
         if line.is_empty() {
             continue;
         }
-        parser.parse_partial(line).map_err(|e| {
-            header_error(format!("SAM header line {}: invalid ({e})", i + 1))
-        })?;
+        parser
+            .parse_partial(line)
+            .map_err(|e| header_error(format!("SAM header line {}: invalid ({e})", i + 1)))?;
     }
     Ok(parser.finish())
 }
@@ -120,16 +120,22 @@ fn parse_sam_header(text: &[u8]) -> Result<sam::Header, FormatError> {
 /// Sanitisation of the raw SAM header text; runs before noodles parses it, so
 /// personal data is reported as such even where noodles would refuse the line.
 fn sanitise(text: &[u8], opts: &Options) -> Result<(), FormatError> {
-    let text = std::str::from_utf8(text)
-        .map_err(|e| header_error(format!("SAM header is not UTF-8 (byte {})", e.valid_up_to())))?;
+    let text = std::str::from_utf8(text).map_err(|e| {
+        header_error(format!(
+            "SAM header is not UTF-8 (byte {})",
+            e.valid_up_to()
+        ))
+    })?;
     let allowed = opts.expected_samples.clone().unwrap_or_default();
-    opts.sanitiser.check_header(text, &allowed).map_err(|mut e| {
-        if let Location::Line(k) = e.location {
-            e.rule = format!("SAM header line {k}: {}", e.rule);
-            e.location = Location::Header;
-        }
-        e
-    })
+    opts.sanitiser
+        .check_header(text, &allowed)
+        .map_err(|mut e| {
+            if let Location::Line(k) = e.location {
+                e.rule = format!("SAM header line {k}: {}", e.rule);
+                e.location = Location::Header;
+            }
+            e
+        })
 }
 
 /// Checks shared by BAM and CRAM; fills the header part of the QC.
@@ -151,18 +157,20 @@ fn check_header(
     }
     let missing_md5: Vec<String> = refs
         .iter()
-        .filter(|(_, map)| map.other_fields().get(&reference_sequence::tag::MD5_CHECKSUM).is_none())
+        .filter(|(_, map)| {
+            map.other_fields()
+                .get(&reference_sequence::tag::MD5_CHECKSUM)
+                .is_none()
+        })
         .map(|(name, _)| name.to_string())
         .collect();
     qc.reference_md5_present = missing_md5.is_empty();
-    if is_cram {
-        if let Some(name) = missing_md5.first() {
-            return Err(header_error(format!(
-                "@SQ SN:{name} has no M5 checksum; CRAM needs M5 on every @SQ to tie the data to its reference ({} of {} lack it)",
-                missing_md5.len(),
-                refs.len()
-            )));
-        }
+    if is_cram && let Some(name) = missing_md5.first() {
+        return Err(header_error(format!(
+            "@SQ SN:{name} has no M5 checksum; CRAM needs M5 on every @SQ to tie the data to its reference ({} of {} lack it)",
+            missing_md5.len(),
+            refs.len()
+        )));
     }
     let mut samples = BTreeSet::new();
     for (id, rg) in header.read_groups() {
@@ -231,9 +239,13 @@ pub(crate) fn validate_bam<R: Read>(reader: R, opts: &Options) -> Result<Alignme
         while text.last() == Some(&0) {
             text.pop();
         }
-        let refs = hr
-            .read_reference_sequences()
-            .map_err(|e| at(&progress, "reading the BAM reference sequence dictionary", e))?;
+        let refs = hr.read_reference_sequences().map_err(|e| {
+            at(
+                &progress,
+                "reading the BAM reference sequence dictionary",
+                e,
+            )
+        })?;
         (text, refs)
     };
     sanitise(&text, opts)?;
@@ -266,7 +278,10 @@ pub(crate) fn validate_bam<R: Read>(reader: R, opts: &Options) -> Result<Alignme
             break;
         }
         check_bam_record(&record, n_refs).map_err(|rule| {
-            FormatError::new(Location::Record(k), format!("{rule} (near byte offset {})", progress.pos()))
+            FormatError::new(
+                Location::Record(k),
+                format!("{rule} (near byte offset {})", progress.pos()),
+            )
         })?;
         qc.count(record.flags());
     }
@@ -282,12 +297,17 @@ fn check_bam_record(record: &bam::Record, n_refs: usize) -> Result<(), String> {
         match id {
             None => Ok(()),
             Some(Ok(i)) if i < n_refs => Ok(()),
-            Some(Ok(i)) => Err(format!("{what} {i} is not in the header's {n_refs} reference sequences")),
+            Some(Ok(i)) => Err(format!(
+                "{what} {i} is not in the header's {n_refs} reference sequences"
+            )),
             Some(Err(e)) => Err(format!("{what} is invalid ({e})")),
         }
     };
     check_ref("reference sequence id", record.reference_sequence_id())?;
-    check_ref("mate reference sequence id", record.mate_reference_sequence_id())?;
+    check_ref(
+        "mate reference sequence id",
+        record.mate_reference_sequence_id(),
+    )?;
     if let Some(Err(e)) = record.alignment_start() {
         return Err(format!("alignment start is invalid ({e})"));
     }
@@ -341,7 +361,9 @@ fn reference_repository(path: &Path) -> Result<fasta::Repository, FormatError> {
     if Path::new(&fai).exists() {
         let reader = fasta::io::indexed_reader::Builder::default()
             .build_from_path(path)
-            .map_err(|e| FormatError::from_io(location, "opening the reference FASTA and its .fai", e))?;
+            .map_err(|e| {
+                FormatError::from_io(location, "opening the reference FASTA and its .fai", e)
+            })?;
         return Ok(fasta::Repository::new(
             fasta::repository::adapters::IndexedReader::new(reader),
         ));
@@ -357,7 +379,10 @@ fn reference_repository(path: &Path) -> Result<fasta::Repository, FormatError> {
 }
 
 /// Validates a CRAM stream.
-pub(crate) fn validate_cram<R: Read>(reader: R, opts: &Options) -> Result<AlignmentQc, FormatError> {
+pub(crate) fn validate_cram<R: Read>(
+    reader: R,
+    opts: &Options,
+) -> Result<AlignmentQc, FormatError> {
     let (counting, progress) = Counting::new(reader);
     let mut qc = AlignmentQc::default();
 
@@ -437,7 +462,11 @@ pub(crate) fn validate_cram<R: Read>(reader: R, opts: &Options) -> Result<Alignm
             })?;
         let Some(result) = next else { break };
         let record = result.map_err(|e| {
-            let mut err = at(&progress, &format!("decoding CRAM records from record {k} on"), e);
+            let mut err = at(
+                &progress,
+                &format!("decoding CRAM records from record {k} on"),
+                e,
+            );
             if err.category == Category::Truncated {
                 err.rule = "CRAM ends without its EOF container (truncated file?)".to_owned();
             } else if opts.reference.is_none() {
@@ -452,13 +481,13 @@ pub(crate) fn validate_cram<R: Read>(reader: R, opts: &Options) -> Result<Alignm
             repository.clear();
             last_reference = reference;
         }
-        if let Some(id) = reference {
-            if id >= header.reference_sequences().len() {
-                return Err(FormatError::new(
-                    Location::Record(k),
-                    format!("reference sequence id {id} is not in the header"),
-                ));
-            }
+        if let Some(id) = reference
+            && id >= header.reference_sequences().len()
+        {
+            return Err(FormatError::new(
+                Location::Record(k),
+                format!("reference sequence id {id} is not in the header"),
+            ));
         }
     }
     drop(records);
@@ -472,7 +501,9 @@ pub(crate) fn validate_cram<R: Read>(reader: R, opts: &Options) -> Result<Alignm
     if extra.is_none_or(|x| x % CRAM3_EOF.len() as u64 != 0) || !progress.ends_with(&CRAM3_EOF) {
         return Err(FormatError::new(
             Location::ByteOffset(progress.pos()),
-            format!("{trailing} bytes follow the CRAM EOF container header (expected its {EOF_CONTAINER_BLOCK}-byte block and nothing after)"),
+            format!(
+                "{trailing} bytes follow the CRAM EOF container header (expected its {EOF_CONTAINER_BLOCK}-byte block and nothing after)"
+            ),
         ));
     }
     qc.finish();
@@ -576,15 +607,22 @@ mod legacy {
     ) -> Result<AlignmentQc, FormatError> {
         let io_err = |what: &str, e| at(progress, what, e);
         // Header container: one FILE_HEADER block holding the SAM text.
-        let header = container_header(&mut reader).map_err(|e| io_err("reading the CRAM 2 header container", e))?;
+        let header = container_header(&mut reader)
+            .map_err(|e| io_err("reading the CRAM 2 header container", e))?;
         let mut body = (&mut reader).take(header.length);
-        let method = read_u8(&mut body).map_err(|e| io_err("reading the CRAM 2 header block", e))?;
-        let content_type = read_u8(&mut body).map_err(|e| io_err("reading the CRAM 2 header block", e))?;
-        let _content_id = itf8(&mut body).map_err(|e| io_err("reading the CRAM 2 header block", e))?;
-        let compressed = itf8(&mut body).map_err(|e| io_err("reading the CRAM 2 header block", e))?;
+        let method =
+            read_u8(&mut body).map_err(|e| io_err("reading the CRAM 2 header block", e))?;
+        let content_type =
+            read_u8(&mut body).map_err(|e| io_err("reading the CRAM 2 header block", e))?;
+        let _content_id =
+            itf8(&mut body).map_err(|e| io_err("reading the CRAM 2 header block", e))?;
+        let compressed =
+            itf8(&mut body).map_err(|e| io_err("reading the CRAM 2 header block", e))?;
         let _raw = itf8(&mut body).map_err(|e| io_err("reading the CRAM 2 header block", e))?;
         if content_type != 0 {
-            return Err(header_error("CRAM 2 header container does not start with a file-header block"));
+            return Err(header_error(
+                "CRAM 2 header container does not start with a file-header block",
+            ));
         }
         let compressed = u64::try_from(compressed).unwrap_or(0);
         let mut data = Vec::new();
@@ -609,7 +647,8 @@ mod legacy {
                 ));
             }
         };
-        io::copy(&mut body, &mut io::sink()).map_err(|e| io_err("reading the CRAM 2 header container", e))?;
+        io::copy(&mut body, &mut io::sink())
+            .map_err(|e| io_err("reading the CRAM 2 header container", e))?;
         let mut src = &data[..];
         let len = read_i32(&mut src).map_err(|e| io_err("reading the CRAM 2 SAM header", e))?;
         let len = usize::try_from(len).unwrap_or(0).min(src.len());
@@ -646,13 +685,20 @@ mod legacy {
                     "CRAM container is cut short (truncated file?)",
                 ));
             }
-            if container.reference_id == -1 && container.start == 4_542_278 && container.records == 0 {
+            if container.reference_id == -1
+                && container.start == 4_542_278
+                && container.records == 0
+            {
                 break;
             }
             qc.records += u64::try_from(container.records).unwrap_or(0);
         }
         let mut rest = [0u8; 1];
-        if reader.read(&mut rest).map_err(|e| io_err("reading after the EOF container", e))? != 0 {
+        if reader
+            .read(&mut rest)
+            .map_err(|e| io_err("reading after the EOF container", e))?
+            != 0
+        {
             return Err(FormatError::new(
                 Location::ByteOffset(progress.pos().saturating_sub(1)),
                 "data after the CRAM EOF container",

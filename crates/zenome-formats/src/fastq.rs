@@ -106,7 +106,11 @@ pub(crate) fn validate<R: Read>(
             };
             let mut err = FormatError::from_io(Location::Line(line), what, e);
             if compression != Compression::None && err.category != Category::Syntax {
-                err.rule = format!("{} (at compressed byte offset {})", err.rule, progress.pos());
+                err.rule = format!(
+                    "{} (at compressed byte offset {})",
+                    err.rule,
+                    progress.pos()
+                );
             }
             err
         })?;
@@ -128,7 +132,9 @@ pub(crate) fn validate<R: Read>(
                     return Err(FormatError::with_category(
                         Location::Line(line),
                         Category::Sanitisation,
-                        format!("read name carries personal data (rule \"{rule}\"; value withheld)"),
+                        format!(
+                            "read name carries personal data (rule \"{rule}\"; value withheld)"
+                        ),
                     ));
                 }
             }

@@ -37,7 +37,8 @@ impl Progress {
     }
 
     fn record(&self, bytes: &[u8]) {
-        self.pos.set(self.pos.get().saturating_add(bytes.len() as u64));
+        self.pos
+            .set(self.pos.get().saturating_add(bytes.len() as u64));
         let mut tail = self.tail.borrow_mut();
         if bytes.len() >= TAIL {
             tail.clear();

@@ -88,9 +88,15 @@ pub fn detect(first_bytes: &[u8], file_name: &str) -> Option<Format> {
                 return None;
             }
             if first_bytes.starts_with(b"@") {
-                let line = first_bytes.split(|&b| b == b'\n').next().unwrap_or_default();
+                let line = first_bytes
+                    .split(|&b| b == b'\n')
+                    .next()
+                    .unwrap_or_default();
                 // SAM header lines are "@XY\t...".
-                let sam = line.len() >= 4 && line[1].is_ascii_uppercase() && line[2].is_ascii_uppercase() && line[3] == b'\t';
+                let sam = line.len() >= 4
+                    && line[1].is_ascii_uppercase()
+                    && line[2].is_ascii_uppercase()
+                    && line[3] == b'\t';
                 if sam {
                     return None;
                 }
@@ -120,7 +126,10 @@ pub fn detect(first_bytes: &[u8], file_name: &str) -> Option<Format> {
                 // what the compression allows.
                 return by_name().filter(|f| match compression {
                     input::Compression::Bgzf => {
-                        matches!(f, Format::Bam | Format::Bcf | Format::VcfGz | Format::FastqGz)
+                        matches!(
+                            f,
+                            Format::Bam | Format::Bcf | Format::VcfGz | Format::FastqGz
+                        )
                     }
                     _ => matches!(f, Format::VcfGz | Format::FastqGz),
                 });

@@ -89,7 +89,10 @@ const DATE_RULES: &[(&str, &str)] = &[
         "date",
         r"(?:^|[^0-9])(?:0?[1-9]|[12][0-9]|3[01])[-/.](?:0?[1-9]|1[0-2])[-/.](?:19|20)[0-9]{2}(?:[^0-9]|$)",
     ),
-    ("date", r"(?:明治|大正|昭和|平成|令和)\s*(?:[0-9０-９]{1,2}|元)\s*年"),
+    (
+        "date",
+        r"(?:明治|大正|昭和|平成|令和)\s*(?:[0-9０-９]{1,2}|元)\s*年",
+    ),
 ];
 
 /// Personal names in sample-name fields.
@@ -272,8 +275,8 @@ impl Sanitiser {
                 "{what} contains a date (rule \"{rule}\"; value withheld)"
             ));
         }
-        let looks_like_name = field == Field::SampleName
-            && first_match(&self.name_rules, value, allowed).is_some();
+        let looks_like_name =
+            field == Field::SampleName && first_match(&self.name_rules, value, allowed).is_some();
         if field == Field::SampleName {
             let pseudonym = is_pseudonym(value);
             if looks_like_name {
@@ -372,7 +375,14 @@ mod tests {
 
     #[test]
     fn pseudonyms() {
-        assert!(is_pseudonym("ZP7K2M9Q4XH") || !is_pseudonym("ZP7K2M9Q4XA"));
+        let id = ParticipantId::from_body("7K2M9Q4X").expect("body");
+        assert!(is_pseudonym(id.as_str()));
+        let mut wrong = id.as_str().to_owned();
+        let last = if wrong.ends_with('0') { '1' } else { '0' };
+        wrong.pop();
+        wrong.push(last);
+        assert!(!is_pseudonym(&wrong));
+        assert!(!is_pseudonym(&id.as_str().to_ascii_lowercase()));
         assert!(!is_pseudonym("zp7k2m9q4xh"));
         assert!(!is_pseudonym("HG00096"));
     }

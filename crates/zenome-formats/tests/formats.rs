@@ -130,11 +130,18 @@ fn vcf_conformance_sweep() {
     for line in &summary {
         println!("{line}");
     }
-    assert!(problems.is_empty(), "{} conformance problems:\n{}", problems.len(), problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "{} conformance problems:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
 }
 
 fn name(p: &Path) -> String {
-    p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+    p.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 fn ingest() -> Options {
@@ -205,19 +212,30 @@ fn cohort_files() {
     assert!(paths.len() > 50, "cohort files missing");
     let mut strict_refusals = Vec::new();
     for (format, path) in &paths {
-        let qc = variants(
-            run(*format, path, &ingest()).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
-        );
-        assert!(qc.records > 0, "{}", path.display());
-        if let Err(e) = run(*format, path, &public()) {
-            strict_refusals.push(format!("{}: {e}", name(path)));
-        }
+        // Strict acceptance implies ingest acceptance (ingest only relaxes).
+        let qc = match run(*format, path, &public()) {
+            Ok(qc) => qc,
+            Err(e) => {
+                if path.parent().is_some_and(|d| d == cohort) {
+                    strict_refusals.push(format!("{}: {e}", name(path)));
+                }
+                run(*format, path, &ingest()).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+            }
+        };
+        assert!(variants(qc).records > 0, "{}", path.display());
     }
-    println!("strict-mode refusals of cohort files ({}):", strict_refusals.len());
+    println!(
+        "strict-mode refusals of cohort files ({}):",
+        strict_refusals.len()
+    );
     for r in &strict_refusals {
         println!("  {r}");
     }
-    for must in ["sample.vcf", "eagle-EUR_test.vcf.gz", "shapeit4-1kg-chr20-203samples-unphased.vcf.gz"] {
+    for must in [
+        "sample.vcf",
+        "eagle-EUR_test.vcf.gz",
+        "shapeit4-1kg-chr20-203samples-unphased.vcf.gz",
+    ] {
         assert!(
             !strict_refusals.iter().any(|r| r.starts_with(must)),
             "{must} refused in strict mode"
@@ -233,20 +251,33 @@ fn variant_qc_matches_bcftools() {
     let cases = [
         ("vcf/cohort/sample.vcf", Format::Vcf, 346, 215, 86),
         ("vcf/truth/PG_hc.vcf.gz", Format::VcfGz, 5855, 3283, 1646),
-        ("vcf/cohort/eagle-EUR_test.vcf.gz", Format::VcfGz, 2000, 1395, 605),
+        (
+            "vcf/cohort/eagle-EUR_test.vcf.gz",
+            Format::VcfGz,
+            2000,
+            1395,
+            605,
+        ),
     ];
     let live = tool("bcftools");
     if !live {
-        eprintln!("notice: bcftools not installed; comparing with frozen bcftools 1.16 numbers only");
+        eprintln!(
+            "notice: bcftools not installed; comparing with frozen bcftools 1.16 numbers only"
+        );
     }
     for (rel, format, records, ts, tv) in cases {
         let path = data.join(rel);
         let qc = variants(run(format, &path, &public()).unwrap_or_else(|e| panic!("{rel}: {e}")));
-        assert_eq!((qc.records, qc.transitions, qc.transversions), (records, ts, tv), "{rel}");
+        assert_eq!(
+            (qc.records, qc.transitions, qc.transversions),
+            (records, ts, tv),
+            "{rel}"
+        );
         let ratio = qc.ts_tv.unwrap_or_default();
         assert!((ratio - ts as f64 / tv as f64).abs() < 1e-9);
         if live {
-            let stats = tool_output("bcftools", &["stats", &path.to_string_lossy()]).unwrap_or_default();
+            let stats =
+                tool_output("bcftools", &["stats", &path.to_string_lossy()]).unwrap_or_default();
             let sn = stats
                 .lines()
                 .find(|l| l.starts_with("SN\t") && l.contains("number of records:"))
@@ -256,13 +287,30 @@ fn variant_qc_matches_bcftools() {
             let tstv: Vec<u64> = stats
                 .lines()
                 .find(|l| l.starts_with("TSTV\t"))
-                .map(|l| l.split('\t').skip(2).take(2).filter_map(|v| v.parse().ok()).collect())
+                .map(|l| {
+                    l.split('\t')
+                        .skip(2)
+                        .take(2)
+                        .filter_map(|v| v.parse().ok())
+                        .collect()
+                })
                 .unwrap_or_default();
-            assert_eq!(tstv, vec![qc.transitions, qc.transversions], "{rel}: bcftools TSTV");
+            assert_eq!(
+                tstv,
+                vec![qc.transitions, qc.transversions],
+                "{rel}: bcftools TSTV"
+            );
         }
     }
     // Het/hom on a single-sample call set, against `bcftools stats` PSC.
-    let qc = variants(run(Format::VcfGz, &data.join("vcf/truth/PG_hc.vcf.gz"), &public()).expect("PG_hc"));
+    let qc = variants(
+        run(
+            Format::VcfGz,
+            &data.join("vcf/truth/PG_hc.vcf.gz"),
+            &public(),
+        )
+        .expect("PG_hc"),
+    );
     assert_eq!(qc.samples, vec!["NA12878".to_owned()]);
     assert!(qc.het > 0 && qc.hom_alt > 0 && qc.het_hom_ratio.is_some());
 }
@@ -290,7 +338,10 @@ fn bcf_from_bcftools() {
     assert_eq!(detect(&first[..n], "x"), Some(Format::Bcf));
     let qc = variants(run(Format::Bcf, &out, &public()).expect("bcf"));
     let vcf = variants(run(Format::VcfGz, &src, &public()).expect("vcf"));
-    assert_eq!((qc.records, qc.transitions, qc.transversions), (vcf.records, vcf.transitions, vcf.transversions));
+    assert_eq!(
+        (qc.records, qc.transitions, qc.transversions),
+        (vcf.records, vcf.transitions, vcf.transversions)
+    );
     assert_eq!((qc.het, qc.hom_alt), (vcf.het, vcf.hom_alt));
     // Truncated BCF: refused with a byte offset.
     let bytes = std::fs::read(&out).expect("read");
@@ -306,7 +357,11 @@ fn quickcheck_parity() {
     let Some(data) = data_dir() else { return };
     let dir = data.join("align/samtools/quickcheck");
     let expected = std::fs::read_to_string(dir.join("all.expected")).expect("all.expected");
-    let refused: Vec<&str> = expected.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    let refused: Vec<&str> = expected
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
     let opts = Options {
         reference: Some(data.join("align/samtools/mpileup/mpileup.ref.fa")),
         ..public()
@@ -315,7 +370,11 @@ fn quickcheck_parity() {
     let mut checked = 0;
     for path in files(&dir, "am") {
         let file = name(&path);
-        let format = if file.ends_with(".cram") { Format::Cram } else { Format::Bam };
+        let format = if file.ends_with(".cram") {
+            Format::Cram
+        } else {
+            Format::Bam
+        };
         let result = run(format, &path, &opts);
         let want_refused = refused.contains(&file.as_str());
         assert_eq!(result.is_err(), want_refused, "{file}: {result:?}");
@@ -332,6 +391,7 @@ fn quickcheck_parity() {
             let ok = Command::new("samtools")
                 .args(["quickcheck"])
                 .arg(&path)
+                .stderr(std::process::Stdio::null())
                 .status()
                 .is_ok_and(|s| s.success());
             assert_eq!(ok, result.is_ok(), "{file}: samtools quickcheck disagrees");
@@ -367,7 +427,13 @@ fn cram_conformance() {
                 if live {
                     let count = tool_output(
                         "samtools",
-                        &["view", "-c", "-T", &reference.to_string_lossy(), &path.to_string_lossy()],
+                        &[
+                            "view",
+                            "-c",
+                            "-T",
+                            &reference.to_string_lossy(),
+                            &path.to_string_lossy(),
+                        ],
                     )
                     .and_then(|s| s.trim().parse::<u64>().ok());
                     assert_eq!(count, Some(qc.records), "{file}: samtools view -c");
@@ -392,7 +458,12 @@ fn cram_conformance() {
     );
     assert_eq!(accepted, passed.len() - NOODLES_PANICS.len());
     // The default (quickcheck-like) options refuse CRAM without @SQ.
-    let e = run(Format::Cram, &root.join("passed/0001_empty_eof.cram"), &public()).expect_err("no @SQ");
+    let e = run(
+        Format::Cram,
+        &root.join("passed/0001_empty_eof.cram"),
+        &public(),
+    )
+    .expect_err("no @SQ");
     assert_eq!(e.location, Location::Header);
 }
 
@@ -409,15 +480,27 @@ fn bam_and_cram_sets() {
     bams.extend(files(&data.join("align/htslib"), ".bam"));
     bams.extend(files(&data.join("align/samtools/mpileup"), ".bam"));
     for path in &bams {
-        let qc = alignment(run(Format::Bam, path, &opts).unwrap_or_else(|e| panic!("{}: {e}", path.display())));
+        let qc = alignment(
+            run(Format::Bam, path, &opts).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
+        );
         if live {
             let count = tool_output("samtools", &["view", "-c", &path.to_string_lossy()])
                 .and_then(|s| s.trim().parse::<u64>().ok());
             assert_eq!(count, Some(qc.records), "{}", path.display());
         }
     }
-    let level1 = alignment(run(Format::Bam, &data.join("align/hts-specs/bam/passed/level-1.bam"), &opts).expect("level-1"));
-    assert_eq!((level1.records, level1.mapped, level1.duplicates), (20000, 18822, 2476));
+    let level1 = alignment(
+        run(
+            Format::Bam,
+            &data.join("align/hts-specs/bam/passed/level-1.bam"),
+            &opts,
+        )
+        .expect("level-1"),
+    );
+    assert_eq!(
+        (level1.records, level1.mapped, level1.duplicates),
+        (20000, 18822, 2476)
+    );
     let htslib = data.join("align/htslib");
     let ce = Options {
         reference: Some(htslib.join("ce.fa")),
@@ -425,14 +508,22 @@ fn bam_and_cram_sets() {
     };
     let range = alignment(run(Format::Cram, &htslib.join("range.cram"), &ce).expect("range.cram"));
     assert_eq!(range.records, 112);
-    let java = alignment(run(Format::Cram, &htslib.join("ce#5b_java.cram"), &ce).expect("java cram"));
+    let java =
+        alignment(run(Format::Cram, &htslib.join("ce#5b_java.cram"), &ce).expect("java cram"));
     assert_eq!(java.records, 7);
     // CRAM 2.0 (no EOF container): framing and header only.
     let mp = Options {
         reference: Some(data.join("align/samtools/mpileup/ce.fa")),
         ..opts.clone()
     };
-    let legacy = alignment(run(Format::Cram, &data.join("align/samtools/mpileup/ce#5b.cram"), &mp).expect("cram 2.0"));
+    let legacy = alignment(
+        run(
+            Format::Cram,
+            &data.join("align/samtools/mpileup/ce#5b.cram"),
+            &mp,
+        )
+        .expect("cram 2.0"),
+    );
     assert_eq!((legacy.records, legacy.records_decoded), (7, false));
     // Truncated BAM: refused at a byte offset.
     let bytes = std::fs::read(data.join("align/samtools/mpileup/mpileup.1.bam")).expect("bam");
@@ -476,11 +567,16 @@ fn pseudonym(body: &str) -> String {
 fn sanitisation_refuses_personal_data() {
     let strict = Options::default();
     // BAM header with a name in Japanese as the sample.
-    let bam = bam_with_header("@HD\tVN:1.6\n@SQ\tSN:chr1\tLN:1000\n@RG\tID:rg1\tSM:山田太郎\tPL:ILLUMINA\n");
+    let bam = bam_with_header(
+        "@HD\tVN:1.6\n@SQ\tSN:chr1\tLN:1000\n@RG\tID:rg1\tSM:山田太郎\tPL:ILLUMINA\n",
+    );
     let e = validate(Format::Bam, &bam[..], &strict).expect_err("name in SM");
     assert_eq!(e.category, Category::Sanitisation);
     assert!(e.to_string().contains("@RG SM"), "{e}");
-    assert!(!e.to_string().contains("山田"), "the value must not be echoed: {e}");
+    assert!(
+        !e.to_string().contains("山田"),
+        "the value must not be echoed: {e}"
+    );
     let e = validate(Format::Bam, &bam[..], &public()).expect_err("name in SM, lax");
     assert!(e.to_string().contains("personal name"), "{e}");
     // A romanised name, a birth date in @CO, a hospital number in @PG CL.
@@ -519,7 +615,9 @@ fn sanitisation_refuses_personal_data() {
     let e = validate(Format::Vcf, vcf(&zp).as_bytes(), &expecting).expect_err("unexpected");
     assert_eq!(e.category, Category::SampleMismatch);
     assert!(e.to_string().contains(&zp), "{e}");
-    let bam = bam_with_header(&format!("@HD\tVN:1.6\n@SQ\tSN:chr1\tLN:1000\n@RG\tID:rg1\tSM:{zp}\n"));
+    let bam = bam_with_header(&format!(
+        "@HD\tVN:1.6\n@SQ\tSN:chr1\tLN:1000\n@RG\tID:rg1\tSM:{zp}\n"
+    ));
     validate(Format::Bam, &bam[..], &Options::default()).expect("pseudonymous BAM");
     let e = validate(Format::Bam, &bam[..], &expecting).expect_err("unexpected SM");
     assert!(e.to_string().contains(&zp), "{e}");
@@ -560,17 +658,26 @@ fn fastq_against_samtools() {
         other => panic!("{other:?}"),
     };
     assert_eq!(plain.reads, reads);
-    assert_eq!(detect(&gzip(&fastq)[..64], "x.fq.gz"), Some(Format::FastqGz));
+    assert_eq!(
+        detect(&gzip(&fastq)[..64], "x.fq.gz"),
+        Some(Format::FastqGz)
+    );
     for packed in [gzip(&fastq), bgzip(&fastq)] {
         let qc = match validate(Format::FastqGz, &packed[..], &public()).expect("fastq.gz") {
             Qc::Fastq(q) => q,
             other => panic!("{other:?}"),
         };
-        assert_eq!((qc.reads, qc.bases, qc.min_length, qc.max_length), (plain.reads, plain.bases, plain.min_length, plain.max_length));
+        assert_eq!(
+            (qc.reads, qc.bases, qc.min_length, qc.max_length),
+            (plain.reads, plain.bases, plain.min_length, plain.max_length)
+        );
         assert_eq!(qc.length_histogram, plain.length_histogram);
         let cut = &packed[..packed.len() * 2 / 3];
         let e = validate(Format::FastqGz, cut, &public()).expect_err("truncated");
-        assert!(e.category == Category::Truncated || matches!(e.location, Location::ByteOffset(_)), "{e}");
+        assert!(
+            e.category == Category::Truncated || matches!(e.location, Location::ByteOffset(_)),
+            "{e}"
+        );
     }
 }
 
@@ -579,13 +686,20 @@ fn fastq_against_samtools() {
 fn vcf_gz_truncation() {
     let Some(data) = data_dir() else { return };
     let bytes = std::fs::read(data.join("vcf/cohort/eagle-EUR_test.vcf.gz")).expect("read");
-    assert_eq!(detect(&bytes[..bytes.len().min(1 << 16)], "x"), Some(Format::VcfGz));
+    assert_eq!(
+        detect(&bytes[..bytes.len().min(1 << 16)], "x"),
+        Some(Format::VcfGz)
+    );
     validate(Format::VcfGz, &bytes[..], &public()).expect("complete");
-    let e = validate(Format::VcfGz, &bytes[..bytes.len() - 28], &public()).expect_err("no EOF block");
+    let e =
+        validate(Format::VcfGz, &bytes[..bytes.len() - 28], &public()).expect_err("no EOF block");
     assert_eq!(e.category, Category::Truncated);
     assert!(e.to_string().starts_with("byte offset"), "{e}");
     let e = validate(Format::VcfGz, &bytes[..bytes.len() / 2], &public()).expect_err("cut");
-    assert!(matches!(e.location, Location::ByteOffset(_) | Location::Line(_)), "{e}");
+    assert!(
+        matches!(e.location, Location::ByteOffset(_) | Location::Line(_)),
+        "{e}"
+    );
     // Plain gzip VCF.
     let text = std::fs::read(data.join("vcf/cohort/sample.vcf")).expect("sample.vcf");
     let qc = variants(validate(Format::VcfGz, &gzip(&text)[..], &public()).expect("gzip vcf"));
@@ -599,11 +713,26 @@ fn byte_literal_vcf_rules() {
     let qc = variants(validate(Format::Vcf, ok.as_bytes(), &public()).expect("ok"));
     assert_eq!((qc.records, qc.snvs, qc.transitions, qc.pass), (2, 2, 2, 1));
     let cases = [
-        ("1\t10\t.\tA\tG\t50\tPASS\tDP=x\n", "line 4: INFO field DP is not an Integer (header declares Type=Integer)"),
-        ("1\t20\t.\tA\tG\t50\tPASS\t.\n1\t10\t.\tA\tG\t50\tPASS\t.\n", "line 5: records are not sorted"),
-        ("1\t10\t.\tA\tG\t50\tPASS\t.\n2\t10\t.\tA\tG\t50\tPASS\t.\n1\t30\t.\tA\tG\t50\tPASS\t.\n", "line 6: records of contig 1 are not contiguous"),
-        ("1\t123\t.\tAT\tAAT,AA\t.\t.\t.\n1\t124\t.\tT\tA\t.\t.\t.\n", "line 5: duplicate variant"),
-        ("1\t10\t.\tA\tG\t50\tPASS\t.", "line 4: the last line has no newline"),
+        (
+            "1\t10\t.\tA\tG\t50\tPASS\tDP=x\n",
+            "line 4: INFO field DP is not an Integer (header declares Type=Integer)",
+        ),
+        (
+            "1\t20\t.\tA\tG\t50\tPASS\t.\n1\t10\t.\tA\tG\t50\tPASS\t.\n",
+            "line 5: records are not sorted",
+        ),
+        (
+            "1\t10\t.\tA\tG\t50\tPASS\t.\n2\t10\t.\tA\tG\t50\tPASS\t.\n1\t30\t.\tA\tG\t50\tPASS\t.\n",
+            "line 6: records of contig 1 are not contiguous",
+        ),
+        (
+            "1\t123\t.\tAT\tAAT,AA\t.\t.\t.\n1\t124\t.\tT\tA\t.\t.\t.\n",
+            "line 5: duplicate variant",
+        ),
+        (
+            "1\t10\t.\tA\tG\t50\tPASS\t.",
+            "line 4: the last line has no newline",
+        ),
     ];
     for (body, want) in cases {
         let text = format!("{head}{body}");

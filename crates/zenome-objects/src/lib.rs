@@ -62,6 +62,12 @@ pub struct Stores {
     stores: Arc<BTreeMap<String, Store>>,
 }
 
+/// The key of the sealed index of the object with this plaintext SHA-256.
+pub fn index_key(sha256_hex: &str) -> String {
+    let p = sha256_hex.get(..2).unwrap_or("00");
+    format!("sha256/{p}/{sha256_hex}.index")
+}
+
 /// The key of an object with this plaintext SHA-256: `sha256/ab/abcd….c4gh`.
 pub fn content_key(sha256_hex: &str) -> String {
     let p = sha256_hex.get(..2).unwrap_or("00");
@@ -96,11 +102,15 @@ impl Stores {
                 }
                 "s3" => {
                     let opts = s.options.iter().map(|(k, v)| {
-                        let k = if k.starts_with("aws_") { k.clone() } else { format!("aws_{k}") };
+                        let k = if k.starts_with("aws_") {
+                            k.clone()
+                        } else {
+                            format!("aws_{k}")
+                        };
                         (k, v.clone())
                     });
-                    let (inner, prefix) =
-                        object_store::parse_url_opts(&url, opts).map_err(|e| ObjectError::store(&s.name, "open", e))?;
+                    let (inner, prefix) = object_store::parse_url_opts(&url, opts)
+                        .map_err(|e| ObjectError::store(&s.name, "open", e))?;
                     Store {
                         inner: Arc::from(inner),
                         prefix,
@@ -131,7 +141,9 @@ impl Stores {
     }
 
     fn get(&self, name: &str) -> Result<&Store, ObjectError> {
-        self.stores.get(name).ok_or_else(|| ObjectError::UnknownStore(name.into()))
+        self.stores
+            .get(name)
+            .ok_or_else(|| ObjectError::UnknownStore(name.into()))
     }
 
     fn path(store: &Store, key: &str) -> ObjectPath {
@@ -144,15 +156,26 @@ impl Stores {
 
     /// Writes a local file to `key` in `store`, streamed in parts (memory
     /// stays flat). Readers see the object only once it is complete.
-    pub async fn put_file(&self, store: &str, key: &str, file: &std::path::Path) -> Result<u64, ObjectError> {
+    pub async fn put_file(
+        &self,
+        store: &str,
+        key: &str,
+        file: &std::path::Path,
+    ) -> Result<u64, ObjectError> {
         let s = self.get(store)?;
         let path = Self::path(s, key);
-        let upload = s.inner.put_multipart(&path).await.map_err(|e| ObjectError::store(store, "put", e))?;
+        let upload = s
+            .inner
+            .put_multipart(&path)
+            .await
+            .map_err(|e| ObjectError::store(store, "put", e))?;
         let mut w = WriteMultipart::new_with_chunk_size(upload, 8 * 1024 * 1024);
-        let mut f = tokio::fs::File::open(file).await.map_err(|e| ObjectError::Io {
-            what: file.display().to_string(),
-            source: e,
-        })?;
+        let mut f = tokio::fs::File::open(file)
+            .await
+            .map_err(|e| ObjectError::Io {
+                what: file.display().to_string(),
+                source: e,
+            })?;
         let mut buf = vec![0u8; 1024 * 1024];
         let mut n = 0u64;
         loop {
@@ -163,12 +186,31 @@ impl Stores {
             if r == 0 {
                 break;
             }
-            w.wait_for_capacity(4).await.map_err(|e| ObjectError::store(store, "put", e))?;
+            w.wait_for_capacity(4)
+                .await
+                .map_err(|e| ObjectError::store(store, "put", e))?;
             w.write(&buf[..r]);
             n += r as u64;
         }
-        w.finish().await.map_err(|e| ObjectError::store(store, "put", e))?;
+        w.finish()
+            .await
+            .map_err(|e| ObjectError::store(store, "put", e))?;
         Ok(n)
+    }
+
+    /// Writes a small object from memory (indexes).
+    pub async fn put_bytes(
+        &self,
+        store: &str,
+        key: &str,
+        bytes: Vec<u8>,
+    ) -> Result<(), ObjectError> {
+        let s = self.get(store)?;
+        s.inner
+            .put(&Self::path(s, key), bytes.into())
+            .await
+            .map_err(|e| ObjectError::store(store, "put", e))?;
+        Ok(())
     }
 
     /// Size of an object, or `None` when it is missing.
@@ -182,15 +224,30 @@ impl Stores {
     }
 
     /// The whole object as a stream of chunks.
-    pub async fn stream(&self, store: &str, key: &str) -> Result<BoxStream<'static, Result<Bytes, ObjectError>>, ObjectError> {
+    pub async fn stream(
+        &self,
+        store: &str,
+        key: &str,
+    ) -> Result<BoxStream<'static, Result<Bytes, ObjectError>>, ObjectError> {
         let s = self.get(store)?;
-        let r = s.inner.get(&Self::path(s, key)).await.map_err(|e| ObjectError::store(store, "get", e))?;
+        let r = s
+            .inner
+            .get(&Self::path(s, key))
+            .await
+            .map_err(|e| ObjectError::store(store, "get", e))?;
         let name = store.to_string();
-        Ok(r.into_stream().map_err(move |e| ObjectError::store(&name, "read", e)).boxed())
+        Ok(r.into_stream()
+            .map_err(move |e| ObjectError::store(&name, "read", e))
+            .boxed())
     }
 
     /// A byte range of an object.
-    pub async fn range(&self, store: &str, key: &str, range: Range<u64>) -> Result<Bytes, ObjectError> {
+    pub async fn range(
+        &self,
+        store: &str,
+        key: &str,
+        range: Range<u64>,
+    ) -> Result<Bytes, ObjectError> {
         let s = self.get(store)?;
         s.inner
             .get_range(&Self::path(s, key), range)
@@ -199,7 +256,11 @@ impl Stores {
     }
 
     /// SHA-256 and size of what is stored (the scrub's check).
-    pub async fn digest(&self, store: &str, key: &str) -> Result<Option<(String, u64)>, ObjectError> {
+    pub async fn digest(
+        &self,
+        store: &str,
+        key: &str,
+    ) -> Result<Option<(String, u64)>, ObjectError> {
         let s = self.get(store)?;
         let r = match s.inner.get(&Self::path(s, key)).await {
             Ok(r) => r,
@@ -209,7 +270,11 @@ impl Stores {
         let mut h = Sha256::new();
         let mut n = 0u64;
         let mut st = r.into_stream();
-        while let Some(chunk) = st.try_next().await.map_err(|e| ObjectError::store(store, "read", e))? {
+        while let Some(chunk) = st
+            .try_next()
+            .await
+            .map_err(|e| ObjectError::store(store, "read", e))?
+        {
             n += chunk.len() as u64;
             h.update(&chunk);
         }
@@ -221,17 +286,33 @@ impl Stores {
     pub async fn copy(&self, from: &str, to: &str, key: &str) -> Result<u64, ObjectError> {
         let src = self.get(from)?;
         let dst = self.get(to)?;
-        let r = src.inner.get(&Self::path(src, key)).await.map_err(|e| ObjectError::store(from, "get", e))?;
-        let upload = dst.inner.put_multipart(&Self::path(dst, key)).await.map_err(|e| ObjectError::store(to, "put", e))?;
+        let r = src
+            .inner
+            .get(&Self::path(src, key))
+            .await
+            .map_err(|e| ObjectError::store(from, "get", e))?;
+        let upload = dst
+            .inner
+            .put_multipart(&Self::path(dst, key))
+            .await
+            .map_err(|e| ObjectError::store(to, "put", e))?;
         let mut w = WriteMultipart::new_with_chunk_size(upload, 8 * 1024 * 1024);
         let mut st = r.into_stream();
         let mut n = 0u64;
-        while let Some(chunk) = st.try_next().await.map_err(|e| ObjectError::store(from, "read", e))? {
-            w.wait_for_capacity(4).await.map_err(|e| ObjectError::store(to, "put", e))?;
+        while let Some(chunk) = st
+            .try_next()
+            .await
+            .map_err(|e| ObjectError::store(from, "read", e))?
+        {
+            w.wait_for_capacity(4)
+                .await
+                .map_err(|e| ObjectError::store(to, "put", e))?;
             n += chunk.len() as u64;
             w.put(chunk);
         }
-        w.finish().await.map_err(|e| ObjectError::store(to, "put", e))?;
+        w.finish()
+            .await
+            .map_err(|e| ObjectError::store(to, "put", e))?;
         Ok(n)
     }
 

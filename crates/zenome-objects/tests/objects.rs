@@ -25,7 +25,10 @@ fn s3(secret: Option<&str>) -> Option<StoreSpec> {
         std::env::var("AWS_ACCESS_KEY_ID"),
         std::env::var("AWS_SECRET_ACCESS_KEY"),
     ) else {
-        assert!(std::env::var_os("CI").is_none(), "ZENOME_TEST_S3_URL must be set under CI: the S3 tests may not be skipped");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "ZENOME_TEST_S3_URL must be set under CI: the S3 tests may not be skipped"
+        );
         eprintln!("note: ZENOME_TEST_S3_URL is not set; skipping the S3 half of this test");
         return None;
     };
@@ -35,7 +38,10 @@ fn s3(secret: Option<&str>) -> Option<StoreSpec> {
     options.insert("allow_http".into(), "true".into());
     options.insert("region".into(), "us-east-1".into());
     options.insert("access_key_id".into(), key);
-    options.insert("secret_access_key".into(), secret.map(str::to_string).unwrap_or(sec));
+    options.insert(
+        "secret_access_key".into(),
+        secret.map(str::to_string).unwrap_or(sec),
+    );
     options.insert("conditional_put".into(), "etag".into());
     Some(StoreSpec {
         name: "s3".into(),
@@ -58,14 +64,23 @@ async fn exercise(stores: &Stores, a: &str, b: &str) {
     assert!(key.starts_with("sha256/") && key.ends_with(".c4gh"));
     assert_eq!(stores.size(a, &key).await.unwrap(), None);
     let f = file_of(&data);
-    assert_eq!(stores.put_file(a, &key, f.path()).await.unwrap(), data.len() as u64);
+    assert_eq!(
+        stores.put_file(a, &key, f.path()).await.unwrap(),
+        data.len() as u64
+    );
     assert_eq!(stores.size(a, &key).await.unwrap(), Some(data.len() as u64));
-    assert_eq!(stores.digest(a, &key).await.unwrap(), Some((sha.clone(), data.len() as u64)));
+    assert_eq!(
+        stores.digest(a, &key).await.unwrap(),
+        Some((sha.clone(), data.len() as u64))
+    );
     let r = stores.range(a, &key, 1_000_000..1_000_100).await.unwrap();
     assert_eq!(&r[..], &data[1_000_000..1_000_100]);
     // copy to the other store, as the scrub repairs
     assert_eq!(stores.copy(a, b, &key).await.unwrap(), data.len() as u64);
-    assert_eq!(stores.digest(b, &key).await.unwrap(), Some((sha, data.len() as u64)));
+    assert_eq!(
+        stores.digest(b, &key).await.unwrap(),
+        Some((sha, data.len() as u64))
+    );
     stores.delete(a, &key).await.unwrap();
     assert_eq!(stores.digest(a, &key).await.unwrap(), None);
     stores.delete(a, &key).await.unwrap();
@@ -77,13 +92,21 @@ async fn two_local_roots() {
     let dir = tempfile::tempdir().unwrap();
     let stores = Stores::open(&[local("site-a", dir.path()), local("site-b", dir.path())]).unwrap();
     exercise(&stores, "site-a", "site-b").await;
-    assert!(Stores::open(&[local("x", dir.path()), local("x", dir.path())]).is_err(), "names are unique");
+    assert!(
+        Stores::open(&[local("x", dir.path()), local("x", dir.path())]).is_err(),
+        "names are unique"
+    );
     let bad = StoreSpec {
         name: "y".into(),
         url: "ftp://example/x".into(),
         options: BTreeMap::new(),
     };
-    assert!(Stores::open(&[bad]).unwrap_err().to_string().contains("unsupported scheme"));
+    assert!(
+        Stores::open(&[bad])
+            .unwrap_err()
+            .to_string()
+            .contains("unsupported scheme")
+    );
 }
 
 #[tokio::test]
@@ -98,9 +121,14 @@ async fn local_and_real_s3() {
 
 #[tokio::test]
 async fn s3_refuses_a_wrong_secret() {
-    let Some(spec) = s3(Some("not-the-secret")) else { return };
+    let Some(spec) = s3(Some("not-the-secret")) else {
+        return;
+    };
     let stores = Stores::open(&[spec]).unwrap();
     let f = file_of(b"x");
-    let err = stores.put_file("s3", "sha256/00/x.c4gh", f.path()).await.unwrap_err();
+    let err = stores
+        .put_file("s3", "sha256/00/x.c4gh", f.path())
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("store s3"), "{err}");
 }

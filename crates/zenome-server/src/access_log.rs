@@ -13,7 +13,7 @@ use crate::AppState;
 use crate::extract::AuditSlot;
 
 fn logged(path: &str) -> bool {
-    (path.starts_with("/api/v1/") || path.starts_with("/ga4gh/"))
+    (path.starts_with("/api/v1/") || path.starts_with("/ga4gh/") || path.starts_with("/htsget/"))
         && !path.starts_with("/api/v1/public/")
         && path != "/api/v1/openapi.json"
         && path != "/api/v1/auth/login"

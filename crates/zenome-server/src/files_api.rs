@@ -341,7 +341,7 @@ fn host_of(h: &HeaderMap, s: &AppState) -> String {
         .config()
         .public_url
         .as_deref()
-        .and_then(|u| url_host(u))
+        .and_then(url_host)
         .or_else(|| header_str(h, "host").map(str::to_string))
         .unwrap_or_else(|| "localhost".into())
 }
@@ -511,4 +511,202 @@ async fn drs_data(
         );
     }
     Ok(r)
+}
+
+// ---------- htsget ----------
+
+pub(crate) fn htsget_routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/htsget/reads/service-info",
+            get(|| htsget_service_info("reads")),
+        )
+        .route(
+            "/htsget/variants/service-info",
+            get(|| htsget_service_info("variants")),
+        )
+        .route("/htsget/reads/{id}", get(htsget_reads))
+        .route("/htsget/variants/{id}", get(htsget_variants))
+}
+
+async fn htsget_service_info(datatype: &'static str) -> Json<serde_json::Value> {
+    let formats: &[&str] = if datatype == "reads" {
+        &["BAM", "CRAM"]
+    } else {
+        &["VCF", "BCF"]
+    };
+    Json(json!({
+        "id": format!("jp.zenome.htsget.{datatype}"),
+        "name": "Zenome htsget",
+        "type": { "group": "org.ga4gh", "artifact": "htsget", "version": "1.3.0" },
+        "organization": { "name": "Zenome data centre", "url": "https://zenome.jp" },
+        "version": env!("CARGO_PKG_VERSION"),
+        "htsget": { "datatype": datatype, "formats": formats, "fieldsParametersEffective": false, "tagsParametersEffective": false }
+    }))
+}
+
+fn htsget_error(status: StatusCode, error: &str, message: &str) -> Response {
+    let mut r = (
+        status,
+        Json(json!({ "htsget": { "error": error, "message": message } })),
+    )
+        .into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    r
+}
+
+fn htsget_app_error(e: &AppError) -> Response {
+    let status = status_of(e);
+    let error = match status {
+        StatusCode::UNAUTHORIZED => "InvalidAuthentication",
+        StatusCode::FORBIDDEN => "PermissionDenied",
+        StatusCode::NOT_FOUND => "NotFound",
+        StatusCode::UNPROCESSABLE_ENTITY | StatusCode::BAD_REQUEST => "InvalidInput",
+        _ => "InternalError",
+    };
+    if status.is_server_error() {
+        tracing::error!(error = ?e, "htsget request failed");
+        return htsget_error(status, error, "internal error");
+    }
+    htsget_error(status, error, &e.to_string())
+}
+
+async fn htsget_reads(
+    s: State<AppState>,
+    ip: ClientIp,
+    id: Path<String>,
+    req: axum::extract::Request,
+) -> Response {
+    htsget(s, ip, id, req, zenome_app::files::htsget::Endpoint::Reads).await
+}
+
+async fn htsget_variants(
+    s: State<AppState>,
+    ip: ClientIp,
+    id: Path<String>,
+    req: axum::extract::Request,
+) -> Response {
+    htsget(
+        s,
+        ip,
+        id,
+        req,
+        zenome_app::files::htsget::Endpoint::Variants,
+    )
+    .await
+}
+
+async fn htsget(
+    State(s): State<AppState>,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<String>,
+    req: axum::extract::Request,
+    endpoint: zenome_app::files::htsget::Endpoint,
+) -> Response {
+    use zenome_app::files::htsget::HtsgetFailure;
+    let (mut parts, _) = req.into_parts();
+    let a = match drs_actor(&s, &mut parts).await {
+        Ok(a) => a,
+        Err(DrsError(e)) => return htsget_app_error(&e),
+    };
+    let q: std::collections::HashMap<String, String> =
+        axum::extract::Query::try_from_uri(&parts.uri)
+            .map(|q| q.0)
+            .unwrap_or_default();
+    let num = |k: &str| -> Result<Option<u64>, Box<Response>> {
+        match q.get(k) {
+            None => Ok(None),
+            Some(v) => v.parse::<u64>().map(Some).map_err(|_| {
+                Box::new(htsget_error(
+                    StatusCode::BAD_REQUEST,
+                    "InvalidInput",
+                    &format!("{k} must be a non-negative integer"),
+                ))
+            }),
+        }
+    };
+    let (start, end) = match (num("start"), num("end")) {
+        (Ok(s), Ok(e)) => (s, e),
+        (Err(r), _) | (_, Err(r)) => return *r,
+    };
+    let class = match q.get("class").map(String::as_str) {
+        None => zenome_htsget::Class::Body,
+        Some("header") => zenome_htsget::Class::Header,
+        Some(other) => {
+            return htsget_error(
+                StatusCode::BAD_REQUEST,
+                "InvalidInput",
+                &format!("unknown class {other:?}"),
+            );
+        }
+    };
+    let query = zenome_htsget::Query {
+        reference_name: q.get("referenceName").cloned(),
+        start,
+        end,
+        class,
+    };
+    let ticket = match s
+        .app
+        .htsget(
+            &a,
+            endpoint,
+            &id,
+            query,
+            q.get("format").map(String::as_str),
+            ip.as_deref(),
+        )
+        .await
+    {
+        Ok(t) => t,
+        Err(HtsgetFailure::Client { error, message }) => {
+            let status = if error == "NotFound" {
+                StatusCode::NOT_FOUND
+            } else {
+                StatusCode::BAD_REQUEST
+            };
+            return htsget_error(status, error, &message);
+        }
+        Err(HtsgetFailure::App(e)) => return htsget_app_error(&e),
+    };
+    let base = s
+        .app
+        .config()
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", host_of(&parts.headers, &s)));
+    let data_url = format!(
+        "{}/ga4gh/drs/v1/objects/{id}/data/plain",
+        base.trim_end_matches('/')
+    );
+    let auth = header_str(&parts.headers, "authorization")
+        .unwrap_or_default()
+        .to_string();
+    let classes = zenome_htsget::piece_classes(&ticket.pieces);
+    let urls: Vec<serde_json::Value> = ticket
+        .pieces
+        .iter()
+        .zip(classes)
+        .map(|(p, c)| match p {
+            zenome_htsget::Piece::Range(r) => json!({
+                "url": data_url,
+                "headers": { "Range": r.http_range(), "Authorization": auth },
+                "class": c.as_str(),
+            }),
+            zenome_htsget::Piece::Inline(bytes) => json!({
+                "url": format!("data:application/octet-stream;base64,{}", base64::engine::general_purpose::STANDARD.encode(bytes)),
+                "class": c.as_str(),
+            }),
+        })
+        .collect();
+    let mut r =
+        Json(json!({ "htsget": { "format": ticket.format, "urls": urls } })).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/vnd.ga4gh.htsget.v1.3.0+json; charset=utf-8"),
+    );
+    r
 }

@@ -56,10 +56,11 @@ pub fn router(app: App) -> Router {
     };
     let limit = tower_http::limit::RequestBodyLimitLayer::new(8 * 1024 * 1024);
     Router::new()
-        .merge(api::routes().layer(limit.clone()))
+        .merge(api::routes().layer(limit))
         .merge(portal::routes().layer(limit))
         .merge(files_api::routes())
         .merge(files_api::drs_routes())
+        .merge(files_api::htsget_routes())
         .route("/service-info", get(service_info::service_info))
         .route("/metrics", get(metrics_layer::render))
         .route("/healthz", get(|| async { "ok" }))

@@ -85,6 +85,8 @@ pub struct ObjectRow {
     pub status: String,
     /// Stored at.
     pub created_at: OffsetDateTime,
+    /// Key of its sealed index in the same stores, if one was built.
+    pub index_key: Option<String>,
 }
 
 /// One copy of an object.
@@ -137,7 +139,7 @@ fn upload(r: UploadTuple) -> Result<UploadRow, StoreError> {
     })
 }
 
-const OBJECT_COLS: &str = "id, node_id, participant_id, name, format, size, md5, sha256, stored_size, stored_sha256, header_len, object_key, qc, qc_status, qc_failures, pipeline, reference, centre, status, created_at";
+const OBJECT_COLS: &str = "id, node_id, participant_id, name, format, size, md5, sha256, stored_size, stored_sha256, header_len, object_key, qc, qc_status, qc_failures, pipeline, reference, centre, status, created_at, index_key";
 
 fn object(r: &sqlx::any::AnyRow) -> Result<ObjectRow, StoreError> {
     use sqlx::Row;
@@ -165,6 +167,7 @@ fn object(r: &sqlx::any::AnyRow) -> Result<ObjectRow, StoreError> {
         centre: r.try_get(17)?,
         status: r.try_get(18)?,
         created_at: from_ms(r.try_get(19)?)?,
+        index_key: r.try_get(20)?,
     })
 }
 
@@ -248,7 +251,7 @@ impl WriteTx {
     ) -> Result<(), StoreError> {
         let at = to_ms(self.at());
         sqlx::query(sql(format!(
-            "INSERT INTO objects ({OBJECT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)"
+            "INSERT INTO objects ({OBJECT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)"
         )))
         .bind(&o.id)
         .bind(&o.node_id)
@@ -270,6 +273,7 @@ impl WriteTx {
         .bind(o.centre.clone())
         .bind(&o.status)
         .bind(at)
+        .bind(o.index_key.clone())
         .execute(self.conn())
         .await
         .map_err(|e| StoreError::on_write(e, "node_id"))?;

@@ -61,6 +61,7 @@ pub(crate) struct Session {
     tail: Vec<u8>,
     received: u64,
     validator: Option<Validator>,
+    indexer: Option<Indexer>,
     /// Whether the bytes were sniffed (the validator starts on the first chunk).
     started: bool,
 }
@@ -68,6 +69,22 @@ pub(crate) struct Session {
 struct Validator {
     tx: tokio::sync::mpsc::Sender<Bytes>,
     handle: tokio::task::JoinHandle<Result<Qc, FormatError>>,
+}
+
+/// Builds the htsget index of an indexable file from the same bytes.
+struct Indexer {
+    tx: tokio::sync::mpsc::Sender<Bytes>,
+    handle: tokio::task::JoinHandle<Result<Vec<u8>, zenome_htsget::HtsgetError>>,
+}
+
+fn indexable(f: Format) -> Option<zenome_htsget::Format> {
+    match f {
+        Format::Bam => Some(zenome_htsget::Format::Bam),
+        Format::Cram => Some(zenome_htsget::Format::Cram),
+        Format::VcfGz => Some(zenome_htsget::Format::VcfGz),
+        Format::Bcf => Some(zenome_htsget::Format::Bcf),
+        _ => None,
+    }
 }
 
 /// A `Read` over chunks sent from async code (the validator's input).
@@ -464,11 +481,7 @@ impl App {
             let s = guard.take().expect("session");
             return self.finish_upload(actor, &row, s).await;
         }
-        Ok(self
-            .store()
-            .upload(id)
-            .await?
-            .ok_or(AppError::NotFound("upload"))?)
+        self.reload(id).await
     }
 
     /// Hashes a chunk and hands it to the validator (starting it on the
@@ -491,6 +504,26 @@ impl App {
                 ));
             }
             s.validator = Some(self.start_validator(detected, row).await);
+            if let Some(hf) = indexable(detected) {
+                let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(64);
+                let handle = tokio::task::spawn_blocking(move || {
+                    zenome_htsget::build_index(
+                        hf,
+                        ChannelReader {
+                            rx,
+                            cur: Bytes::new(),
+                        },
+                    )
+                });
+                s.indexer = Some(Indexer { tx, handle });
+            }
+        }
+        if let Some(ix) = &s.indexer
+            && ix.tx.send(chunk.clone()).await.is_err()
+        {
+            // the index could not be built (the validator will say why if the
+            // file is bad); region queries will get the whole file
+            s.indexer = None;
         }
         if let Some(v) = &s.validator
             && v.tx.send(chunk).await.is_err()
@@ -613,6 +646,7 @@ impl App {
             tail: Vec::new(),
             received: 0,
             validator: None,
+            indexer: None,
             started: false,
         };
         for chunk in plain_prefix.chunks(1 << 20) {
@@ -650,11 +684,7 @@ impl App {
         tx.commit().await?;
         let _ = tokio::fs::remove_dir_all(self.staging(&row.id)).await;
         self.inner.sessions.forget(&row.id);
-        Ok(self
-            .store()
-            .upload(&row.id)
-            .await?
-            .ok_or(AppError::NotFound("upload"))?)
+        self.reload(&row.id).await
     }
 
     async fn finish_upload(
@@ -712,6 +742,23 @@ impl App {
             Err(e) => return self.reject(row, e.as_str()).await,
         };
         let failures = self.qc_failures(&qc);
+        let index = match s.indexer.take() {
+            Some(ix) => {
+                drop(ix.tx);
+                match ix.handle.await {
+                    Ok(Ok(bytes)) => Some(bytes),
+                    Ok(Err(e)) => {
+                        tracing::warn!(upload = row.id, error = %e, "no htsget index for this file");
+                        None
+                    }
+                    Err(e) => {
+                        tracing::warn!(upload = row.id, error = %e, "indexer failed");
+                        None
+                    }
+                }
+            }
+            None => None,
+        };
         // the stored bytes: digest, then a copy in every placed store
         let p = path.clone();
         let (stored_sha256, stored_size, header_len) =
@@ -765,6 +812,21 @@ impl App {
                 )));
             }
         }
+        let index_key = match index {
+            Some(bytes) => {
+                let k = zenome_objects::index_key(&sha256);
+                let sealed = self.inner.seal.seal(&bytes, k.as_bytes()).into_bytes();
+                for store in &placement {
+                    self.inner
+                        .stores
+                        .put_bytes(store, &k, sealed.clone())
+                        .await
+                        .map_err(|e| AppError::Internal(format!("placing the index: {e}")))?;
+                }
+                Some(k)
+            }
+            None => None,
+        };
         let node = self
             .store()
             .node(&NodeId::new(row.node_id.clone()))
@@ -814,6 +876,7 @@ impl App {
                 centre,
                 status: "available".into(),
                 created_at: tx.at(),
+                index_key,
             },
             &placement,
         )
@@ -835,11 +898,7 @@ impl App {
         tx.commit().await?;
         let _ = tokio::fs::remove_dir_all(self.staging(&row.id)).await;
         self.inner.sessions.forget(&row.id);
-        Ok(self
-            .store()
-            .upload(&row.id)
-            .await?
-            .ok_or(AppError::NotFound("upload"))?)
+        self.reload(&row.id).await
     }
 
     /// QC thresholds that a file misses (empty: passed).
@@ -891,6 +950,13 @@ impl App {
             }
         }
         f
+    }
+
+    async fn reload(&self, id: &str) -> Result<UploadRow, AppError> {
+        self.store()
+            .upload(id)
+            .await?
+            .ok_or(AppError::NotFound("upload"))
     }
 
     /// Uploads left receiving when the server stopped (they resume on the

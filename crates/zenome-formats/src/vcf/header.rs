@@ -8,14 +8,16 @@ use noodles::vcf;
 use noodles::vcf::header::StringMaps;
 
 use super::rules::{
-    self, CONTIG_43, Def, FILEFORMAT, FORMAT_KEY, HLA_CONTIG, INFO_KEY, LINE_KEY, META_KEY, NON_SV_ALT_IDS,
-    Number, PEDIGREE_VALUE, SV_TYPES, Type, URL, VcfMode, Version, Warnings,
+    self, CONTIG_43, Def, FILEFORMAT, FORMAT_KEY, HLA_CONTIG, INFO_KEY, LINE_KEY, META_KEY,
+    NON_SV_ALT_IDS, Number, PEDIGREE_VALUE, SV_TYPES, Type, URL, VcfMode, Version, Warnings,
 };
 use crate::error::{Category, FormatError, Location};
 use crate::sanitise::Sanitiser;
 
 /// The fixed columns of the `#CHROM` line.
-const COLUMNS: [&str; 8] = ["#CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO"];
+const COLUMNS: [&str; 8] = [
+    "#CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO",
+];
 
 /// Meta-line keys whose values must be structured (`<…>`).
 const STRUCTURED: &[&str] = &[
@@ -218,7 +220,9 @@ impl<'a> HeaderChecker<'a> {
     fn sanitise(&self, n: u64, line: &str) -> Result<(), FormatError> {
         self.sanitiser
             .check_header_line(line, self.allowed)
-            .map_err(|rule| FormatError::with_category(Location::Line(n), Category::Sanitisation, rule))
+            .map_err(|rule| {
+                FormatError::with_category(Location::Line(n), Category::Sanitisation, rule)
+            })
     }
 
     fn fileformat(&mut self, n: u64, line: &str) -> Result<(), FormatError> {
@@ -248,9 +252,10 @@ impl<'a> HeaderChecker<'a> {
     fn feed(&mut self, n: u64, line: &str, kind: Option<&str>) -> Result<(), FormatError> {
         let version = self.version();
         match self.parser.parse_partial(line.as_bytes()) {
-            Ok(entry) => self.string_maps.insert_entry(&entry).map_err(|e| {
-                err(n, format!("header line cannot be indexed for BCF: {e}"))
-            }),
+            Ok(entry) => self
+                .string_maps
+                .insert_entry(&entry)
+                .map_err(|e| err(n, format!("header line cannot be indexed for BCF: {e}"))),
             Err(e) => {
                 let debug = format!("{e:?}");
                 if let Some(why) = tolerated(kind, &debug, version, line) {
@@ -269,10 +274,12 @@ impl<'a> HeaderChecker<'a> {
         if facts.version.is_none() {
             return Err(err(n, "the first line must be ##fileformat=VCFv4.x"));
         }
-        let mut header = self
-            .parser
-            .finish()
-            .map_err(|e| err(n, format!("no #CHROM header line before the end of input ({e})")))?;
+        let mut header = self.parser.finish().map_err(|e| {
+            err(
+                n,
+                format!("no #CHROM header line before the end of input ({e})"),
+            )
+        })?;
         *header.string_maps_mut() = self.string_maps;
         Ok((header, facts))
     }
@@ -307,7 +314,10 @@ impl<'a> HeaderChecker<'a> {
                 ));
             }
             if cols.len() == 9 {
-                return Err(err(n, "#CHROM line has a FORMAT column but no sample columns"));
+                return Err(err(
+                    n,
+                    "#CHROM line has a FORMAT column but no sample columns",
+                ));
             }
         }
         let mut seen = HashSet::new();
@@ -330,10 +340,7 @@ impl<'a> HeaderChecker<'a> {
     fn meta_line(&mut self, n: u64, rest: &str) -> Result<Option<String>, FormatError> {
         let version = self.version();
         let Some((key, value)) = rest.split_once('=') else {
-            return Err(err(
-                n,
-                "meta-information line is not a ##key=value pair",
-            ));
+            return Err(err(n, "meta-information line is not a ##key=value pair"));
         };
         if !LINE_KEY.is_match(key) {
             return Err(err(n, format!("meta-information key {key:?} is not valid")));
@@ -350,9 +357,15 @@ impl<'a> HeaderChecker<'a> {
         }
         let Some(inner) = value.strip_prefix('<') else {
             if reserved {
-                return Err(err(n, format!("##{key} must have a structured <...> value")));
+                return Err(err(
+                    n,
+                    format!("##{key} must have a structured <...> value"),
+                ));
             }
-            if matches!(key, "assembly" | "pedigreeDB") && value.contains("://") && !URL.is_match(value) {
+            if matches!(key, "assembly" | "pedigreeDB")
+                && value.contains("://")
+                && !URL.is_match(value)
+            {
                 return Err(err(n, format!("##{key} is not a valid URL")));
             }
             return Ok(Some(key.to_owned()));
@@ -375,12 +388,18 @@ impl<'a> HeaderChecker<'a> {
         if reserved {
             for f in &fields {
                 if !META_KEY.is_match(f.key) {
-                    return Err(err(n, format!("##{key} field key {:?} is not valid", f.key)));
+                    return Err(err(
+                        n,
+                        format!("##{key} field key {:?} is not valid", f.key),
+                    ));
                 }
                 if !f.quoted && !f.bracketed && f.value.chars().any(char::is_whitespace) {
                     return Err(err(
                         n,
-                        format!("##{key} value of {} contains whitespace but is not quoted", f.key),
+                        format!(
+                            "##{key} value of {} contains whitespace but is not quoted",
+                            f.key
+                        ),
                     ));
                 }
             }
@@ -407,7 +426,9 @@ impl<'a> HeaderChecker<'a> {
                 _ => {
                     return Err(err(
                         n,
-                        format!("##{key} must start with ID, Number, Type, Description in that order"),
+                        format!(
+                            "##{key} must start with ID, Number, Type, Description in that order"
+                        ),
                     ));
                 }
             }
@@ -424,7 +445,10 @@ impl<'a> HeaderChecker<'a> {
         let Some(number) = Number::parse(fields[1].value, version) else {
             return Err(err(
                 n,
-                format!("##{key} {id} has an invalid Number {:?} for {version}", fields[1].value),
+                format!(
+                    "##{key} {id} has an invalid Number {:?} for {version}",
+                    fields[1].value
+                ),
             ));
         };
         let Some(ty) = Type::parse(fields[2].value) else {
@@ -437,7 +461,10 @@ impl<'a> HeaderChecker<'a> {
             return Err(err(n, format!("##FORMAT {id} cannot have Type=Flag")));
         }
         if !fields[3].quoted {
-            return Err(err(n, format!("##{key} {id} Description must be in double quotes")));
+            return Err(err(
+                n,
+                format!("##{key} {id} Description must be in double quotes"),
+            ));
         }
         let reserved = if key == "INFO" {
             rules::reserved_info(id, version)
@@ -454,7 +481,8 @@ impl<'a> HeaderChecker<'a> {
             // Number=. for a key the spec sizes per allele (A, R, G) is what
             // older GATK wrote for AD; it is a looser, not a different, count.
             let number_ok = r.number == number
-                || (number == Number::Unknown && matches!(r.number, Number::A | Number::R | Number::G));
+                || (number == Number::Unknown
+                    && matches!(r.number, Number::A | Number::R | Number::G));
             if !number_ok || !type_ok {
                 let want_type = r.ty.map(|t| format!(", Type={t}")).unwrap_or_default();
                 let rule = format!(
@@ -464,7 +492,9 @@ impl<'a> HeaderChecker<'a> {
                 if self.mode == VcfMode::Strict {
                     return Err(err(n, rule));
                 }
-                self.warnings.push(format!("line {n}: {rule} (the header's definition is used)"));
+                self.warnings.push(format!(
+                    "line {n}: {rule} (the header's definition is used)"
+                ));
                 def = Def::declared(number, ty);
             }
         }
@@ -484,7 +514,10 @@ impl<'a> HeaderChecker<'a> {
             return Err(err(n, "##FILTER must have ID and Description"));
         };
         if id.key != "ID" || desc.key != "Description" {
-            return Err(err(n, "##FILTER must start with ID, Description in that order"));
+            return Err(err(
+                n,
+                "##FILTER must start with ID, Description in that order",
+            ));
         }
         if !desc.quoted {
             return Err(err(n, "##FILTER Description must be in double quotes"));
@@ -504,7 +537,9 @@ impl<'a> HeaderChecker<'a> {
             return Err(err(n, "##ALT must start with ID"));
         };
         let id = id.value;
-        if id.is_empty() || id.contains(|c: char| c.is_whitespace() || c == ',' || c == '<' || c == '>') {
+        if id.is_empty()
+            || id.contains(|c: char| c.is_whitespace() || c == ',' || c == '<' || c == '>')
+        {
             return Err(err(
                 n,
                 "##ALT ID must not be empty or contain whitespace, commas or angle brackets",
@@ -524,7 +559,10 @@ impl<'a> HeaderChecker<'a> {
                 ));
             }
             if !version.at_least(4, 3) && id != first && !id.starts_with(&format!("{first}:")) {
-                return Err(err(n, format!("##ALT ID {id:?} is not TYPE or TYPE:subtype")));
+                return Err(err(
+                    n,
+                    format!("##ALT ID {id:?} is not TYPE or TYPE:subtype"),
+                ));
             }
         }
         let rest: Vec<&Field<'_>> = fields.iter().skip(1).collect();
@@ -538,17 +576,26 @@ impl<'a> HeaderChecker<'a> {
                 _ => 4,
             };
             if this < 4 && this <= stage {
-                return Err(err(n, "##ALT fields must be in the order ID, Number, Type, Description"));
+                return Err(err(
+                    n,
+                    "##ALT fields must be in the order ID, Number, Type, Description",
+                ));
             }
             if this < 4 {
                 stage = this;
             }
             match f.key {
                 "Number" if Number::parse(f.value, version).is_none() => {
-                    return Err(err(n, format!("##ALT {id} has an invalid Number {:?}", f.value)));
+                    return Err(err(
+                        n,
+                        format!("##ALT {id} has an invalid Number {:?}", f.value),
+                    ));
                 }
                 "Type" if Type::parse(f.value).is_none() => {
-                    return Err(err(n, format!("##ALT {id} has an invalid Type {:?}", f.value)));
+                    return Err(err(
+                        n,
+                        format!("##ALT {id} has an invalid Type {:?}", f.value),
+                    ));
                 }
                 "Description" => {
                     has_description = true;
@@ -573,12 +620,18 @@ impl<'a> HeaderChecker<'a> {
         };
         let id = id.value;
         if !contig_name_ok(id, version, false) {
-            return Err(err(n, format!("##contig ID {id:?} contains characters not allowed in contig names")));
+            return Err(err(
+                n,
+                format!("##contig ID {id:?} contains characters not allowed in contig names"),
+            ));
         }
-        if let Some(len) = fields.iter().find(|f| f.key == "length") {
-            if len.value.parse::<u64>().is_err() {
-                return Err(err(n, format!("##contig {id} length {:?} is not a number", len.value)));
-            }
+        if let Some(len) = fields.iter().find(|f| f.key == "length")
+            && len.value.parse::<u64>().is_err()
+        {
+            return Err(err(
+                n,
+                format!("##contig {id} length {:?} is not a number", len.value),
+            ));
         }
         if !self.contigs.insert(id.to_owned()) && version.at_least(4, 3) {
             return Err(err(n, format!("contig {id} is declared twice")));
@@ -592,7 +645,10 @@ impl<'a> HeaderChecker<'a> {
             return Err(err(n, "##SAMPLE must start with ID"));
         };
         if !CONTIG_43.is_match(id.value) {
-            return Err(err(n, "##SAMPLE ID contains characters not allowed in identifiers"));
+            return Err(err(
+                n,
+                "##SAMPLE ID contains characters not allowed in identifiers",
+            ));
         }
         if !version.at_least(4, 3) {
             if !fields.iter().any(|f| f.key == "Genomes") {
@@ -601,7 +657,10 @@ impl<'a> HeaderChecker<'a> {
             if let Some(f) = fields.iter().find(|f| f.quoted && f.key != "Description") {
                 return Err(err(
                     n,
-                    format!("##SAMPLE {} must not be quoted (only Description is, in VCF 4.1/4.2)", f.key),
+                    format!(
+                        "##SAMPLE {} must not be quoted (only Description is, in VCF 4.1/4.2)",
+                        f.key
+                    ),
                 ));
             }
         }
@@ -617,7 +676,10 @@ impl<'a> HeaderChecker<'a> {
             if f.quoted || !PEDIGREE_VALUE.is_match(f.value) {
                 return Err(err(
                     n,
-                    format!("##PEDIGREE {} value may only hold letters, digits, '_', '.', '-'", f.key),
+                    format!(
+                        "##PEDIGREE {} value may only hold letters, digits, '_', '.', '-'",
+                        f.key
+                    ),
                 ));
             }
         }
@@ -628,15 +690,24 @@ impl<'a> HeaderChecker<'a> {
         let order = ["ID", "Number", "Type", "Values"];
         for (i, want) in order.iter().enumerate() {
             if fields.get(i).is_none_or(|f| f.key != *want) {
-                return Err(err(n, "##META must be ID, Number, Type, Values in that order"));
+                return Err(err(
+                    n,
+                    "##META must be ID, Number, Type, Values in that order",
+                ));
             }
         }
         let number = fields[1].value;
         if number != "." && number.parse::<u32>().is_err() {
-            return Err(err(n, format!("##META Number {number:?} must be an integer or '.'")));
+            return Err(err(
+                n,
+                format!("##META Number {number:?} must be an integer or '.'"),
+            ));
         }
         if Type::parse(fields[2].value).is_none() {
-            return Err(err(n, format!("##META Type {:?} is not valid", fields[2].value)));
+            return Err(err(
+                n,
+                format!("##META Type {:?} is not valid", fields[2].value),
+            ));
         }
         if !fields[3].bracketed {
             return Err(err(n, "##META Values must be a [bracketed] list"));
@@ -675,16 +746,27 @@ pub(crate) fn contig_name_ok(name: &str, version: Version, body: bool) -> bool {
 
 /// The noodles refusals that are false for valid input, with the reason we
 /// let them through. Anything else noodles refuses is refused.
-fn tolerated(kind: Option<&str>, debug: &str, version: Version, line: &str) -> Option<&'static str> {
+fn tolerated(
+    kind: Option<&str>,
+    debug: &str,
+    version: Version,
+    line: &str,
+) -> Option<&'static str> {
     match kind {
         Some("INFO" | "FORMAT") if debug.contains("DefinitionMismatch") => Some(
             "noodles checks reserved keys against its own table (e.g. SVLEN Number=. in 4.3); our reserved-key table applies instead",
         ),
         Some("INFO" | "FORMAT")
             if version.at_least(4, 4)
-                && ["Number=P,", "Number=LA,", "Number=LR,", "Number=LG,", "Number=M,"]
-                    .iter()
-                    .any(|s| line.contains(s)) =>
+                && [
+                    "Number=P,",
+                    "Number=LA,",
+                    "Number=LR,",
+                    "Number=LG,",
+                    "Number=M,",
+                ]
+                .iter()
+                .any(|s| line.contains(s)) =>
         {
             Some("noodles 0.119 does not know the VCF 4.4/4.5 Number extensions (P, LA, LR, LG, M)")
         }
@@ -693,7 +775,9 @@ fn tolerated(kind: Option<&str>, debug: &str, version: Version, line: &str) -> O
         }
         Some(k) if !STRUCTURED.contains(&k) || k == "PEDIGREE" || k == "META" => {
             if debug.contains("MissingId") || k == "generic-unstructured" {
-                Some("noodles requires an ID in every structured line; VCF 4.1/4.2 PEDIGREE and free-form lines have none")
+                Some(
+                    "noodles requires an ID in every structured line; VCF 4.1/4.2 PEDIGREE and free-form lines have none",
+                )
             } else {
                 None
             }
@@ -708,7 +792,8 @@ mod tests {
 
     #[test]
     fn tokenizer() {
-        let f = tokenize(r#"ID=DP,Number=1,Type=Integer,Description="Depth, \"raw\"""#).expect("ok");
+        let f =
+            tokenize(r#"ID=DP,Number=1,Type=Integer,Description="Depth, \"raw\"""#).expect("ok");
         assert_eq!(f.len(), 4);
         assert_eq!(f[3].value, r#"Depth, \"raw\""#);
         assert!(f[3].quoted);

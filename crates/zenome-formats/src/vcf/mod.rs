@@ -124,7 +124,10 @@ fn utf8(n: u64, buf: &[u8]) -> Result<&str, FormatError> {
     std::str::from_utf8(buf).map_err(|e| {
         err(
             n,
-            format!("line is not valid UTF-8 (byte {} of the line)", e.valid_up_to() + 1),
+            format!(
+                "line is not valid UTF-8 (byte {} of the line)",
+                e.valid_up_to() + 1
+            ),
         )
     })
 }
@@ -139,7 +142,8 @@ pub(crate) fn validate_vcf<R: Read>(
     let compression = input.compression;
     let progress = std::rc::Rc::clone(&input.progress);
     let mut reader = input.reader;
-    let read_error = |e| FormatError::from_io(Location::ByteOffset(progress.pos()), "reading VCF", e);
+    let read_error =
+        |e| FormatError::from_io(Location::ByteOffset(progress.pos()), "reading VCF", e);
     let allowed = opts.expected_samples.clone().unwrap_or_default();
     let mut header = HeaderChecker::new(&opts.sanitiser, &allowed, opts.vcf_mode);
     let mut buf = Vec::new();
@@ -209,12 +213,18 @@ fn at_record(mut e: FormatError, k: u64) -> FormatError {
 pub(crate) fn validate_bcf<R: Read>(reader: R, opts: &Options) -> Result<VariantQc, FormatError> {
     let (counting, progress) = Counting::new(reader);
     let mut reader = bcf::io::Reader::new(counting);
-    let io_err = |what: &str, e| FormatError::from_io(Location::ByteOffset(progress.pos()), what, e);
+    let io_err =
+        |what: &str, e| FormatError::from_io(Location::ByteOffset(progress.pos()), what, e);
     let text = {
         let mut hr = reader.header_reader();
-        let magic = hr.read_magic_number().map_err(|e| io_err("reading BCF magic", e))?;
+        let magic = hr
+            .read_magic_number()
+            .map_err(|e| io_err("reading BCF magic", e))?;
         if &magic != b"BCF" {
-            return Err(FormatError::new(Location::ByteOffset(0), "not a BCF file (no BCF magic)"));
+            return Err(FormatError::new(
+                Location::ByteOffset(0),
+                "not a BCF file (no BCF magic)",
+            ));
         }
         let (major, minor) = hr
             .read_format_version()
@@ -258,7 +268,10 @@ pub(crate) fn validate_bcf<R: Read>(reader: R, opts: &Options) -> Result<Variant
         }
         lines += 1;
         if done {
-            return Err(in_header(err(lines, "text after the #CHROM line in the BCF header")));
+            return Err(in_header(err(
+                lines,
+                "text after the #CHROM line in the BCF header",
+            )));
         }
         let s = utf8(lines, line).map_err(in_header)?;
         if checker.line(lines, s).map_err(in_header)? == Step::Done {
@@ -282,9 +295,15 @@ pub(crate) fn validate_bcf<R: Read>(reader: R, opts: &Options) -> Result<Variant
         }
         k += 1;
         writer.get_mut().clear();
-        vcf::variant::io::Write::write_variant_record(&mut writer, &header, &record).map_err(|e| {
-            FormatError::from_io(Location::Record(k), "BCF record does not decode against its header", e)
-        })?;
+        vcf::variant::io::Write::write_variant_record(&mut writer, &header, &record).map_err(
+            |e| {
+                FormatError::from_io(
+                    Location::Record(k),
+                    "BCF record does not decode against its header",
+                    e,
+                )
+            },
+        )?;
         let line = writer.get_ref();
         let line = line.strip_suffix(b"\n").unwrap_or(line);
         records.check(k, line).map_err(|e| at_record(e, k))?;

@@ -12,8 +12,8 @@ use super::rules::{
     BASES, BREAKEND, CIGAR, Def, FORMAT_KEY, FORMAT_KEY_OLD, INFO_KEY, Number, SINGLE_BREAKEND,
     Type, VcfMode, Version, Warnings, reserved_format, reserved_info,
 };
-use std::cell::RefCell;
 use crate::error::{FormatError, Location};
+use std::cell::RefCell;
 
 /// The smallest Integer value that is not reserved by BCF (VCF 4.3 §1.3).
 const MIN_INTEGER: i64 = -2_147_483_648 + 8;
@@ -61,6 +61,21 @@ struct Genotype {
 }
 
 fn parse_genotype(s: &str, version: Version) -> Option<Genotype> {
+    // Fast path for the common diploid single-digit call (`0|1`, `1/1`).
+    if let &[a, sep, b] = s.as_bytes()
+        && a.is_ascii_digit()
+        && b.is_ascii_digit()
+        && (sep == b'|' || sep == b'/')
+    {
+        let (a, b) = (u32::from(a - b'0'), u32::from(b - b'0'));
+        return Some(Genotype {
+            ploidy: 2,
+            first: Some(a),
+            all_same: a == b,
+            any_missing: false,
+            max: a.max(b),
+        });
+    }
     let rest = if version.at_least(4, 4) {
         s.strip_prefix(['|', '/']).unwrap_or(s)
     } else {
@@ -179,7 +194,12 @@ impl RecordChecker {
         self.check_fields(n, &record, line)
     }
 
-    fn check_fields(&mut self, n: u64, record: &vcf::Record, raw: &[u8]) -> Result<(), FormatError> {
+    fn check_fields(
+        &mut self,
+        n: u64,
+        record: &vcf::Record,
+        raw: &[u8],
+    ) -> Result<(), FormatError> {
         let version = self.version;
         // CHROM, order and contiguity.
         let chrom = record.reference_sequence_name();
@@ -210,7 +230,10 @@ impl RecordChecker {
             let mut seen = HashSet::new();
             for id in ids.split(';') {
                 if id.is_empty() {
-                    return Err(err(n, "ID has an empty entry (leading, trailing or doubled ';')"));
+                    return Err(err(
+                        n,
+                        "ID has an empty entry (leading, trailing or doubled ';')",
+                    ));
                 }
                 if id.chars().any(char::is_whitespace) {
                     return Err(err(n, "ID contains whitespace"));
@@ -219,7 +242,10 @@ impl RecordChecker {
                     return Err(err(n, "ID mixes '.' with identifiers"));
                 }
                 if !seen.insert(id) {
-                    return Err(err(n, format!("ID {id:?} appears twice in the same record")));
+                    return Err(err(
+                        n,
+                        format!("ID {id:?} appears twice in the same record"),
+                    ));
                 }
             }
         }
@@ -261,7 +287,10 @@ impl RecordChecker {
             let mut seen = HashSet::new();
             for f in filters.split(';') {
                 if f.is_empty() {
-                    return Err(err(n, "FILTER has an empty entry (leading, trailing or doubled ';')"));
+                    return Err(err(
+                        n,
+                        "FILTER has an empty entry (leading, trailing or doubled ';')",
+                    ));
                 }
                 if f == "." {
                     return Err(err(n, "FILTER mixes '.' with filter names"));
@@ -349,11 +378,18 @@ impl RecordChecker {
         if alt.is_empty() {
             return Err(err(n, "ALT has an empty allele (doubled or trailing ',')"));
         }
-        if alt == "*" || BASES.is_match(alt) || SINGLE_BREAKEND.is_match(alt) || BREAKEND.is_match(alt) {
+        if alt == "*"
+            || BASES.is_match(alt)
+            || SINGLE_BREAKEND.is_match(alt)
+            || BREAKEND.is_match(alt)
+        {
             return Ok(());
         }
         if let Some(inner) = alt.strip_prefix('<').and_then(|s| s.strip_suffix('>')) {
-            if inner.is_empty() || inner.contains(['<', '>']) || inner.chars().any(char::is_whitespace) {
+            if inner.is_empty()
+                || inner.contains(['<', '>'])
+                || inner.chars().any(char::is_whitespace)
+            {
                 return Err(err(n, format!("symbolic ALT allele {alt:?} is malformed")));
             }
             return Ok(());
@@ -369,7 +405,9 @@ impl RecordChecker {
         }
         Err(err(
             n,
-            format!("ALT allele {alt:?} is not bases (A, C, G, T, N), '*', a <symbolic> allele or a breakend"),
+            format!(
+                "ALT allele {alt:?} is not bases (A, C, G, T, N), '*', a <symbolic> allele or a breakend"
+            ),
         ))
     }
 
@@ -383,7 +421,10 @@ impl RecordChecker {
         let info = info.strip_suffix(';').unwrap_or(info);
         for entry in info.split(';') {
             if entry.is_empty() {
-                return Err(err(n, "INFO has an empty entry (leading, trailing or doubled ';')"));
+                return Err(err(
+                    n,
+                    "INFO has an empty entry (leading, trailing or doubled ';')",
+                ));
             }
             let (key, value) = match entry.split_once('=') {
                 Some((k, v)) => (k, Some(v)),
@@ -395,10 +436,11 @@ impl RecordChecker {
             if !seen.insert(key) {
                 return Err(err(n, format!("INFO key {key} appears twice")));
             }
-            if let Some(v) = value {
-                if !version.at_least(4, 3) && v.chars().any(char::is_whitespace) {
-                    return Err(err(n, format!("INFO {key} contains whitespace")));
-                }
+            if let Some(v) = value
+                && !version.at_least(4, 3)
+                && v.chars().any(char::is_whitespace)
+            {
+                return Err(err(n, format!("INFO {key} contains whitespace")));
             }
             let declared = self.facts.infos.get(key).copied();
             let def = declared.or_else(|| reserved_info(key, version));
@@ -414,13 +456,18 @@ impl RecordChecker {
                 (Some(Type::Flag), Some(_)) => {
                     return Err(err(
                         n,
-                        format!("INFO field {key} is a Flag and takes no value ({source} Type=Flag)"),
+                        format!(
+                            "INFO field {key} is a Flag and takes no value ({source} Type=Flag)"
+                        ),
                     ));
                 }
                 (_, None) => {
                     return Err(err(
                         n,
-                        format!("INFO field {key} has no value ({source} Number={})", def.number),
+                        format!(
+                            "INFO field {key} has no value ({source} Number={})",
+                            def.number
+                        ),
                     ));
                 }
                 (_, Some(v)) => {
@@ -490,24 +537,25 @@ impl RecordChecker {
             },
             Number::Unknown | Number::Extension => None,
         };
-        if let Some(e) = expected {
-            if e != count && def.number != Number::Count(0) {
-                let per = match def.number {
-                    Number::A => format!(" ({n_alt} ALT alleles)"),
-                    Number::R => format!(" ({} alleles)", n_alt + 1),
-                    Number::G => " (alleles and GT ploidy)".to_owned(),
-                    _ => String::new(),
-                };
-                let rule = format!(
-                    "{what} {key} has {count} value(s) but needs {e}{per} ({source} Number={})",
-                    def.number
-                );
-                if self.mode == VcfMode::Ingest && def.ty == Some(Type::String) {
-                    self.warnings.borrow_mut().push(format!("line {n}: {rule}"));
-                    return Ok(());
-                }
-                return Err(err(n, rule));
+        if let Some(e) = expected
+            && e != count
+            && def.number != Number::Count(0)
+        {
+            let per = match def.number {
+                Number::A => format!(" ({n_alt} ALT alleles)"),
+                Number::R => format!(" ({} alleles)", n_alt + 1),
+                Number::G => " (alleles and GT ploidy)".to_owned(),
+                _ => String::new(),
+            };
+            let rule = format!(
+                "{what} {key} has {count} value(s) but needs {e}{per} ({source} Number={})",
+                def.number
+            );
+            if self.mode == VcfMode::Ingest && def.ty == Some(Type::String) {
+                self.warnings.borrow_mut().push(format!("line {n}: {rule}"));
+                return Ok(());
             }
+            return Err(err(n, rule));
         }
         let Some(ty) = def.ty else { return Ok(()) };
         for item in value.split(',') {
@@ -517,16 +565,24 @@ impl RecordChecker {
             let ok = match ty {
                 Type::Integer => match item.parse::<i64>() {
                     Ok(v) if v < i64::from(i32::MIN) => {
-                        return Err(err(n, format!("{what} {key} value {item} underflows a 32-bit Integer")));
+                        return Err(err(
+                            n,
+                            format!("{what} {key} value {item} underflows a 32-bit Integer"),
+                        ));
                     }
                     Ok(v) if v < MIN_INTEGER => {
                         return Err(err(
                             n,
-                            format!("{what} {key} value {item} is in the range reserved by BCF (below -2147483640)"),
+                            format!(
+                                "{what} {key} value {item} is in the range reserved by BCF (below -2147483640)"
+                            ),
                         ));
                     }
                     Ok(v) if v > i64::from(i32::MAX) => {
-                        return Err(err(n, format!("{what} {key} value {item} overflows a 32-bit Integer")));
+                        return Err(err(
+                            n,
+                            format!("{what} {key} value {item} overflows a 32-bit Integer"),
+                        ));
                     }
                     Ok(v) => !(def.non_negative && v < 0),
                     Err(_) => false,
@@ -536,7 +592,7 @@ impl RecordChecker {
                     Err(_) => false,
                 },
                 Type::Character => item.chars().count() == 1,
-                Type::String => !(def.cigar && !CIGAR.is_match(item)),
+                Type::String => !def.cigar || CIGAR.is_match(item),
                 Type::Flag => false,
             };
             if !ok {
@@ -578,7 +634,10 @@ impl RecordChecker {
                 FORMAT_KEY_OLD.is_match(key)
             };
             if !key_ok {
-                return Err(err(n, format!("FORMAT key {key:?} is not valid for {version}")));
+                return Err(err(
+                    n,
+                    format!("FORMAT key {key:?} is not valid for {version}"),
+                ));
             }
             if keys.contains(&key) {
                 return Err(err(n, format!("FORMAT key {key} appears twice")));
@@ -614,10 +673,17 @@ impl RecordChecker {
                 }
                 return Err(self.in_sample(err(n, "has an empty column (use '.')"), s));
             }
-            let fields = text.split(':').count();
+            let fields = if keys.len() == 1 && !text.contains(':') {
+                1
+            } else {
+                text.split(':').count()
+            };
             if fields > keys.len() {
                 return Err(self.in_sample(
-                    err(n, format!("has {fields} fields but FORMAT has {} keys", keys.len())),
+                    err(
+                        n,
+                        format!("has {fields} fields but FORMAT has {} keys", keys.len()),
+                    ),
                     s,
                 ));
             }
@@ -659,8 +725,17 @@ impl RecordChecker {
                     }
                     continue;
                 };
-                self.check_values(n, "FORMAT field", key, value, *def, source, n_alt, gt_ploidy)
-                    .map_err(|e| self.in_sample(e, s))?;
+                self.check_values(
+                    n,
+                    "FORMAT field",
+                    key,
+                    value,
+                    *def,
+                    source,
+                    n_alt,
+                    gt_ploidy,
+                )
+                .map_err(|e| self.in_sample(e, s))?;
             }
             self.tally(genotype);
         }
@@ -686,7 +761,13 @@ impl RecordChecker {
         }
     }
 
-    fn duplicates(&mut self, n: u64, pos: u64, reference: &str, alts: &[&str]) -> Result<(), FormatError> {
+    fn duplicates(
+        &mut self,
+        n: u64,
+        pos: u64,
+        reference: &str,
+        alts: &[&str],
+    ) -> Result<(), FormatError> {
         for alt in alts {
             if !BASES.is_match(alt) {
                 continue;
@@ -708,13 +789,7 @@ impl RecordChecker {
         Ok(())
     }
 
-    fn count(
-        &mut self,
-        reference: &str,
-        alts: &[&str],
-        pass: bool,
-        filters: &str,
-    ) {
+    fn count(&mut self, reference: &str, alts: &[&str], pass: bool, filters: &str) {
         let qc = &mut self.qc;
         qc.records += 1;
         if alts.is_empty() {
@@ -734,10 +809,7 @@ impl RecordChecker {
             let kind = if !BASES.is_match(alt) {
                 Kind::Other
             } else if a.len() == r.len() {
-                let mut diffs = r
-                    .iter()
-                    .zip(a)
-                    .filter(|(x, y)| !x.eq_ignore_ascii_case(y));
+                let mut diffs = r.iter().zip(a).filter(|(x, y)| !x.eq_ignore_ascii_case(y));
                 match (diffs.next(), diffs.next()) {
                     (Some((x, y)), None) => {
                         if is_transition(x.to_ascii_uppercase(), y.to_ascii_uppercase()) {
@@ -813,7 +885,10 @@ mod tests {
     fn genotypes() {
         let v = Version::new(4, 3);
         let g = parse_genotype("0|1", v).expect("0|1");
-        assert_eq!((g.ploidy, g.first, g.all_same, g.any_missing, g.max), (2, Some(0), false, false, 1));
+        assert_eq!(
+            (g.ploidy, g.first, g.all_same, g.any_missing, g.max),
+            (2, Some(0), false, false, 1)
+        );
         let g = parse_genotype("./.", v).expect("./.");
         assert!(g.any_missing && g.all_same);
         assert_eq!(parse_genotype("0|0|1", v).map(|g| g.ploidy), Some(3));
@@ -835,7 +910,10 @@ mod tests {
 
     #[test]
     fn normalisation() {
-        assert_eq!(normalise(127, "TTTAT", "TTTGT"), (130, "A".into(), "G".into()));
+        assert_eq!(
+            normalise(127, "TTTAT", "TTTGT"),
+            (130, "A".into(), "G".into())
+        );
         assert_eq!(normalise(123, "AT", "AA"), (124, "T".into(), "A".into()));
         assert_eq!(normalise(100, "C", "CT").0, 101);
     }

@@ -251,7 +251,9 @@ pub(crate) static BASES: LazyLock<Regex> = LazyLock::new(|| re(r"^[ACGTNacgtn]+$
 /// Breakend replacement strings (VCF §5.4): `t[p[`, `t]p]`, `]p]t`, `[p[t`,
 /// where p may be `<contig>` for assembly contigs.
 pub(crate) static BREAKEND: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"^(?:[ACGTNacgtn]+(?:\[[^\[\]\s,]+:[0-9]+\[|\][^\[\]\s,]+:[0-9]+\])|(?:\[[^\[\]\s,]+:[0-9]+\[|\][^\[\]\s,]+:[0-9]+\])[ACGTNacgtn]+)$")
+    re(
+        r"^(?:[ACGTNacgtn]+(?:\[[^\[\]\s,]+:[0-9]+\[|\][^\[\]\s,]+:[0-9]+\])|(?:\[[^\[\]\s,]+:[0-9]+\[|\][^\[\]\s,]+:[0-9]+\])[ACGTNacgtn]+)$",
+    )
 });
 
 /// Single breakends: `.A`, `A.`.
@@ -275,7 +277,9 @@ pub(crate) static FILEFORMAT: LazyLock<Regex> =
 /// URLs in `##assembly` and `##pedigreeDB`: scheme, optional user, a host that
 /// is a dotted IPv4 address or a name whose last label is not all digits.
 pub(crate) static URL: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"^[A-Za-z][A-Za-z0-9+.-]*://(?:[^@/\s]+@)?(?:[0-9]{1,3}(?:\.[0-9]{1,3}){3}|(?:[A-Za-z0-9-]+\.)*[A-Za-z][A-Za-z0-9-]*)(?::[0-9]+)?(?:[/?#]\S*)?$")
+    re(
+        r"^[A-Za-z][A-Za-z0-9+.-]*://(?:[^@/\s]+@)?(?:[0-9]{1,3}(?:\.[0-9]{1,3}){3}|(?:[A-Za-z0-9-]+\.)*[A-Za-z][A-Za-z0-9-]*)(?::[0-9]+)?(?:[/?#]\S*)?$",
+    )
 });
 
 /// `##PEDIGREE` values (and genome ids of VCF ≤ 4.2 pedigrees).
@@ -329,21 +333,43 @@ mod tests {
 
     #[test]
     fn patterns_compile_and_match() {
-        assert!(INFO_KEY.is_match("1000G") && INFO_KEY.is_match("AMR_AF") && !INFO_KEY.is_match("RS Q"));
-        assert!(FORMAT_KEY.is_match("G_S") && !FORMAT_KEY.is_match("G%3AS") && !FORMAT_KEY.is_match("1GS"));
+        assert!(
+            INFO_KEY.is_match("1000G") && INFO_KEY.is_match("AMR_AF") && !INFO_KEY.is_match("RS Q")
+        );
+        assert!(
+            FORMAT_KEY.is_match("G_S")
+                && !FORMAT_KEY.is_match("G%3AS")
+                && !FORMAT_KEY.is_match("1GS")
+        );
         assert!(!FORMAT_KEY_OLD.is_match("G_S") && FORMAT_KEY_OLD.is_match("GT"));
-        assert!(CONTIG_43.is_match("chr1") && !CONTIG_43.is_match("chr*1") && !CONTIG_43.is_match("chr:1"));
-        assert!(HLA_CONTIG.is_match("HLA-DRB1*15:01:01:01") && HLA_CONTIG.is_match("HLA-A*01:01:01:01"));
-        assert!(BREAKEND.is_match("]1:100]AGT") && BREAKEND.is_match("AGT[1:100[") && !BREAKEND.is_match("[1:100["));
+        assert!(
+            CONTIG_43.is_match("chr1")
+                && !CONTIG_43.is_match("chr*1")
+                && !CONTIG_43.is_match("chr:1")
+        );
+        assert!(
+            HLA_CONTIG.is_match("HLA-DRB1*15:01:01:01") && HLA_CONTIG.is_match("HLA-A*01:01:01:01")
+        );
+        assert!(
+            BREAKEND.is_match("]1:100]AGT")
+                && BREAKEND.is_match("AGT[1:100[")
+                && !BREAKEND.is_match("[1:100[")
+        );
         assert!(BREAKEND.is_match("C[<ctg1>:7["));
         assert!(SINGLE_BREAKEND.is_match(".A") && SINGLE_BREAKEND.is_match("A."));
         assert!(CIGAR.is_match("1M30I2D1N") && !CIGAR.is_match("123MYCIGAR"));
         assert!(URL.is_match("ftp://user@host:8080/path/to/file.fastq"));
         assert!(URL.is_match("http://123.0.1.2:8080/valid/host/to/file.db"));
         assert!(!URL.is_match("ftp://8080:8080/not-valid/host/to/pedigreeDB"));
-        assert!(FILEFORMAT.is_match("##fileformat=VCFv4.3") && !FILEFORMAT.is_match("##fileformat=VCF v4.3"));
+        assert!(
+            FILEFORMAT.is_match("##fileformat=VCFv4.3")
+                && !FILEFORMAT.is_match("##fileformat=VCF v4.3")
+        );
         assert_eq!(Number::parse("R", Version::new(4, 1)), Some(Number::R));
-        assert_eq!(Number::parse("LA", Version::new(4, 5)), Some(Number::Extension));
+        assert_eq!(
+            Number::parse("LA", Version::new(4, 5)),
+            Some(Number::Extension)
+        );
         assert_eq!(Number::parse("N", Version::new(4, 3)), None);
     }
 }

@@ -8,5 +8,6 @@ mod api;
 mod browser;
 mod files;
 mod harness;
+mod htsget;
 mod matrix;
 mod portal;

@@ -1,0 +1,283 @@
+//! htsget on stored, encrypted objects, checked with the reference tools:
+//! a region's pieces, fetched as a client would (byte ranges of the plain
+//! DRS access, or inline data), concatenate to a valid file with the same
+//! records in that region as the original (samtools, bcftools).
+
+use base64::Engine as _;
+use http::StatusCode;
+use serde_json::json;
+
+use crate::harness::Env;
+
+/// `ZENOME_TESTDATA`, default `../shared/data` beside the checkout.
+pub fn testdata() -> Option<std::path::PathBuf> {
+    let p = std::env::var_os("ZENOME_TESTDATA")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data")
+        });
+    if p.is_dir() {
+        return Some(p);
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "the test data folder {} is required under CI",
+        p.display()
+    );
+    eprintln!("note: no test data at {}; skipping", p.display());
+    None
+}
+
+fn tool(name: &str) -> bool {
+    let ok = std::process::Command::new(name)
+        .arg("--version")
+        .output()
+        .is_ok();
+    assert!(
+        ok || std::env::var_os("CI").is_none(),
+        "{name} is required under CI"
+    );
+    if !ok {
+        eprintln!("note: {name} is not installed; skipping");
+    }
+    ok
+}
+
+fn sh(cmd: &str) -> String {
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(cmd)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{cmd}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+async fn upload(e: &Env, parent: &str, format: &str, name: &str, bytes: &[u8]) -> String {
+    use md5::Digest;
+    let md5 = hex::encode(md5::Md5::digest(bytes));
+    let r = e
+        .tus_create(
+            "centre",
+            bytes.len(),
+            &[
+                ("filename", name),
+                ("parent", parent),
+                ("format", format),
+                ("md5", &md5),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let url = r.headers["location"].to_str().unwrap().to_string();
+    let p = e.tus_patch("centre", &url, 0, bytes).await;
+    assert_eq!(p.status, StatusCode::NO_CONTENT, "{}", p.text);
+    let st = e.call("GET", &url, Some("centre"), None).await.json;
+    assert_eq!(st["state"], "stored", "{st}");
+    st["object_id"].as_str().unwrap().to_string()
+}
+
+/// Fetches every piece of a ticket and concatenates them.
+async fn fetch(e: &Env, ticket: &serde_json::Value) -> Vec<u8> {
+    let mut out = Vec::new();
+    for u in ticket["htsget"]["urls"].as_array().unwrap() {
+        let url = u["url"].as_str().unwrap();
+        if let Some(b64) = url.strip_prefix("data:application/octet-stream;base64,") {
+            out.extend(
+                base64::engine::general_purpose::STANDARD
+                    .decode(b64)
+                    .unwrap(),
+            );
+            continue;
+        }
+        let path = url
+            .split_once("://")
+            .map(|(_, r)| &r[r.find('/').unwrap()..])
+            .unwrap();
+        assert_eq!(
+            u["headers"]["Authorization"],
+            format!("Bearer {}", e.tokens["staff"])
+        );
+        let range = u["headers"]["Range"].as_str();
+        let (st, bytes, _) = e.raw(path, "staff", range, None).await;
+        assert!(st.is_success(), "{st}");
+        out.extend(bytes);
+    }
+    out
+}
+
+#[tokio::test]
+async fn bam_regions_through_htsget_match_samtools() {
+    let Some(data) = testdata() else { return };
+    if !tool("samtools") {
+        return;
+    }
+    let e = crate::harness::env().await;
+    let (s, run) = e.run().await;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().display();
+    let src = data.join("align/htslib/range.bam");
+    // the sample is named by the participant's pseudonymous id, as ingest requires
+    sh(&format!(
+        "samtools view -H --no-PG {src} | sed -E 's/(SM:)[^\\t]*/\\1{pid}/' > {d}/h.sam && samtools reheader --no-PG {d}/h.sam {src} > {d}/in.bam && samtools index {d}/in.bam",
+        src = src.display(),
+        pid = s.pid
+    ));
+    let bytes = std::fs::read(dir.path().join("in.bam")).unwrap();
+    let object = upload(&e, &run, "bam", "in.bam", &bytes).await;
+    assert!(
+        e.app
+            .store()
+            .object(&object)
+            .await
+            .unwrap()
+            .unwrap()
+            .index_key
+            .is_some(),
+        "a BAI was built at ingest"
+    );
+    let refs = sh(&format!(
+        "samtools idxstats {d}/in.bam | cut -f1,2 | grep -v '^\\*'"
+    ));
+    let mut checked = 0;
+    for line in refs.lines().take(3) {
+        let (name, len) = line.split_once('\t').unwrap();
+        let len: u64 = len.parse().unwrap();
+        for (start, end) in [(0, len), (len / 4, len / 2), (len / 3, len / 3 + 1000)] {
+            let r = e.call("GET", &format!("/htsget/reads/{object}?format=BAM&referenceName={name}&start={start}&end={end}"), Some("staff"), None).await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+            assert_eq!(r.json["htsget"]["format"], "BAM");
+            let slice = fetch(&e, &r.json).await;
+            std::fs::write(dir.path().join("slice.bam"), &slice).unwrap();
+            sh(&format!(
+                "samtools quickcheck {d}/slice.bam && samtools index {d}/slice.bam"
+            ));
+            let region = format!("{name}:{}-{end}", start + 1);
+            let want = sh(&format!("samtools view -c {d}/in.bam {region}"));
+            let got = sh(&format!("samtools view -c {d}/slice.bam {region}"));
+            assert_eq!(got, want, "{region}");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 3);
+    // a header-only ticket, a region beyond the contig, an unknown contig
+    let r = e
+        .call(
+            "GET",
+            &format!("/htsget/reads/{object}?class=header"),
+            Some("staff"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let (name, len) = refs.lines().next().unwrap().split_once('\t').unwrap();
+    let len: u64 = len.parse().unwrap();
+    let r = e
+        .call(
+            "GET",
+            &format!(
+                "/htsget/reads/{object}?referenceName={name}&start={}&end={}",
+                len + 10,
+                len + 20
+            ),
+            Some("staff"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+    assert_eq!(r.json["htsget"]["error"], "InvalidRange");
+    let r = e
+        .call(
+            "GET",
+            &format!("/htsget/reads/{object}?referenceName=nosuchcontig"),
+            Some("staff"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(r.json["htsget"]["error"], "NotFound");
+    // who may not
+    let r = e
+        .call(
+            "GET",
+            &format!("/htsget/reads/{object}"),
+            Some("academic"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(r.json["htsget"]["error"], "PermissionDenied");
+    let r = e
+        .call("GET", &format!("/htsget/reads/{object}"), None, None)
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    let r = e
+        .call(
+            "GET",
+            &format!("/htsget/variants/{object}"),
+            Some("staff"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn vcf_regions_through_htsget_match_bcftools() {
+    let Some(data) = testdata() else { return };
+    if !tool("bcftools") || !tool("bgzip") {
+        return;
+    }
+    let e = crate::harness::env().await;
+    let (s, run) = e.run().await;
+    let r = e
+        .call(
+            "POST",
+            "/api/v1/lineage/nodes",
+            Some("centre"),
+            Some(json!({"kind": "file", "parent_id": run, "format": "cram"})),
+        )
+        .await;
+    let cram = r.json["id"].as_str().unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().display();
+    let src = data.join("vcf/cohort/shapeit4-1kg-chr20-300samples.vcf.gz");
+    let first = sh(&format!("bcftools query -l {} | head -n 1", src.display()))
+        .trim()
+        .to_string();
+    sh(&format!(
+        "echo {pid} > {d}/names && bcftools view --no-version -s {first} {src} | bcftools reheader -s {d}/names | bgzip -c > {d}/in.vcf.gz && bcftools index -t {d}/in.vcf.gz",
+        pid = s.pid,
+        src = src.display()
+    ));
+    let bytes = std::fs::read(dir.path().join("in.vcf.gz")).unwrap();
+    let object = upload(&e, &cram, "vcf", "in.vcf.gz", &bytes).await;
+    let contig = sh(&format!(
+        "bcftools query -f '%CHROM\\n' {d}/in.vcf.gz | head -n 1"
+    ))
+    .trim()
+    .to_string();
+    for (start, end) in [
+        (0u64, 5_000_000u64),
+        (2_000_000, 2_300_000),
+        (3_999_000, 3_999_900),
+    ] {
+        let r = e.call("GET", &format!("/htsget/variants/{object}?format=VCF&referenceName={contig}&start={start}&end={end}"), Some("staff"), None).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        let slice = fetch(&e, &r.json).await;
+        std::fs::write(dir.path().join("slice.vcf.gz"), &slice).unwrap();
+        let region = format!("{contig}:{}-{end}", start + 1);
+        sh(&format!("bcftools index -f -t {d}/slice.vcf.gz"));
+        let want = sh(&format!(
+            "bcftools view -H -r {region} {d}/in.vcf.gz | wc -l"
+        ));
+        let got = sh(&format!(
+            "bcftools view -H -r {region} {d}/slice.vcf.gz | wc -l"
+        ));
+        assert_eq!(got, want, "{region}");
+    }
+}
