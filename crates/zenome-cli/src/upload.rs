@@ -149,7 +149,7 @@ pub async fn run(a: Args) -> Result<serde_json::Value> {
         .and_then(|n| n.to_str())
         .unwrap_or("file")
         .to_string();
-    let mut url = match remembered(&key) {
+    let url = match remembered(&key) {
         Some(u) if offset(&client, &u, &a.token).await?.is_some() => {
             eprintln!("resuming the upload at {u}");
             u
@@ -260,7 +260,6 @@ pub async fn run(a: Args) -> Result<serde_json::Value> {
     }
     b.finish_and_clear();
     remember(&key, None);
-    url = url.replace("/uploads/", "/uploads/");
     let status: serde_json::Value = client
         .get(&url)
         .bearer_auth(&a.token)

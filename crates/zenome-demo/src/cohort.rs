@@ -17,7 +17,7 @@ use zenome_domain::consent::{
 use zenome_domain::id::{Barcode, BarcodeKind, ParticipantId};
 use zenome_domain::lineage::{
     Analyte, FileFormat, FileState, LibraryStrategy, LineageNode, MaterialStatus, NodeDetails,
-    SpecimenType,
+    NodeId, SpecimenType,
 };
 use zenome_domain::organisation::OrgCode;
 use zenome_domain::participant::DiseaseArea;
@@ -40,6 +40,24 @@ pub(crate) struct Counts {
     pub nodes: usize,
 }
 
+/// A library that was sequenced, with the file placeholders under its run:
+/// a candidate for the demo's generated files.
+#[derive(Debug, Clone)]
+pub(crate) struct Sequenced {
+    /// Code of the collecting facility.
+    pub facility: &'static str,
+    pub participant: ParticipantId,
+    /// Whether the participant's consent ends withdrawn.
+    pub withdrawn: bool,
+    /// Index of the sequencing centre in [`CENTRES`].
+    pub centre: usize,
+    pub library: Barcode,
+    pub run_id: String,
+    pub fastq: NodeId,
+    pub cram: NodeId,
+    pub vcf: Option<NodeId>,
+}
+
 /// The cohort under construction.
 pub(crate) struct Cohort<'a> {
     app: &'a App,
@@ -51,6 +69,7 @@ pub(crate) struct Cohort<'a> {
     used_ids: HashSet<ParticipantId>,
     used_barcodes: HashSet<Barcode>,
     counts: Counts,
+    sequenced: Vec<Sequenced>,
     done: u64,
     total: u64,
     progress: &'a (dyn Fn(u64, u64) + Sync),
@@ -82,14 +101,17 @@ impl<'a> Cohort<'a> {
             used_ids: HashSet::new(),
             used_barcodes: HashSet::new(),
             counts: Counts::default(),
+            sequenced: Vec::new(),
             done: 0,
             total,
             progress,
         }
     }
 
-    pub fn counts(&self) -> Counts {
-        self.counts
+    /// What was written, and the sequenced libraries in the order of
+    /// registration.
+    pub fn finish(self) -> (Counts, Vec<Sequenced>) {
+        (self.counts, self.sequenced)
     }
 
     /// Enrols `n` participants at `f`, as `submitter`.
@@ -212,9 +234,18 @@ impl<'a> Cohort<'a> {
             }
             DiseaseArea::RareDisease => vec![(SpecimenType::PeripheralBlood, None)],
         };
+        let first_sequenced = self.sequenced.len();
         for (specimen_type, site) in specimens {
-            self.specimen(submitter, &p.id, specimen_type, site, collected_ago, centre)
-                .await?;
+            self.specimen(
+                f,
+                submitter,
+                &p.id,
+                specimen_type,
+                site,
+                collected_ago,
+                centre,
+            )
+            .await?;
         }
 
         if let Some(ago) = amended_ago {
@@ -246,6 +277,9 @@ impl<'a> Cohort<'a> {
                 .await?;
             self.counts.consent_events += 1;
             self.counts.withdrawn += 1;
+            for s in &mut self.sequenced[first_sequenced..] {
+                s.withdrawn = true;
+            }
         }
         Ok(())
     }
@@ -253,8 +287,10 @@ impl<'a> Cohort<'a> {
     /// A specimen and what is derived from it: (aliquot →) extract → WGS
     /// library as the facility; sequencing run → FASTQ → CRAM (→ VCF) as
     /// the sequencing centre.
+    #[allow(clippy::too_many_arguments)]
     async fn specimen(
         &mut self,
+        f: &Facility,
         submitter: &Actor,
         participant: &ParticipantId,
         specimen_type: SpecimenType,
@@ -354,11 +390,11 @@ impl<'a> Cohort<'a> {
             .node(
                 pipeline,
                 None,
-                Some(NodeRef::Barcode(library_barcode)),
+                Some(NodeRef::Barcode(library_barcode.clone())),
                 None,
                 NodeDetails::SequencingRun {
                     centre: code.clone(),
-                    run_id,
+                    run_id: run_id.clone(),
                     instrument: instrument.model().to_string(),
                     run_date,
                 },
@@ -381,21 +417,36 @@ impl<'a> Cohort<'a> {
             .node(
                 pipeline,
                 None,
-                Some(NodeRef::Id(fastq.id)),
+                Some(NodeRef::Id(fastq.id.clone())),
                 None,
                 expected(FileFormat::Cram),
             )
             .await?;
-        if self.rng.random_ratio(9, 10) {
-            self.node(
-                pipeline,
-                None,
-                Some(NodeRef::Id(cram.id)),
-                None,
-                expected(FileFormat::Vcf),
-            )
-            .await?;
-        }
+        let vcf = if self.rng.random_ratio(9, 10) {
+            let vcf = self
+                .node(
+                    pipeline,
+                    None,
+                    Some(NodeRef::Id(cram.id.clone())),
+                    None,
+                    expected(FileFormat::Vcf),
+                )
+                .await?;
+            Some(vcf.id)
+        } else {
+            None
+        };
+        self.sequenced.push(Sequenced {
+            facility: f.code,
+            participant: participant.clone(),
+            withdrawn: false,
+            centre,
+            library: library_barcode,
+            run_id,
+            fastq: fastq.id,
+            cram: cram.id,
+            vcf,
+        });
         Ok(())
     }
 

@@ -2,7 +2,9 @@
 //! three collecting facilities, two sequencing centres, a user for every
 //! role, and participants with consent histories (unified and legacy forms,
 //! amendments, withdrawals) and specimen lineage down to expected FASTQ,
-//! CRAM and VCF files.
+//! CRAM and VCF files; for a few participants the files themselves, small
+//! but valid, generated against a synthetic reference ([`write_reference`])
+//! and ingested as the sequencing centres would deliver them (one fails QC).
 //!
 //! This crate owns *what the demo contains* and nothing else: every record
 //! is written through the public services of [`zenome_app::App`], as the
@@ -13,12 +15,18 @@
 //!
 //! All randomness comes from one ChaCha8 generator seeded with
 //! [`DemoOptions::seed`]: the same seed gives the same participant ids,
-//! barcodes, choices, passwords and TOTP seeds. Times are relative to the
-//! moment of the build (consent events lie in the past, in order).
+//! barcodes, choices, passwords and TOTP seeds, and the same reference
+//! gives the same file contents (files are drawn from a separate stream of
+//! the seed, so their number changes nothing else). Times are relative to
+//! the moment of the build (consent events lie in the past, in order).
 
+mod canonical;
 mod catalogue;
 mod cohort;
+mod files;
+mod reference;
 mod secondary;
+mod seqfiles;
 
 use std::fmt;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -35,6 +43,7 @@ use zenome_domain::organisation::{OrgCode, OrgKind, Organisation};
 use zenome_store::UserKind;
 
 use crate::catalogue::{CENTRES, FACILITIES, PEOPLE};
+pub use crate::reference::write_reference;
 
 /// What to build.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,6 +52,10 @@ pub struct DemoOptions {
     pub seed: u64,
     /// Participants enrolled at each of the three collecting facilities.
     pub participants_per_facility: usize,
+    /// Participants at each facility whose sequencing files (FASTQ, CRAM
+    /// and, where expected, VCF) are generated and ingested; 0 for none.
+    /// Needs `config.files.reference_fasta` (see [`write_reference`]).
+    pub files_per_facility: usize,
 }
 
 impl Default for DemoOptions {
@@ -50,6 +63,7 @@ impl Default for DemoOptions {
         Self {
             seed: 42,
             participants_per_facility: 100,
+            files_per_facility: 2,
         }
     }
 }
@@ -109,6 +123,10 @@ pub struct DemoOutcome {
     pub nodes: usize,
     /// Applications for secondary use (one approved, one under review, one draft).
     pub applications: usize,
+    /// Sequencing files generated and stored through the ingest.
+    pub files_stored: usize,
+    /// Of those, files stored but failing QC.
+    pub files_failed_qc: usize,
 }
 
 /// Why the demo could not be built.
@@ -126,6 +144,10 @@ pub enum DemoError {
     /// A service answered something the demo cannot continue from.
     #[error("demo: unexpected answer: {0}")]
     Unexpected(String),
+    /// The reference or a sequencing file could not be written, read or
+    /// generated, or the ingest refused a generated file.
+    #[error("demo files: {0}")]
+    Files(String),
 }
 
 /// Builds the demo cohort through `app`'s services. `progress(done, total)`
@@ -243,7 +265,17 @@ pub async fn build(
             .facility(f, submitter, opts.participants_per_facility)
             .await?;
     }
-    let counts = cohort.counts();
+    let (counts, sequenced) = cohort.finish();
+
+    // 6b. sequencing files for a few participants, through the ingest
+    let files = files::ingest(
+        app,
+        opts.seed,
+        opts.files_per_facility,
+        &sequenced,
+        &centres,
+    )
+    .await?;
 
     // 7. secondary use: datasets, applications through review, a grant in use
     let human = |name: &str| -> Result<(String, TotpSecret), DemoError> {
@@ -278,6 +310,8 @@ pub async fn build(
         legacy: counts.legacy,
         nodes: counts.nodes,
         applications,
+        files_stored: files.stored,
+        files_failed_qc: files.failed_qc,
     })
 }
 

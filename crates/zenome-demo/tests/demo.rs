@@ -4,11 +4,11 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Mutex;
 
-use zenome_app::config::SecurityConfig;
+use zenome_app::config::{FilesConfig, SecurityConfig};
 use zenome_app::registry::ParticipantQuery;
 use zenome_app::{Actor, App, Config};
 use zenome_auth::{PasswordParams, SealKey, TotpSecret, totp_code};
-use zenome_demo::{DemoAccount, DemoError, DemoOptions, DemoOutcome, build};
+use zenome_demo::{DemoAccount, DemoError, DemoOptions, DemoOutcome, build, write_reference};
 use zenome_domain::consent::{ConsentAction, ConsentSource, ConsentState};
 use zenome_domain::id::ParticipantId;
 use zenome_domain::lineage::{NodeDetails, NodeKind};
@@ -16,11 +16,22 @@ use zenome_domain::role::Role;
 use zenome_store::{ParticipantFilter, testing::fresh_sqlite};
 
 const PER_FACILITY: usize = 12;
+/// Participants per facility with generated files (3 in all: one FASTQ
+/// fails QC and stops there; the others get a CRAM and mostly a VCF).
+const FILES_PER_FACILITY: usize = 1;
 
+/// An app over a fresh store in `dir`, with the demo's reference written
+/// into it and configured for CRAM decoding.
 async fn app(dir: &Path) -> App {
     let store = fresh_sqlite(dir).await.expect("fresh store");
+    let reference = dir.join("reference").join("zenome-demo-ref-1.fa");
+    write_reference(&reference, 42).expect("reference written");
     let config = Config {
         data_dir: dir.to_path_buf(),
+        files: FilesConfig {
+            reference_fasta: Some(reference),
+            ..Default::default()
+        },
         security: SecurityConfig {
             password: PasswordParams {
                 memory_kib: 1024,
@@ -38,6 +49,7 @@ fn opts(seed: u64) -> DemoOptions {
     DemoOptions {
         seed,
         participants_per_facility: PER_FACILITY,
+        files_per_facility: FILES_PER_FACILITY,
     }
 }
 
@@ -115,6 +127,18 @@ fn defaults() {
     let o = DemoOptions::default();
     assert_eq!(o.seed, 42);
     assert_eq!(o.participants_per_facility, 100);
+    assert!((1..=4).contains(&o.files_per_facility));
+}
+
+/// Plaintext SHA-256 of every stored object, by participant and file name.
+async fn file_digests(app: &App) -> BTreeMap<(String, String), String> {
+    app.store()
+        .objects()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|o| ((o.participant_id.to_string(), o.name), o.sha256))
+        .collect()
 }
 
 #[tokio::test]
@@ -218,6 +242,104 @@ async fn builds_a_consistent_cohort() {
             "no {kind}: {kinds:?}"
         );
     }
+
+    // files: every generated file went through the ingest and is stored,
+    // one FASTQ fails QC (its CRAM and VCF stay expected), the rest pass
+    let uploads = app.store().open_uploads().await.unwrap();
+    assert!(uploads.is_empty(), "{uploads:?}");
+    let objects = app.store().objects().await.unwrap();
+    assert_eq!(objects.len(), outcome.files_stored);
+    assert_eq!(outcome.files_failed_qc, 1, "{outcome:?}");
+    assert!(
+        outcome.files_stored >= 3 * FILES_PER_FACILITY + 1,
+        "{outcome:?}"
+    );
+    let mut formats = BTreeMap::new();
+    for o in &objects {
+        *formats.entry(o.format.as_str()).or_insert(0) += 1;
+        let node = app
+            .store()
+            .node(&zenome_domain::lineage::NodeId::new(o.node_id.clone()))
+            .await
+            .unwrap()
+            .expect("the file's node");
+        assert_eq!(node.participant, o.participant_id);
+        let NodeDetails::File { format, state } = node.details else {
+            panic!("{} hangs on a {}", o.name, node.details.kind());
+        };
+        assert_eq!(format.as_str(), o.format);
+        assert_eq!(o.status, "available");
+        assert!(o.centre.is_some());
+        assert!(o.size > 0 && o.sha256.len() == 64 && o.md5.len() == 32);
+        assert!(o.stored_size > o.size, "{}: stored encrypted", o.name);
+        let copies = app.store().copies(&o.id).await.unwrap();
+        assert!(!copies.is_empty(), "{}", o.name);
+        for c in &copies {
+            assert_eq!(
+                app.stores().size(&c.store, &o.object_key).await.unwrap(),
+                Some(o.stored_size as u64),
+                "{} in {}",
+                o.name,
+                c.store
+            );
+        }
+        let qc: serde_json::Value = serde_json::from_str(&o.qc).unwrap();
+        match o.qc_status.as_str() {
+            "failed" => {
+                assert_eq!(o.format, "fastq", "{}", o.name);
+                assert_eq!(state.as_str(), "qc_failed");
+                assert!(qc["mean_quality"].as_f64().unwrap() < 25.0, "{qc}");
+                // the pipeline stopped: the CRAM below it is still expected
+                let below = app.store().nodes_of(&o.participant_id).await.unwrap();
+                assert!(below.iter().any(|n| n.parent.as_ref().map(|p| p.as_str())
+                    == Some(o.node_id.as_str())
+                    && matches!(
+                        n.details,
+                        NodeDetails::File {
+                            state: zenome_domain::lineage::FileState::Expected,
+                            ..
+                        }
+                    )));
+            }
+            "passed" => {
+                assert_eq!(state.as_str(), "stored");
+                match o.format.as_str() {
+                    "fastq" => {
+                        assert!(qc["q30_fraction"].as_f64().unwrap() > 0.85, "{qc}");
+                        assert!(o.reference.is_none());
+                    }
+                    "cram" => {
+                        assert_eq!(qc["container"], "CRAM 3.0", "{qc}");
+                        assert_eq!(qc["records_decoded"], true, "{qc}");
+                        assert_eq!(qc["mapped_fraction"], 1.0, "{qc}");
+                        assert_eq!(qc["samples"][0], o.participant_id.as_str(), "{qc}");
+                        assert_eq!(o.reference.as_deref(), Some("zenome-demo-ref-1"));
+                    }
+                    "vcf" => {
+                        let ts_tv = qc["ts_tv"].as_f64().unwrap();
+                        assert!((1.8..2.2).contains(&ts_tv), "{qc}");
+                        assert!(qc["records"].as_u64().unwrap() >= 200, "{qc}");
+                        assert_eq!(qc["samples"][0], o.participant_id.as_str(), "{qc}");
+                        assert_eq!(o.reference.as_deref(), Some("zenome-demo-ref-1"));
+                    }
+                    other => panic!("unexpected format {other}"),
+                }
+                assert!(o.pipeline.is_some());
+            }
+            other => panic!("{}: qc_status {other}", o.name),
+        }
+    }
+    assert_eq!(
+        formats.get("fastq"),
+        Some(&(3 * FILES_PER_FACILITY)),
+        "{formats:?}"
+    );
+    assert_eq!(
+        formats.get("cram"),
+        Some(&(3 * FILES_PER_FACILITY - 1)),
+        "{formats:?}"
+    );
+    assert!(formats.get("vcf").is_some_and(|&n| n >= 1), "{formats:?}");
 
     // the audit trail is intact
     let n = app
@@ -339,4 +461,62 @@ async fn the_seed_decides_everything_random() {
             .collect::<Vec<_>>()
     };
     assert_ne!(pw(&o1), pw(&o3));
+
+    // the same seed and reference give the same files: the plaintext is
+    // identical, the stored (encrypted) bytes are not
+    let (f1, f2) = (file_digests(&a1).await, file_digests(&a2).await);
+    assert!(!f1.is_empty());
+    assert_eq!(f1, f2);
+    let stored = |objects: Vec<zenome_store::ObjectRow>| {
+        objects
+            .into_iter()
+            .map(|o| (o.sha256, o.stored_sha256))
+            .collect::<BTreeMap<_, _>>()
+    };
+    let (s1, s2) = (
+        stored(a1.store().objects().await.unwrap()),
+        stored(a2.store().objects().await.unwrap()),
+    );
+    for (plain, enc) in &s1 {
+        assert_ne!(Some(enc), s2.get(plain), "encrypted bytes repeat");
+    }
+    assert_ne!(f1, file_digests(&a3).await);
+}
+
+/// An app without a reference configured.
+async fn app_without_reference(dir: &Path) -> App {
+    let store = fresh_sqlite(dir).await.unwrap();
+    let config = Config {
+        data_dir: dir.to_path_buf(),
+        security: SecurityConfig {
+            password: PasswordParams {
+                memory_kib: 1024,
+                iterations: 1,
+                parallelism: 1,
+            },
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    App::new(store, SealKey::generate(), config).unwrap()
+}
+
+#[tokio::test]
+async fn files_need_a_reference_only_when_asked_for() {
+    let small = |files_per_facility| DemoOptions {
+        seed: 3,
+        participants_per_facility: 3,
+        files_per_facility,
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let app = app_without_reference(dir.path()).await;
+    let out = build(&app, &small(0), &|_, _| {}).await.expect("builds");
+    assert_eq!((out.files_stored, out.files_failed_qc), (0, 0));
+    assert!(app.store().objects().await.unwrap().is_empty());
+
+    let dir = tempfile::tempdir().unwrap();
+    let app = app_without_reference(dir.path()).await;
+    let err = build(&app, &small(1), &|_, _| {}).await.unwrap_err();
+    assert!(matches!(err, DemoError::Files(_)), "{err}");
+    assert!(err.to_string().contains("reference"), "{err}");
 }
