@@ -9,6 +9,7 @@ pub mod htsget;
 pub mod qc;
 pub mod scrub;
 pub mod segments;
+mod staging;
 pub mod upload;
 
 use zenome_domain::access::DataType;

@@ -562,7 +562,7 @@ async fn admin(app: &App, command: AdminCommand) -> Result<()> {
 }
 
 async fn demo(
-    c: Config,
+    mut c: Config,
     seed: u64,
     per_facility: usize,
     reset: bool,
@@ -571,6 +571,17 @@ async fn demo(
     if reset && c.data_dir.exists() {
         std::fs::remove_dir_all(&c.data_dir)
             .with_context(|| format!("removing {}", c.data_dir.display()))?;
+    }
+    // The demo's sequencing files are aligned to a small synthetic reference
+    // written beside the data; CRAM decoding and htsget need it configured.
+    if c.files.reference_fasta.is_none() {
+        let reference = c.data_dir.join("reference").join("zenome-demo-ref.fa");
+        if !reference.exists() {
+            std::fs::create_dir_all(reference.parent().expect("has a parent"))
+                .with_context(|| format!("creating {}", c.data_dir.display()))?;
+            zenome_demo::write_reference(&reference, seed).context("writing the demo reference")?;
+        }
+        c.files.reference_fasta = Some(reference);
     }
     let app = open(&c).await?;
     let accounts_file = c.data_dir.join("demo-accounts.json");
@@ -604,14 +615,16 @@ async fn demo(
         let json = serde_json::to_string_pretty(&out.accounts)?;
         write_private(&accounts_file, json.as_bytes())?;
         eprintln!(
-            "demo cohort: {} organisations, {} participants ({} withdrawn, {} legacy consents), {} consent events, {} lineage nodes, {} applications",
+            "demo cohort: {} organisations, {} participants ({} withdrawn, {} legacy consents), {} consent events, {} lineage nodes, {} applications, {} sequencing files stored ({} failed QC)",
             out.organisations,
             out.participants,
             out.withdrawn,
             out.legacy,
             out.consent_events,
             out.nodes,
-            out.applications
+            out.applications,
+            out.files_stored,
+            out.files_failed_qc
         );
     }
     eprintln!(

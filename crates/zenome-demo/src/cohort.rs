@@ -70,6 +70,8 @@ pub(crate) struct Cohort<'a> {
     used_barcodes: HashSet<Barcode>,
     counts: Counts,
     sequenced: Vec<Sequenced>,
+    /// Code of the facility whose participants are being enrolled.
+    facility: &'static str,
     done: u64,
     total: u64,
     progress: &'a (dyn Fn(u64, u64) + Sync),
@@ -102,6 +104,7 @@ impl<'a> Cohort<'a> {
             used_barcodes: HashSet::new(),
             counts: Counts::default(),
             sequenced: Vec::new(),
+            facility: "",
             done: 0,
             total,
             progress,
@@ -121,6 +124,7 @@ impl<'a> Cohort<'a> {
         submitter: &Actor,
         n: usize,
     ) -> Result<(), DemoError> {
+        self.facility = f.code;
         // about 10% legacy forms, 8% amended, 5% withdrawn
         let legacy = self.pick(n, 10);
         let amended = self.pick(n, 8);
@@ -236,16 +240,8 @@ impl<'a> Cohort<'a> {
         };
         let first_sequenced = self.sequenced.len();
         for (specimen_type, site) in specimens {
-            self.specimen(
-                f,
-                submitter,
-                &p.id,
-                specimen_type,
-                site,
-                collected_ago,
-                centre,
-            )
-            .await?;
+            self.specimen(submitter, &p.id, specimen_type, site, collected_ago, centre)
+                .await?;
         }
 
         if let Some(ago) = amended_ago {
@@ -287,10 +283,8 @@ impl<'a> Cohort<'a> {
     /// A specimen and what is derived from it: (aliquot →) extract → WGS
     /// library as the facility; sequencing run → FASTQ → CRAM (→ VCF) as
     /// the sequencing centre.
-    #[allow(clippy::too_many_arguments)]
     async fn specimen(
         &mut self,
-        f: &Facility,
         submitter: &Actor,
         participant: &ParticipantId,
         specimen_type: SpecimenType,
@@ -437,7 +431,7 @@ impl<'a> Cohort<'a> {
             None
         };
         self.sequenced.push(Sequenced {
-            facility: f.code,
+            facility: self.facility,
             participant: participant.clone(),
             withdrawn: false,
             centre,

@@ -251,7 +251,7 @@ async fn builds_a_consistent_cohort() {
     assert_eq!(objects.len(), outcome.files_stored);
     assert_eq!(outcome.files_failed_qc, 1, "{outcome:?}");
     assert!(
-        outcome.files_stored >= 3 * FILES_PER_FACILITY + 1,
+        outcome.files_stored >= 2 * 3 * FILES_PER_FACILITY - 1,
         "{outcome:?}"
     );
     let mut formats = BTreeMap::new();
@@ -319,6 +319,8 @@ async fn builds_a_consistent_cohort() {
                         let ts_tv = qc["ts_tv"].as_f64().unwrap();
                         assert!((1.8..2.2).contains(&ts_tv), "{qc}");
                         assert!(qc["records"].as_u64().unwrap() >= 200, "{qc}");
+                        assert_eq!(qc["warning_count"], 0, "{qc}");
+                        assert_eq!(qc["noodles_tolerated"], serde_json::json!([]), "{qc}");
                         assert_eq!(qc["samples"][0], o.participant_id.as_str(), "{qc}");
                         assert_eq!(o.reference.as_deref(), Some("zenome-demo-ref-1"));
                     }

@@ -51,7 +51,27 @@ fn bucket(len: u32) -> u32 {
     len / width * width
 }
 
-fn is_base(b: u8) -> bool {
+/// Base classes: 0 = not a nucleotide code, 1 = other code, `GC`, `NB` (N or '.').
+const OTHER: u8 = 1;
+const GC: u8 = 2;
+const NB: u8 = 3;
+static BASES: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = (i as u8).to_ascii_uppercase();
+        t[i] = match b {
+            b'G' | b'C' | b'S' => GC,
+            b'N' | b'.' => NB,
+            _ if is_base(b) => OTHER,
+            _ => 0,
+        };
+        i += 1;
+    }
+    t
+};
+
+const fn is_base(b: u8) -> bool {
     matches!(
         b.to_ascii_uppercase(),
         b'A' | b'C'
@@ -141,7 +161,19 @@ pub(crate) fn validate<R: Read>(
         }
         let seq = record.sequence();
         let qual = record.quality_scores();
-        if let Some(i) = seq.iter().position(|&b| !is_base(b)) {
+        // one pass over the bases with a table: validity, G/C, N
+        let mut bad_base = None;
+        let (mut rec_gc, mut rec_n) = (0u64, 0u64);
+        for (i, &b) in seq.iter().enumerate() {
+            let class = BASES[usize::from(b)];
+            if class == 0 {
+                bad_base = Some(i);
+                break;
+            }
+            rec_gc += u64::from(class == GC);
+            rec_n += u64::from(class == NB);
+        }
+        if let Some(i) = bad_base {
             return Err(FormatError::new(
                 Location::Line(line + 1),
                 format!(
@@ -167,7 +199,19 @@ pub(crate) fn validate<R: Read>(
                 ),
             ));
         }
-        if let Some(i) = qual.iter().position(|&q| !(b'!'..=b'~').contains(&q)) {
+        // one pass over the qualities: range, sum, Q30
+        let (mut rec_sum, mut rec_q30, mut out_of_range) = (0u64, 0u64, false);
+        for &q in qual {
+            let p = q.wrapping_sub(b'!');
+            out_of_range |= p > b'~' - b'!';
+            rec_sum += u64::from(p);
+            rec_q30 += u64::from(p >= 30);
+        }
+        if out_of_range {
+            let i = qual
+                .iter()
+                .position(|&q| !(b'!'..=b'~').contains(&q))
+                .unwrap_or(0);
             return Err(FormatError::new(
                 Location::Line(line + 3),
                 format!(
@@ -183,20 +227,10 @@ pub(crate) fn validate<R: Read>(
         qc.min_length = qc.min_length.min(len);
         qc.max_length = qc.max_length.max(len);
         *histogram.entry(bucket(len)).or_default() += 1;
-        for &q in qual {
-            let phred = u64::from(q - b'!');
-            quality_sum += phred;
-            if phred >= 30 {
-                q30 += 1;
-            }
-        }
-        for &b in seq {
-            match b.to_ascii_uppercase() {
-                b'G' | b'C' | b'S' => gc += 1,
-                b'N' | b'.' => qc.n_bases += 1,
-                _ => {}
-            }
-        }
+        quality_sum += rec_sum;
+        q30 += rec_q30;
+        gc += rec_gc;
+        qc.n_bases += rec_n;
     }
     reader
         .get_mut()

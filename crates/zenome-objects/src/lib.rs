@@ -54,6 +54,10 @@ impl StoreSpec {
 struct Store {
     inner: Arc<dyn ObjectStore>,
     prefix: ObjectPath,
+    /// For local stores: the directory, so whole files are placed with the
+    /// kernel's copy (`copy_file_range`, a reflink where the filesystem can)
+    /// instead of a read–write loop.
+    local_root: Option<std::path::PathBuf>,
 }
 
 /// The named stores.
@@ -98,6 +102,7 @@ impl Stores {
                     Store {
                         inner: Arc::new(fs),
                         prefix: ObjectPath::default(),
+                        local_root: Some(dir),
                     }
                 }
                 "s3" => {
@@ -114,6 +119,7 @@ impl Stores {
                     Store {
                         inner: Arc::from(inner),
                         prefix,
+                        local_root: None,
                     }
                 }
                 other => {
@@ -163,6 +169,33 @@ impl Stores {
         file: &std::path::Path,
     ) -> Result<u64, ObjectError> {
         let s = self.get(store)?;
+        if let Some(root) = &s.local_root {
+            // the kernel copies; a temporary name then a rename keeps readers
+            // from ever seeing a partial object
+            let dest = root.join(key);
+            let src = file.to_path_buf();
+            let what = dest.display().to_string();
+            return tokio::task::spawn_blocking(move || -> std::io::Result<u64> {
+                let dir = dest.parent().expect("keys have directories").to_path_buf();
+                std::fs::create_dir_all(&dir)?;
+                let name = dest
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .unwrap_or("object");
+                let tmp = dir.join(format!(".{name}.partial"));
+                let n = std::fs::copy(&src, &tmp)?;
+                std::fs::File::open(&tmp)?.sync_all()?;
+                std::fs::rename(&tmp, &dest)?;
+                std::fs::File::open(&dir)?.sync_all()?;
+                Ok(n)
+            })
+            .await
+            .map_err(|e| ObjectError::Io {
+                what: what.clone(),
+                source: std::io::Error::other(e),
+            })?
+            .map_err(|e| ObjectError::Io { what, source: e });
+        }
         let path = Self::path(s, key);
         let upload = s
             .inner

@@ -54,16 +54,14 @@ pub struct NewUpload {
 
 /// The state of an upload in memory between requests.
 pub(crate) struct Session {
-    key: [u8; 32],
     format: FileFormat,
     md5: Md5,
-    sha256: Sha256,
-    tail: Vec<u8>,
     received: u64,
     validator: Option<Validator>,
     indexer: Option<Indexer>,
     /// Whether the bytes were sniffed (the validator starts on the first chunk).
     started: bool,
+    writer: Option<super::staging::Writer>,
 }
 
 struct Validator {
@@ -404,12 +402,6 @@ impl App {
         }
         let session = guard.as_mut().expect("just set");
         let length = row.length as u64;
-        let path = self.staging(id).join("body.c4gh");
-        let mut file = tokio::fs::OpenOptions::new()
-            .append(true)
-            .open(&path)
-            .await
-            .map_err(|e| AppError::Internal(format!("staging {}: {e}", path.display())))?;
         let mut failure: Option<String> = None;
         while let Some(chunk) = body.next().await {
             let chunk = match chunk {
@@ -428,27 +420,25 @@ impl App {
                 failure = Some(e);
                 break;
             }
-            session.received += chunk.len() as u64;
-            session.tail.extend_from_slice(&chunk);
-            while session.tail.len() >= SEGMENT {
-                let seg = segments::encrypt(&session.key, &session.tail[..SEGMENT]);
-                tokio::io::AsyncWriteExt::write_all(&mut file, &seg)
-                    .await
-                    .map_err(|e| AppError::Internal(format!("staging write: {e}")))?;
-                session.tail.drain(..SEGMENT);
+            let writer = session.writer.as_ref().expect("a session has a writer");
+            if let Err(e) = writer.data(chunk.clone()).await {
+                return Err(AppError::Internal(e));
             }
+            session.received += chunk.len() as u64;
         }
         if let Some(reason) = failure {
-            drop(file);
             *guard = None;
             return self.reject(&row, &reason).await;
         }
         // durable: the segments, then the sealed tail, then the offset
-        file.sync_all()
+        let tail = session
+            .writer
+            .as_ref()
+            .expect("a session has a writer")
+            .flush()
             .await
-            .map_err(|e| AppError::Internal(format!("staging sync: {e}")))?;
-        drop(file);
-        let sealed = self.inner.seal.seal(&session.tail, id.as_bytes());
+            .map_err(AppError::Internal)?;
+        let sealed = self.inner.seal.seal(&tail, id.as_bytes());
         let dir = self.staging(id);
         tokio::task::spawn_blocking(move || -> std::io::Result<()> {
             let tmp = dir.join("tail.tmp");
@@ -488,7 +478,6 @@ impl App {
     /// first chunk, from the bytes' own signature).
     async fn feed(&self, s: &mut Session, row: &UploadRow, chunk: Bytes) -> Result<(), String> {
         s.md5.update(&chunk);
-        s.sha256.update(&chunk);
         if !s.started {
             s.started = true;
             let detected = zenome_formats::detect(&chunk, &row.file_name).ok_or_else(|| {
@@ -580,90 +569,157 @@ impl App {
         Validator { tx, handle }
     }
 
-    /// Rebuilds a session from the staging area (after a restart): the
-    /// staged bytes are decrypted and replayed through the hashes and the
-    /// validator, and the staging is cut back to the acknowledged offset.
+    /// Rebuilds a session from the staging area (after a restart, or on the
+    /// first request of an upload): the staged bytes are decrypted segment
+    /// by segment and replayed through the hashes, the validator and the
+    /// indexer, and the staging is cut back to the acknowledged offset.
+    /// Memory stays flat whatever was staged.
     async fn resume_session(&self, row: &UploadRow) -> Result<Session, AppError> {
         let dir = self.staging(&row.id);
+        let path = dir.join("body.c4gh");
+        let received = row.received as u64;
         let seal = self.inner.seal.clone();
         let c4gh = self.inner.c4gh.clone();
         let id = row.id.clone();
-        let received = row.received as u64;
-        let (key, plain_prefix) =
-            tokio::task::spawn_blocking(move || -> Result<([u8; 32], Vec<u8>), AppError> {
+        let p = path.clone();
+        // what is on disk: the header, whole segments, and the sealed tail
+        let (key, header_len, tail) =
+            tokio::task::spawn_blocking(move || -> Result<([u8; 32], u64, Vec<u8>), AppError> {
                 let io = |e: std::io::Error| AppError::Internal(format!("staging of {id}: {e}"));
-                let path = dir.join("body.c4gh");
-                let bytes = std::fs::read(&path).map_err(io)?;
-                let (header, header_len) = zenome_crypt4gh::Header::parse(&bytes)
+                let mut f = std::fs::File::open(&p).map_err(io)?;
+                let mut head = vec![0u8; 8192];
+                let n = f.read(&mut head).map_err(io)?;
+                let (header, header_len) = zenome_crypt4gh::Header::parse(&head[..n])
                     .map_err(|e| AppError::Internal(format!("staging header: {e}")))?;
                 let key = *header
                     .session_keys(&c4gh)
                     .map_err(|e| AppError::Internal(format!("staging key: {e}")))?
                     .first()
                     .ok_or_else(|| AppError::Internal("staging header has no key".into()))?;
-                let mut plain = Vec::new();
-                let body = &bytes[header_len..];
-                let full = body.len() / CIPHER_SEGMENT;
-                for (i, seg) in body.chunks(CIPHER_SEGMENT).take(full).enumerate() {
-                    plain.extend(segments::decrypt(&key, seg, i as u64)?);
-                }
-                if let Ok(t) = std::fs::read_to_string(dir.join("tail.sealed")) {
-                    let tail = seal
+                let tail = match std::fs::read_to_string(
+                    p.parent().expect("in a dir").join("tail.sealed"),
+                ) {
+                    Ok(t) => seal
                         .open(&t, id.as_bytes())
-                        .map_err(|e| AppError::Internal(format!("staging tail: {e}")))?;
-                    if plain.len() as u64 + tail.len() as u64 >= received
-                        && (plain.len() as u64) <= received
-                    {
-                        plain.extend(tail);
-                    }
-                }
-                if (plain.len() as u64) < received {
-                    return Err(AppError::Internal(format!(
-                        "staging of {id} holds {} bytes, fewer than the {received} acknowledged",
-                        plain.len()
-                    )));
-                }
-                plain.truncate(received as usize);
-                // cut the staged segments back to whole segments within the acknowledged bytes
-                let keep = header_len as u64 + (received / SEGMENT as u64) * CIPHER_SEGMENT as u64;
-                let f = std::fs::OpenOptions::new()
-                    .write(true)
-                    .open(&path)
-                    .map_err(io)?;
-                f.set_len(keep).map_err(io)?;
-                f.sync_all().map_err(io)?;
-                Ok((key, plain))
+                        .map_err(|e| AppError::Internal(format!("staging tail: {e}")))?,
+                    Err(_) => Vec::new(),
+                };
+                Ok((key, header_len as u64, tail))
             })
             .await
             .map_err(|e| AppError::Internal(e.to_string()))??;
+        let file_len = tokio::fs::metadata(&path)
+            .await
+            .map_err(|e| AppError::Internal(format!("staging: {e}")))?
+            .len();
+        let on_disk_segments = (file_len.saturating_sub(header_len)) / CIPHER_SEGMENT as u64;
+        let keep_segments = received / SEGMENT as u64;
         let format = super::lineage_format(&row.format)
             .ok_or_else(|| AppError::Internal(format!("upload format {}", row.format)))?;
         let mut s = Session {
-            key,
             format,
             md5: Md5::new(),
-            sha256: Sha256::new(),
-            tail: Vec::new(),
             received: 0,
             validator: None,
             indexer: None,
             started: false,
+            writer: None,
         };
-        for chunk in plain_prefix.chunks(1 << 20) {
-            let b = Bytes::copy_from_slice(chunk);
-            if let Err(e) = self.feed(&mut s, row, b).await {
+        // the plaintext of the acknowledged bytes, segment by segment
+        let (ptx, mut prx) = tokio::sync::mpsc::channel::<Result<Bytes, AppError>>(8);
+        let p = path.clone();
+        let reader = tokio::task::spawn_blocking(move || {
+            let io = |e: std::io::Error| AppError::Internal(format!("staging: {e}"));
+            let run = || -> Result<(), AppError> {
+                let mut f = std::fs::File::open(&p).map_err(io)?;
+                let mut skip = vec![0u8; header_len as usize];
+                f.read_exact(&mut skip).map_err(io)?;
+                let mut buf = vec![0u8; CIPHER_SEGMENT];
+                let mut done = 0u64;
+                for n in 0..on_disk_segments {
+                    if done >= received {
+                        break;
+                    }
+                    f.read_exact(&mut buf).map_err(io)?;
+                    let mut plain = segments::decrypt(&key, &buf, n)?;
+                    plain.truncate((received - done).min(SEGMENT as u64) as usize);
+                    done += plain.len() as u64;
+                    if ptx.blocking_send(Ok(Bytes::from(plain))).is_err() {
+                        return Ok(());
+                    }
+                }
+                if done < received {
+                    let need = (received - done) as usize;
+                    if tail.len() < need {
+                        return Err(AppError::Internal(format!(
+                            "staging holds {} bytes, fewer than the {received} acknowledged",
+                            done + tail.len() as u64
+                        )));
+                    }
+                    let _ = ptx.blocking_send(Ok(Bytes::copy_from_slice(&tail[..need])));
+                }
+                Ok(())
+            };
+            if let Err(e) = run() {
+                let _ = ptx.blocking_send(Err(e));
+            }
+        });
+        let mut sha = Sha256::new();
+        let mut tail = Vec::new();
+        let whole = keep_segments.min(on_disk_segments) * SEGMENT as u64;
+        while let Some(chunk) = prx.recv().await {
+            let chunk = chunk?;
+            if let Err(e) = self.feed(&mut s, row, chunk.clone()).await {
                 return Err(AppError::Internal(format!(
                     "replaying the staged bytes: {e}"
                 )));
             }
+            sha.update(&chunk);
+            // what lies past the last whole staged segment becomes the tail
+            let start = s.received;
             s.received += chunk.len() as u64;
+            if s.received > whole {
+                let skip = whole.saturating_sub(start) as usize;
+                tail.extend_from_slice(&chunk[skip..]);
+            }
         }
-        s.tail = plain_prefix[(plain_prefix.len() / SEGMENT) * SEGMENT..].to_vec();
-        tracing::info!(
-            upload = row.id,
-            offset = s.received,
-            "upload session resumed from staging"
-        );
+        reader
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        if s.received != received {
+            return Err(AppError::Internal(format!(
+                "replayed {} bytes, not the {received} acknowledged",
+                s.received
+            )));
+        }
+        // cut the staged segments back to whole segments within the acknowledged bytes
+        let keep = header_len + keep_segments.min(on_disk_segments) * CIPHER_SEGMENT as u64;
+        let p = path.clone();
+        tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+            let f = std::fs::OpenOptions::new().write(true).open(&p)?;
+            f.set_len(keep)?;
+            f.sync_all()
+        })
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+        .map_err(|e| AppError::Internal(format!("staging: {e}")))?;
+        let writer = super::staging::start(
+            path,
+            key,
+            header_len,
+            keep_segments.min(on_disk_segments),
+            sha,
+            tail,
+        )
+        .map_err(AppError::Internal)?;
+        s.writer = Some(writer);
+        if received > 0 {
+            tracing::info!(
+                upload = row.id,
+                offset = s.received,
+                "upload session resumed from staging"
+            );
+        }
         Ok(s)
     }
 
@@ -693,22 +749,17 @@ impl App {
         row: &UploadRow,
         mut s: Session,
     ) -> Result<UploadRow, AppError> {
-        // the last, partial segment
+        let t0 = std::time::Instant::now();
         let path = self.staging(&row.id).join("body.c4gh");
-        if !s.tail.is_empty() {
-            let seg = segments::encrypt(&s.key, &s.tail);
-            let p = path.clone();
-            tokio::task::spawn_blocking(move || -> std::io::Result<()> {
-                let mut f = std::fs::OpenOptions::new().append(true).open(&p)?;
-                f.write_all(&seg)?;
-                f.sync_all()
-            })
+        let staged = s
+            .writer
+            .take()
+            .expect("a session has a writer")
+            .finish()
             .await
-            .map_err(|e| AppError::Internal(e.to_string()))?
-            .map_err(|e| AppError::Internal(format!("staging write: {e}")))?;
-        }
+            .map_err(AppError::Internal)?;
         let md5 = hex::encode(s.md5.finalize_reset());
-        let sha256 = hex::encode(s.sha256.finalize_reset());
+        let sha256 = staged.sha256.clone();
         let qc = match s.validator.take() {
             Some(v) => {
                 drop(v.tx);
@@ -742,6 +793,7 @@ impl App {
             Err(e) => return self.reject(row, e.as_str()).await,
         };
         let failures = self.qc_failures(&qc);
+        let t_validated = t0.elapsed();
         let index = match s.indexer.take() {
             Some(ix) => {
                 drop(ix.tx);
@@ -759,34 +811,8 @@ impl App {
             }
             None => None,
         };
-        // the stored bytes: digest, then a copy in every placed store
-        let p = path.clone();
         let (stored_sha256, stored_size, header_len) =
-            tokio::task::spawn_blocking(move || -> std::io::Result<(String, u64, u64)> {
-                let mut f = std::fs::File::open(&p)?;
-                let mut h = Sha256::new();
-                let mut buf = vec![0u8; 1 << 20];
-                let mut n = 0u64;
-                let mut first = Vec::new();
-                loop {
-                    let r = f.read(&mut buf)?;
-                    if r == 0 {
-                        break;
-                    }
-                    if first.len() < 4096 {
-                        first.extend_from_slice(&buf[..r.min(4096)]);
-                    }
-                    h.update(&buf[..r]);
-                    n += r as u64;
-                }
-                let header_len = zenome_crypt4gh::Header::parse(&first)
-                    .map(|(_, l)| l as u64)
-                    .unwrap_or(0);
-                Ok((hex::encode(h.finalize()), n, header_len))
-            })
-            .await
-            .map_err(|e| AppError::Internal(e.to_string()))?
-            .map_err(|e| AppError::Internal(format!("staging read: {e}")))?;
+            (staged.stored_sha256, staged.stored_len, staged.header_len);
         let placement = match s.format {
             FileFormat::Fastq => &self.config().files.placement.fastq,
             FileFormat::Cram | FileFormat::Bam => &self.config().files.placement.alignment,
@@ -794,23 +820,36 @@ impl App {
         }
         .clone();
         let key = zenome_objects::content_key(&sha256);
-        for store in &placement {
-            self.inner
-                .stores
-                .put_file(store, &key, &path)
-                .await
-                .map_err(|e| AppError::Internal(format!("placing a copy: {e}")))?;
-            let size = self
-                .inner
-                .stores
-                .size(store, &key)
-                .await
-                .map_err(|e| AppError::Internal(format!("checking a copy: {e}")))?;
-            if size != Some(stored_size) {
-                return Err(AppError::Internal(format!(
-                    "the copy in {store} has {size:?} bytes, not {stored_size}"
-                )));
+        // every copy at once, each checked for its size
+        let puts = placement.iter().map(|store| {
+            let (stores, key, path) = (self.inner.stores.clone(), key.clone(), path.clone());
+            async move {
+                stores
+                    .put_file(store, &key, &path)
+                    .await
+                    .map_err(|e| AppError::Internal(format!("placing a copy: {e}")))?;
+                let size = stores
+                    .size(store, &key)
+                    .await
+                    .map_err(|e| AppError::Internal(format!("checking a copy: {e}")))?;
+                if size != Some(stored_size) {
+                    return Err(AppError::Internal(format!(
+                        "the copy in {store} has {size:?} bytes, not {stored_size}"
+                    )));
+                }
+                Ok(())
             }
+        });
+        futures_util::future::try_join_all(puts).await?;
+        let t_copies = t0.elapsed();
+        tracing::info!(
+            upload = row.id,
+            validated_ms = t_validated.as_millis() as u64,
+            copies_ms = t_copies.as_millis() as u64,
+            "upload finished"
+        );
+        if std::env::var_os("ZENOME_TRACE_INGEST").is_some() {
+            eprintln!("finish: validated {t_validated:?}, copies {t_copies:?}");
         }
         let index_key = match index {
             Some(bytes) => {
