@@ -12,10 +12,12 @@ cat > "$dir/s3.json" <<JSON
 {"identities": [{"name": "zenome", "credentials": [{"accessKey": "zenome-test-key", "secretKey": "zenome-test-secret"}],
   "actions": ["Admin", "Read", "Write", "List", "Tagging"]}]}
 JSON
-# every port is chosen by the caller's PORT so that parallel runs do not collide
-(cd "$dir" && nohup weed mini -dir="$dir" -ip=127.0.0.1 -ip.bind=127.0.0.1 -admin.ui=false \
-  -s3.port="$port" -s3.config="$dir/s3.json" -bucket=zenome-test >"$dir/weed.log" 2>&1 &
- echo $! > "$dir/weed.pid")
+# every port is chosen by the caller's PORT so that parallel runs do not collide.
+# The server gets its own stdin/stdout/stderr: were it to keep this script's
+# stdout, a caller reading it through $(...) would wait for ever.
+(cd "$dir" && exec weed mini -dir="$dir" -ip=127.0.0.1 -ip.bind=127.0.0.1 -admin.ui=false \
+  -s3.port="$port" -s3.config="$dir/s3.json" -bucket=zenome-test) </dev/null >"$dir/weed.log" 2>&1 &
+echo $! > "$dir/weed.pid"
 for _ in $(seq 1 120); do
   if python3 - "$port" <<'PY' 2>/dev/null
 import sys, hashlib, hmac, datetime, urllib.request
