@@ -130,6 +130,11 @@ enum Command {
         /// warnings) instead of by the letter of the spec.
         #[arg(long)]
         lenient: bool,
+        /// Accept sample names (VCF columns, @RG SM) that are not Zenome
+        /// participant ids, for files from outside the programme; the
+        /// personal-data patterns still apply.
+        #[arg(long)]
+        foreign_samples: bool,
     },
 }
 
@@ -367,7 +372,8 @@ async fn run() -> Result<()> {
             files,
             reference,
             lenient,
-        } => validate(&files, reference, lenient),
+            foreign_samples,
+        } => validate(&files, reference, lenient, foreign_samples),
         Command::Scrub => {
             let c = load_config(&cli.global, None)?;
             init_logging(&c);
@@ -672,7 +678,12 @@ fn guess_format(path: &std::path::Path) -> Option<String> {
     )
 }
 
-fn validate(files: &[PathBuf], reference: Option<PathBuf>, lenient: bool) -> Result<()> {
+fn validate(
+    files: &[PathBuf],
+    reference: Option<PathBuf>,
+    lenient: bool,
+    foreign_samples: bool,
+) -> Result<()> {
     if files.is_empty() {
         bail!("name at least one file");
     }
@@ -692,7 +703,8 @@ fn validate(files: &[PathBuf], reference: Option<PathBuf>, lenient: bool) -> Res
             let opts = zenome_formats::Options {
                 reference: reference.clone(),
                 expected_samples: None,
-                sanitiser: zenome_formats::Sanitiser::default(),
+                sanitiser: zenome_formats::Sanitiser::default()
+                    .require_pseudonymous_samples(!foreign_samples),
                 allow_unaligned: false,
                 vcf_mode: if lenient {
                     zenome_formats::VcfMode::Ingest

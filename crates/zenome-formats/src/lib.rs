@@ -105,7 +105,10 @@ pub fn detect(first_bytes: &[u8], file_name: &str) -> Option<Format> {
             if first_bytes.is_empty() {
                 return by_name().filter(|f| matches!(f, Format::Fastq | Format::Vcf));
             }
-            None
+            // Plain text named .vcf without its ##fileformat line: judge it as
+            // VCF, so the error names the line and the rule rather than the
+            // format alone.
+            by_name().filter(|f| matches!(f, Format::Vcf))
         }
         compression => {
             let inner = decompress_prefix(first_bytes);
