@@ -102,7 +102,16 @@ fn metadata(h: &HeaderMap) -> Result<std::collections::HashMap<String, String>, 
     Ok(m)
 }
 
-async fn create(
+/// Creates a tus 1.0 upload (creation extension). Headers: `Tus-Resumable: 1.0.0`,
+/// `Upload-Length`, and `Upload-Metadata` with base64 values: `filename`, `format`
+/// (fastq, bam, cram, vcf), `node` (an expected file placeholder) or `parent` (the
+/// run or file it comes from), `md5` and `sha256` (hex, checked on the last byte),
+/// `pipeline`, `reference`. The `Location` header names the upload.
+#[utoipa::path(post, path = "/api/v1/uploads", tag = "files",
+    params(("Tus-Resumable" = String, Header), ("Upload-Length" = u64, Header), ("Upload-Metadata" = String, Header)),
+    responses((status = 201, description = "created; Location names the upload"), (status = 401, body = crate::problem::Problem), (status = 403, body = crate::problem::Problem), (status = 404, body = crate::problem::Problem), (status = 413, body = crate::problem::Problem), (status = 422, body = crate::problem::Problem)),
+    security(("bearer" = [])))]
+pub(crate) async fn create(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
     h: HeaderMap,
@@ -146,7 +155,7 @@ async fn create(
 }
 
 /// An upload's state.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct UploadDto {
     id: String,
     node_id: String,
@@ -175,7 +184,12 @@ fn upload_dto(r: &UploadRow) -> UploadDto {
     }
 }
 
-async fn status(
+/// An upload's state: bytes received, `receiving` / `stored` / `rejected` /
+/// `cancelled`, the reason of a rejection, and the stored object (its DRS id).
+#[utoipa::path(get, path = "/api/v1/uploads/{id}", tag = "files", params(("id" = String, Path)),
+    responses((status = 200, body = UploadDto), (status = 401, body = crate::problem::Problem), (status = 404, body = crate::problem::Problem)),
+    security(("bearer" = [])))]
+pub(crate) async fn status(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
     Path(id): Path<String>,
@@ -183,7 +197,12 @@ async fn status(
     Ok(Json(upload_dto(&s.app.upload(&a, &id).await?)))
 }
 
-async fn head(
+/// The offset the server has durably received (`Upload-Offset`): where a
+/// client resumes.
+#[utoipa::path(head, path = "/api/v1/uploads/{id}", tag = "files", params(("id" = String, Path)),
+    responses((status = 200, description = "Upload-Offset and Upload-Length headers"), (status = 404), (status = 410, description = "rejected or cancelled")),
+    security(("bearer" = [])))]
+pub(crate) async fn head(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
     Path(id): Path<String>,
@@ -208,7 +227,14 @@ async fn head(
     Ok(r)
 }
 
-async fn patch(
+/// Appends bytes at `Upload-Offset` (`Content-Type:
+/// application/offset+octet-stream`). Answered once the bytes are durable; the
+/// last chunk is answered once the file is checked and stored (or rejected, 422).
+#[utoipa::path(patch, path = "/api/v1/uploads/{id}", tag = "files", params(("id" = String, Path), ("Upload-Offset" = u64, Header)),
+    request_body(content = Vec<u8>, content_type = "application/offset+octet-stream"),
+    responses((status = 204, description = "Upload-Offset gives the new offset"), (status = 409, body = crate::problem::Problem), (status = 410, body = crate::problem::Problem), (status = 422, body = crate::problem::Problem)),
+    security(("bearer" = [])))]
+pub(crate) async fn patch(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
     Path(id): Path<String>,
@@ -248,7 +274,12 @@ async fn patch(
     Ok(r)
 }
 
-async fn cancel(
+/// Cancels an upload that is still receiving (tus termination); its staged
+/// bytes are removed.
+#[utoipa::path(delete, path = "/api/v1/uploads/{id}", tag = "files", params(("id" = String, Path)),
+    responses((status = 204), (status = 404, body = crate::problem::Problem), (status = 409, body = crate::problem::Problem)),
+    security(("bearer" = [])))]
+pub(crate) async fn cancel(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
     Path(id): Path<String>,

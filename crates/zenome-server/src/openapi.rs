@@ -37,10 +37,11 @@ impl Modify for Bearer {
         api::access::comment_application, api::access::request_changes, api::access::vote_application,
         api::access::list_grants, api::access::get_grant, api::access::revoke_grant, api::access::passport,
         api::access::list_alerts, api::access::acknowledge_alert, api::access::data_use, api::access::public_projects,
+        crate::files_api::create, crate::files_api::status, crate::files_api::head, crate::files_api::patch, crate::files_api::cancel,
     ),
     components(schemas(crate::problem::Problem, dto::TreeNodeDto)),
     modifiers(&Bearer),
-    tags((name = "registry"), (name = "consent"), (name = "lineage"), (name = "auth"), (name = "access"), (name = "admin"), (name = "public"))
+    tags((name = "registry"), (name = "consent"), (name = "lineage"), (name = "auth"), (name = "access"), (name = "admin"), (name = "public"), (name = "files", description = "tus 1.0 uploads of sequencing files; reads are GA4GH DRS 1.2 under /ga4gh/drs/v1 and htsget 1.3 under /htsget"))
 )]
 struct ApiDoc;
 

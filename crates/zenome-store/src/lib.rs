@@ -12,6 +12,7 @@
 
 mod access;
 mod audit;
+mod clinical;
 mod consent;
 mod error;
 mod files;
@@ -32,6 +33,7 @@ use sqlx::{Any, AnyPool, Transaction};
 use time::OffsetDateTime;
 
 pub use access::{AlertRow, ApplicationEventRow, ApplicationRow, DatasetRow, GrantRow};
+pub use clinical::{ClinicalRow, NewClinical};
 pub use audit::{AuditEntry, AuditRecord, ChainBreak, GENESIS_HASH, entry_hash};
 pub use error::StoreError;
 pub use files::{CopyRow, ObjectRow, UploadRow};
