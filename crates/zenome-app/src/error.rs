@@ -41,9 +41,42 @@ pub enum AppError {
     /// The store failed.
     #[error("store error")]
     Store(#[source] StoreError),
+    /// A submission (one record or a bulk file) broke rules; nothing was
+    /// stored. Every fault is listed.
+    #[error("{what}: {} problems", problems.len())]
+    Rejected {
+        /// What was refused (e.g. "clinical record", "bulk upload").
+        what: String,
+        /// Every problem found.
+        problems: Vec<SubmissionProblem>,
+    },
     /// Anything else that is our fault.
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+/// One fault of a refused submission, where it is and which rule it breaks,
+/// in both languages.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SubmissionProblem {
+    /// Line of a bulk file (the header is line 1), or the entry's position
+    /// (from 1) in a JSON array.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub row: Option<usize>,
+    /// The participant concerned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub participant: Option<String>,
+    /// Where in the record (`diagnosis.primary_site`, `treatment[2].start_date`).
+    pub path: String,
+    /// The item (or CSV column).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub item: Option<String>,
+    /// The rule broken (snake_case).
+    pub rule: String,
+    /// What is wrong, in English.
+    pub message_en: String,
+    /// What is wrong, in Japanese.
+    pub message_ja: String,
 }
 
 impl AppError {

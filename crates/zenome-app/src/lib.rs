@@ -11,6 +11,7 @@ pub mod actor;
 pub mod alerts;
 pub mod audit;
 pub mod auth;
+pub mod clinical;
 pub mod config;
 pub mod error;
 pub mod files;
@@ -49,6 +50,7 @@ struct Inner {
     c4gh: zenome_crypt4gh::SecretKey,
     stores: zenome_objects::Stores,
     sessions: files::upload::Sessions,
+    clinical: clinical::Catalog,
 }
 
 impl App {
@@ -62,6 +64,7 @@ impl App {
         let c4gh = data_centre_key(seal.as_bytes());
         let stores = zenome_objects::Stores::open(&config.stores())
             .map_err(|e| AppError::Internal(format!("object stores: {e}")))?;
+        let clinical = clinical::Catalog::load(&config.clinical)?;
         Ok(Self {
             inner: Arc::new(Inner {
                 store,
@@ -75,6 +78,7 @@ impl App {
                 c4gh,
                 stores,
                 sessions: Default::default(),
+                clinical,
             }),
         })
     }

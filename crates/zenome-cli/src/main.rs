@@ -120,6 +120,11 @@ enum Command {
     Scrub,
     /// Validates files offline (FASTQ, BAM, CRAM, VCF, BCF); exit 0 when all
     /// are valid.
+    /// GA4GH Phenopackets v2.
+    Phenopacket {
+        #[command(subcommand)]
+        command: PhenopacketCommand,
+    },
     Validate {
         /// The files.
         files: Vec<PathBuf>,
@@ -135,6 +140,22 @@ enum Command {
         /// personal-data patterns still apply.
         #[arg(long)]
         foreign_samples: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum PhenopacketCommand {
+    /// Checks Phenopacket (or Family) JSON files against the v2 schema and
+    /// the HPO; exit 0 when all are valid, otherwise names file, JSON path
+    /// and rule.
+    Validate {
+        /// The files.
+        files: Vec<PathBuf>,
+        /// The full HPO (`hp.obo`); default: `clinical.hpo_obo` from the
+        /// configuration, else only the built-in subset (then terms it does
+        /// not hold are not judged).
+        #[arg(long)]
+        hpo: Option<PathBuf>,
     },
 }
 
@@ -367,6 +388,12 @@ async fn run() -> Result<()> {
                 }
                 _ => bail!("the upload ended {}: {}", status["state"], status["error"]),
             }
+        }
+        Command::Phenopacket {
+            command: PhenopacketCommand::Validate { files, hpo },
+        } => {
+            let c = load_config(&cli.global, None)?;
+            phenopacket_validate(&files, hpo.or(c.clinical.hpo_obo))
         }
         Command::Validate {
             files,
@@ -721,6 +748,122 @@ fn validate(
             Err(e) => {
                 bad += 1;
                 eprintln!("{name}: INVALID: {e}");
+            }
+        }
+    }
+    if bad > 0 {
+        bail!("{bad} of {} files are invalid", files.len());
+    }
+    Ok(())
+}
+
+/// The HPO as the validator asks it; with only the built-in subset, terms
+/// it does not hold are taken as current (not judged).
+struct CliLookup {
+    hpo: zenome_clinical::Hpo,
+    full: bool,
+}
+
+impl zenome_phenopackets::TermLookup for CliLookup {
+    fn hpo(&self, id: &str) -> zenome_phenopackets::TermStatus {
+        match self.hpo.term(id) {
+            Some(t) if t.is_obsolete => zenome_phenopackets::TermStatus::Obsolete {
+                replaced_by: t.replaced_by.clone(),
+            },
+            Some(t) => zenome_phenopackets::TermStatus::Current {
+                label: t.name.clone(),
+            },
+            None if self.full => zenome_phenopackets::TermStatus::Unknown,
+            None => zenome_phenopackets::TermStatus::Current {
+                label: String::new(),
+            },
+        }
+    }
+}
+
+fn phenopacket_validate(files: &[PathBuf], hpo: Option<PathBuf>) -> Result<()> {
+    if files.is_empty() {
+        bail!("name at least one file");
+    }
+    let lookup = match hpo {
+        Some(path) => {
+            let f = std::fs::File::open(&path)
+                .with_context(|| format!("opening {}", path.display()))?;
+            CliLookup {
+                hpo: zenome_clinical::Hpo::from_obo(std::io::BufReader::new(f))
+                    .with_context(|| format!("reading {}", path.display()))?,
+                full: true,
+            }
+        }
+        None => {
+            eprintln!(
+                "note: checking HPO terms against the built-in subset only (terms outside it are not judged); pass --hpo hp.obo for the whole ontology"
+            );
+            CliLookup {
+                hpo: zenome_clinical::Hpo::builtin(),
+                full: false,
+            }
+        }
+    };
+    let mut bad = 0;
+    for f in files {
+        let name = f.display();
+        let text = match std::fs::read_to_string(f) {
+            Ok(t) => t,
+            Err(e) => {
+                bad += 1;
+                eprintln!("{name}: INVALID: cannot read: {e}");
+                continue;
+            }
+        };
+        let is_family = serde_json::from_str::<serde_json::Value>(&text)
+            .ok()
+            .and_then(|v| {
+                v.as_object()
+                    .map(|o| o.contains_key("proband") || o.contains_key("pedigree"))
+            })
+            .unwrap_or(false);
+        let problems = if is_family {
+            zenome_phenopackets::parse_family(&text)
+                .map(|fam| zenome_phenopackets::validate_family(&fam, &lookup))
+        } else {
+            zenome_phenopackets::parse(&text).map(|p| zenome_phenopackets::validate(&p, &lookup))
+        };
+        match problems {
+            Err(e) => {
+                bad += 1;
+                eprintln!("{name}: INVALID: {e}");
+            }
+            Ok(ps) => {
+                // a label that differs from the ontology's is a newer or older
+                // HPO release speaking, not an error in the file
+                let (warnings, errors): (Vec<_>, Vec<_>) = ps
+                    .into_iter()
+                    .partition(|p| p.rule == zenome_phenopackets::Rule::LabelMismatch);
+                for p in &warnings {
+                    eprintln!(
+                        "{name}: warning: {}: {} ({})",
+                        p.path,
+                        p.message,
+                        p.rule.as_str()
+                    );
+                }
+                if errors.is_empty() {
+                    println!(
+                        "{name}: valid {}",
+                        if is_family { "Family" } else { "Phenopacket" }
+                    );
+                } else {
+                    bad += 1;
+                    for p in errors {
+                        eprintln!(
+                            "{name}: INVALID: {}: {} ({})",
+                            p.path,
+                            p.message,
+                            p.rule.as_str()
+                        );
+                    }
+                }
             }
         }
     }

@@ -8,6 +8,7 @@
 
 mod access_log;
 mod api;
+mod clinical_api;
 mod extract;
 mod files_api;
 mod metrics_layer;
@@ -58,6 +59,7 @@ pub fn router(app: App) -> Router {
     Router::new()
         .merge(api::routes().layer(limit))
         .merge(portal::routes().layer(limit))
+        .merge(clinical_api::routes().layer(tower_http::limit::RequestBodyLimitLayer::new(64 * 1024 * 1024)))
         .merge(files_api::routes())
         .merge(files_api::drs_routes())
         .merge(files_api::htsget_routes())

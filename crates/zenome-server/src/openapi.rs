@@ -38,10 +38,13 @@ impl Modify for Bearer {
         api::access::list_grants, api::access::get_grant, api::access::revoke_grant, api::access::passport,
         api::access::list_alerts, api::access::acknowledge_alert, api::access::data_use, api::access::public_projects,
         crate::files_api::create, crate::files_api::status, crate::files_api::head, crate::files_api::patch, crate::files_api::cancel,
+        crate::clinical_api::dictionary_versions, crate::clinical_api::dictionary, crate::clinical_api::get_record,
+        crate::clinical_api::post_record, crate::clinical_api::history, crate::clinical_api::bulk, crate::clinical_api::export,
+        crate::clinical_api::phenopacket, crate::clinical_api::family, crate::clinical_api::import_phenopacket,
     ),
     components(schemas(crate::problem::Problem, dto::TreeNodeDto)),
     modifiers(&Bearer),
-    tags((name = "registry"), (name = "consent"), (name = "lineage"), (name = "auth"), (name = "access"), (name = "admin"), (name = "public"), (name = "files", description = "tus 1.0 uploads of sequencing files; reads are GA4GH DRS 1.2 under /ga4gh/drs/v1 and htsget 1.3 under /htsget"))
+    tags((name = "registry"), (name = "consent"), (name = "lineage"), (name = "auth"), (name = "access"), (name = "admin"), (name = "public"), (name = "clinical", description = "clinical records under the versioned data dictionary; bulk CSV/JSON; flat exports; GA4GH Phenopackets v2"), (name = "files", description = "tus 1.0 uploads of sequencing files; reads are GA4GH DRS 1.2 under /ga4gh/drs/v1 and htsget 1.3 under /htsget"))
 )]
 struct ApiDoc;
 

@@ -250,11 +250,27 @@ fn error_text(tr: Tr, e: &AppError) -> (String, String) {
         AppError::NotFound(_) => tr.t("error_not_found"),
         AppError::Unauthorized => tr.t("login_failed"),
         AppError::RateLimited { .. } => tr.t("rate_limited"),
+        AppError::Rejected { .. } => tr.t("error_input"),
         AppError::Store(_) | AppError::Internal(_) => tr.t("error_internal"),
     };
     let detail = match e {
         AppError::Invalid { field, reason } => format!("{}: {reason}", tr.t(field)),
         AppError::Conflict { message, .. } => message.clone(),
+        AppError::Rejected { problems, .. } => problems
+            .iter()
+            .map(|p| {
+                let m = if tr.is_ja() {
+                    &p.message_ja
+                } else {
+                    &p.message_en
+                };
+                match p.row {
+                    Some(r) => format!("{r}: {m}"),
+                    None => m.clone(),
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
         AppError::Store(_) | AppError::Internal(_) => String::new(),
         other => other.to_string(),
     };

@@ -39,6 +39,11 @@ pub struct Problem {
     /// The field at fault, for validation errors.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// Every fault of a refused submission (row, path, item, rule, messages
+    /// in English and Japanese).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub errors: Option<Vec<zenome_app::error::SubmissionProblem>>,
 }
 
 pub(crate) fn status_of(e: &AppError) -> StatusCode {
@@ -49,6 +54,7 @@ pub(crate) fn status_of(e: &AppError) -> StatusCode {
         AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::Conflict { .. } => StatusCode::CONFLICT,
         AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+        AppError::Rejected { .. } => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::Store(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -79,6 +85,19 @@ pub(crate) fn problem_of(e: &AppError) -> Problem {
             format!("try again in {retry_after} seconds"),
             None,
         ),
+        AppError::Rejected { what, problems } => (
+            "rejected",
+            "Submission refused",
+            format!(
+                "{what}: {} problem(s), nothing was stored; first: {}",
+                problems.len(),
+                problems
+                    .first()
+                    .map(|p| p.message_en.as_str())
+                    .unwrap_or_default()
+            ),
+            None,
+        ),
         AppError::Store(_) | AppError::Internal(_) => (
             "internal",
             "Internal error",
@@ -92,6 +111,10 @@ pub(crate) fn problem_of(e: &AppError) -> Problem {
         status: status.as_u16(),
         detail,
         field,
+        errors: match e {
+            AppError::Rejected { problems, .. } => Some(problems.clone()),
+            _ => None,
+        },
     }
 }
 

@@ -90,12 +90,11 @@ impl WriteTx {
         by: &str,
     ) -> Result<ClinicalRow, StoreError> {
         let at = self.at();
-        let (last,): (Option<i64>,) = sqlx::query_as(
-            "SELECT MAX(version) FROM clinical_records WHERE participant_id = $1",
-        )
-        .bind(r.participant_id.as_str())
-        .fetch_one(self.conn())
-        .await?;
+        let (last,): (Option<i64>,) =
+            sqlx::query_as("SELECT MAX(version) FROM clinical_records WHERE participant_id = $1")
+                .bind(r.participant_id.as_str())
+                .fetch_one(self.conn())
+                .await?;
         let version = last.unwrap_or(0) + 1;
         sqlx::query(sql(format!(
             "INSERT INTO clinical_records ({COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"

@@ -33,8 +33,8 @@ use sqlx::{Any, AnyPool, Transaction};
 use time::OffsetDateTime;
 
 pub use access::{AlertRow, ApplicationEventRow, ApplicationRow, DatasetRow, GrantRow};
-pub use clinical::{ClinicalRow, NewClinical};
 pub use audit::{AuditEntry, AuditRecord, ChainBreak, GENESIS_HASH, entry_hash};
+pub use clinical::{ClinicalRow, NewClinical};
 pub use error::StoreError;
 pub use files::{CopyRow, ObjectRow, UploadRow};
 pub use participants::{ParticipantFilter, ParticipantRow};

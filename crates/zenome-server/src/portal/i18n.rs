@@ -32,6 +32,11 @@ impl Lang {
 pub(crate) struct Tr(pub Lang);
 
 impl Tr {
+    /// Whether the language is Japanese.
+    pub(crate) fn is_ja(&self) -> bool {
+        self.0 == Lang::Ja
+    }
+
     /// The text for `key`; the key itself if there is none (and a test fails).
     pub(crate) fn t<'a>(&self, key: &'a str) -> &'a str {
         match TEXTS.iter().find(|(k, _, _)| *k == key) {
