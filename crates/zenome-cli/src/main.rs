@@ -648,7 +648,7 @@ async fn demo(
         let json = serde_json::to_string_pretty(&out.accounts)?;
         write_private(&accounts_file, json.as_bytes())?;
         eprintln!(
-            "demo cohort: {} organisations, {} participants ({} withdrawn, {} legacy consents), {} consent events, {} lineage nodes, {} applications, {} sequencing files stored ({} failed QC)",
+            "demo cohort: {} organisations, {} participants ({} withdrawn, {} legacy consents), {} consent events, {} lineage nodes, {} applications, {} sequencing files stored ({} failed QC), {} clinical records",
             out.organisations,
             out.participants,
             out.withdrawn,
@@ -657,7 +657,8 @@ async fn demo(
             out.nodes,
             out.applications,
             out.files_stored,
-            out.files_failed_qc
+            out.files_failed_qc,
+            out.clinical_records
         );
     }
     eprintln!(

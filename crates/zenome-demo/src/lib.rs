@@ -22,6 +22,7 @@
 
 mod canonical;
 mod catalogue;
+mod clinical;
 mod cohort;
 mod files;
 mod reference;
@@ -127,6 +128,8 @@ pub struct DemoOutcome {
     pub files_stored: usize,
     /// Of those, files stored but failing QC.
     pub files_failed_qc: usize,
+    /// Clinical records stored.
+    pub clinical_records: usize,
 }
 
 /// Why the demo could not be built.
@@ -277,6 +280,14 @@ pub async fn build(
     )
     .await?;
 
+    // 6c. clinical records, one bulk submission per hospital
+    let with_codes: Vec<(Actor, &str)> = submitters
+        .iter()
+        .cloned()
+        .zip(FACILITIES.iter().map(|f| f.code))
+        .collect();
+    let clinical_records = clinical::fill(app, opts.seed, &with_codes).await?;
+
     // 7. secondary use: datasets, applications through review, a grant in use
     let human = |name: &str| -> Result<(String, TotpSecret), DemoError> {
         let i = position(&cast, name)?;
@@ -312,6 +323,7 @@ pub async fn build(
         applications,
         files_stored: files.stored,
         files_failed_qc: files.failed_qc,
+        clinical_records,
     })
 }
 

@@ -8,6 +8,7 @@
 
 mod access;
 mod chart;
+mod clinical;
 mod files;
 mod i18n;
 
@@ -64,6 +65,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/static/app.css", get(css))
         .merge(access::routes())
         .merge(files::routes())
+        .merge(clinical::routes())
 }
 
 async fn css() -> impl IntoResponse {
@@ -356,7 +358,58 @@ struct PublicPage {
     rows: Vec<(String, i64, i64)>,
     chart: String,
     consent_chart: String,
+    site_chart: String,
+    group_chart: String,
+    sites: Vec<(String, i64)>,
+    groups: Vec<(String, i64)>,
     projects: Vec<ProjectRow>,
+}
+
+/// The name of an ICD-O-3 topography site (3 characters) for the public
+/// counts; the code itself where it is not one of the common ones.
+fn site_name(code: &str, ja: bool) -> String {
+    let (en, j) = match code {
+        "C15" => ("Oesophagus", "食道"),
+        "C16" => ("Stomach", "胃"),
+        "C18" => ("Colon", "結腸"),
+        "C19" | "C20" => ("Rectum", "直腸"),
+        "C22" => ("Liver", "肝"),
+        "C25" => ("Pancreas", "膵"),
+        "C34" => ("Lung", "肺"),
+        "C50" => ("Breast", "乳房"),
+        "C53" => ("Cervix uteri", "子宮頸部"),
+        "C54" => ("Corpus uteri", "子宮体部"),
+        "C56" => ("Ovary", "卵巣"),
+        "C61" => ("Prostate", "前立腺"),
+        "C64" => ("Kidney", "腎"),
+        "C67" => ("Bladder", "膀胱"),
+        "C71" => ("Brain", "脳"),
+        _ => return code.to_string(),
+    };
+    format!("{} ({code})", if ja { j } else { en })
+}
+
+/// The disease group of an ICD-10 chapter letter, for the public counts.
+fn group_name(letter: &str, ja: bool) -> String {
+    let (en, j) = match letter {
+        "D" => ("Blood and immune", "血液・免疫"),
+        "E" => ("Endocrine, nutritional and metabolic", "内分泌・代謝"),
+        "G" => ("Nervous system and muscle", "神経・筋"),
+        "H" => ("Eye and ear", "眼・耳"),
+        "I" => ("Circulatory system", "循環器"),
+        "J" => ("Respiratory system", "呼吸器"),
+        "K" => ("Digestive system", "消化器"),
+        "L" => ("Skin", "皮膚"),
+        "M" => ("Musculoskeletal and connective tissue", "骨・結合組織"),
+        "N" => ("Kidney and urinary", "腎・泌尿器"),
+        "Q" => (
+            "Congenital malformations and chromosomal",
+            "先天異常・染色体異常",
+        ),
+        "" => ("Not coded", "未コード"),
+        _ => return letter.to_string(),
+    };
+    format!("{} ({letter})", if ja { j } else { en })
 }
 
 /// An approved project on the public page.
@@ -436,6 +489,42 @@ async fn public_page(State(s): State<AppState>, h: HeaderMap) -> Response {
             colour: "#117a65",
         }],
     );
+    let ja = v.lang == Lang::Ja;
+    let clinical = s.app.store().clinical_counts().await.unwrap_or_default();
+    let mut sites: Vec<(String, i64)> = clinical
+        .iter()
+        .filter(|(a, _, _)| a == "cancer")
+        .map(|(_, k, n)| (site_name(k, ja), *n))
+        .collect();
+    sites.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let mut groups: Vec<(String, i64)> = clinical
+        .iter()
+        .filter(|(a, _, _)| a == "rare_disease")
+        .map(|(_, k, n)| (group_name(k, ja), *n))
+        .collect();
+    groups.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let bars = |title: &str, rows: &[(String, i64)], colour: &'static str, label: &str| {
+        chart::stacked_bars(
+            title,
+            &rows
+                .iter()
+                .map(|(k, n)| (k.clone(), vec![*n]))
+                .collect::<Vec<_>>(),
+            &[chart::Series { label, colour }],
+        )
+    };
+    let site_chart = bars(
+        tr.t("chart_cancer_site"),
+        &sites,
+        "#c0392b",
+        tr.t("participants"),
+    );
+    let group_chart = bars(
+        tr.t("chart_disease_group"),
+        &groups,
+        "#2874a6",
+        tr.t("participants"),
+    );
     let total: i64 = stats.participants.iter().map(|c| c.n).sum();
     let cancer: i64 = stats
         .participants
@@ -455,6 +544,10 @@ async fn public_page(State(s): State<AppState>, h: HeaderMap) -> Response {
             rows,
             chart,
             consent_chart,
+            site_chart,
+            group_chart,
+            sites,
+            groups,
             projects: s
                 .app
                 .approved_projects()
