@@ -367,8 +367,9 @@ impl App {
                 diag.insert("diagnosis_name".into(), Value::String(t.label.clone()));
             }
         }
+        // a stored `"excluded": false` says what an absent one says
         if let Some(row) = latest
-            && record == before
+            && without_false_exclusions(record.clone()) == without_false_exclusions(before)
         {
             return Ok(row);
         }
@@ -377,6 +378,19 @@ impl App {
             .await?;
         Ok(rows.remove(0))
     }
+}
+
+/// `r` without `"excluded": false` on its phenotypes, which a Phenopacket
+/// cannot carry (a feature is observed unless marked excluded).
+fn without_false_exclusions(mut r: Record) -> Record {
+    if let Some(GroupData::Many(features)) = r.groups.get_mut("phenotypes") {
+        for f in features {
+            if f.get("excluded") == Some(&Value::Bool(false)) {
+                f.remove("excluded");
+            }
+        }
+    }
+    r
 }
 
 /// The HPO in force, as the Phenopacket validator asks it.

@@ -6,6 +6,7 @@ mod access;
 mod access_matrix;
 mod api;
 mod browser;
+mod clinical;
 mod files;
 mod harness;
 mod htsget;
