@@ -12,7 +12,9 @@ use zenome_domain::lineage::{
 };
 use zenome_domain::organisation::{OrgKind, Organisation};
 use zenome_domain::participant::{DiseaseArea, Participant, Sex};
-use zenome_store::{AuditEntry, NewUser, ParticipantFilter, Store, StoreError, UserKind, testing};
+use zenome_store::{
+    AuditEntry, NewClinical, NewUser, ParticipantFilter, Store, StoreError, UserKind, testing,
+};
 
 macro_rules! both_engines {
     ($($name:ident),+ $(,)?) => {
@@ -48,6 +50,7 @@ both_engines!(
     audit_chain_verifies_and_detects_tampering,
     rollback_leaves_no_audit_entry,
     public_stats_counts,
+    clinical_versions_latest_and_counts,
 );
 
 fn actor() -> AuditEntry {
@@ -438,4 +441,74 @@ async fn public_stats_counts(store: Store) {
     assert_eq!(s.participants[0].n, 1);
     assert_eq!(s.consent[0].key, "not_given");
     let _ = p;
+}
+
+async fn clinical_versions_latest_and_counts(store: Store) {
+    let p = seed(&store).await;
+    assert!(store.latest_clinical(&p.id).await.unwrap().is_none());
+    let new = |record: &str, key: &str| NewClinical {
+        participant_id: p.id.clone(),
+        dictionary_version: "1".into(),
+        record: record.into(),
+        source: "api",
+        summary_key: Some(key.into()),
+    };
+    let mut tx = store.begin(actor()).await.unwrap();
+    let v1 = tx
+        .insert_clinical("c-1", &new(r#"{"v":1}"#, "C34"), "user:test")
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(v1.version, 1);
+    let mut tx = store.begin(actor()).await.unwrap();
+    let v2 = tx
+        .insert_clinical("c-2", &new(r#"{"v":2}"#, "C50"), "user:test")
+        .await
+        .unwrap();
+    assert_eq!(tx.latest_clinical(&p.id).await.unwrap().unwrap().id, "c-2");
+    tx.commit().await.unwrap();
+    assert_eq!(v2.version, 2);
+    // a rolled-back version leaves nothing
+    let mut tx = store.begin(actor()).await.unwrap();
+    tx.insert_clinical("c-3", &new(r#"{"v":3}"#, "C18"), "user:test")
+        .await
+        .unwrap();
+    drop(tx);
+    let latest = store.latest_clinical(&p.id).await.unwrap().unwrap();
+    assert_eq!((latest.version, latest.record.as_str()), (2, r#"{"v":2}"#));
+    let history = store.clinical_history(&p.id).await.unwrap();
+    assert_eq!(
+        history.iter().map(|r| r.version).collect::<Vec<_>>(),
+        vec![1, 2]
+    );
+    let all = store.latest_clinical_all(None).await.unwrap();
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0].version, 2);
+    assert_eq!(
+        store
+            .latest_clinical_all(Some("TKY-UH"))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(
+        store
+            .latest_clinical_all(Some("OSK-CC"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // counts only the latest version of each participant
+    assert_eq!(
+        store.clinical_counts().await.unwrap(),
+        vec![("cancer".to_string(), "C50".to_string(), 1)]
+    );
+    // the id is unique: a second row with the same id is refused
+    let mut tx = store.begin(actor()).await.unwrap();
+    assert!(
+        tx.insert_clinical("c-1", &new("{}", "C34"), "user:test")
+            .await
+            .is_err()
+    );
 }
