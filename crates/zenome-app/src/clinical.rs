@@ -522,6 +522,170 @@ impl App {
             .await
     }
 
+    /// A "wide" bulk CSV: one row per participant, columns `participant`
+    /// and `group.item` of any non-repeating groups (e.g. `case_basics.sex`,
+    /// `diagnosis.primary_site`), as spreadsheets and REDCap exports hold
+    /// them — so a hospital can create first records (which need both
+    /// required groups) from one file. Each group's columns are judged as a
+    /// CSV of that group; the rows keep their line numbers.
+    pub async fn submit_clinical_wide_csv(
+        &self,
+        actor: &Actor,
+        area: Area,
+        bytes: &[u8],
+    ) -> Result<Vec<ClinicalRow>, AppError> {
+        let dict = self
+            .dictionaries()
+            .latest()
+            .ok_or_else(|| AppError::Internal("no clinical dictionary".into()))?;
+        let rejected = |problems: Vec<SubmissionProblem>| AppError::Rejected {
+            what: "wide CSV".into(),
+            problems,
+        };
+        let text = zenome_clinical::bulk::utf8(bytes).map_err(|p| rejected(vec![from_bulk(p)]))?;
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(text.as_bytes());
+        let mut rows: Vec<csv::StringRecord> = Vec::new();
+        for (i, r) in reader.records().enumerate() {
+            match r {
+                Ok(r) => rows.push(r),
+                Err(e) => {
+                    return Err(rejected(vec![SubmissionProblem {
+                        row: Some(i + 1),
+                        participant: None,
+                        path: "file".into(),
+                        item: None,
+                        rule: "malformed_csv".into(),
+                        message_en: format!("line {}: {e}", i + 1),
+                        message_ja: format!("{}行目: CSVとして読めません（{e}）", i + 1),
+                    }]));
+                }
+            }
+        }
+        let Some(header) = rows.first().cloned() else {
+            return Err(AppError::invalid("file", "the file is empty"));
+        };
+        // columns by group; `participant` goes to every group
+        let mut problems = Vec::new();
+        let mut pcol = None;
+        let mut by_group: BTreeMap<String, Vec<(usize, String)>> = BTreeMap::new();
+        for (i, h) in header.iter().enumerate() {
+            let h = h.trim();
+            if h == "participant" {
+                pcol = Some(i);
+                continue;
+            }
+            match h.split_once('.') {
+                Some((g, item)) if dict.group(g).is_some_and(|g| !g.repeating) => {
+                    by_group.entry(g.to_string()).or_default().push((i, item.to_string()));
+                }
+                _ => problems.push(SubmissionProblem {
+                    row: Some(1),
+                    participant: None,
+                    path: h.to_string(),
+                    item: Some(h.to_string()),
+                    rule: "unknown_column".into(),
+                    message_en: format!(
+                        "column {h}: a wide CSV takes `participant` and `group.item` columns of non-repeating groups"
+                    ),
+                    message_ja: format!(
+                        "列 {h}: 横持ちCSVの列は participant と「項目群.項目」（繰り返しでない項目群）です"
+                    ),
+                }),
+            }
+        }
+        let Some(pcol) = pcol else {
+            problems.push(SubmissionProblem {
+                row: Some(1),
+                participant: None,
+                path: "participant".into(),
+                item: Some("participant".into()),
+                rule: "missing_column".into(),
+                message_en: "the column participant is missing".into(),
+                message_ja: "participant 列がありません".into(),
+            });
+            return Err(rejected(problems));
+        };
+        if !problems.is_empty() {
+            return Err(rejected(problems));
+        }
+        let mut records: BTreeMap<String, Submission> = BTreeMap::new();
+        for (g, cols) in &by_group {
+            let group = dict.group(g).expect("checked above");
+            // the group's part of the file, line for line
+            let mut w = csv::Writer::from_writer(Vec::new());
+            let mut head = vec!["participant".to_string()];
+            head.extend(cols.iter().map(|(_, item)| item.clone()));
+            let _ = w.write_record(&head);
+            for r in rows.iter().skip(1) {
+                let mut out = vec![r.get(pcol).unwrap_or("").to_string()];
+                out.extend(
+                    cols.iter()
+                        .map(|(i, _)| r.get(*i).unwrap_or("").to_string()),
+                );
+                let _ = w.write_record(&out);
+            }
+            let part = w
+                .into_inner()
+                .map_err(|e| AppError::Internal(format!("csv: {e}")))?;
+            match zenome_clinical::bulk::parse_csv(&part, dict, g, area) {
+                Err(ps) => problems.extend(ps.into_iter().map(|p| {
+                    let mut q = from_bulk(p);
+                    if let Some(item) = q.item.take() {
+                        q.path = format!("{g}.{item}");
+                        q.item = Some(q.path.clone());
+                    }
+                    q
+                })),
+                Ok(parsed) => {
+                    for (participant, prow) in zenome_clinical::bulk::by_participant(parsed) {
+                        let sub =
+                            records
+                                .entry(participant.clone())
+                                .or_insert_with(|| Submission {
+                                    record: Record::new(
+                                        dict.version.clone(),
+                                        participant.clone(),
+                                        area,
+                                    ),
+                                    row: prow.first().map(|r| r.row),
+                                    rows: BTreeMap::new(),
+                                });
+                        zenome_clinical::bulk::merge_group(&mut sub.record, group, &prow);
+                        if let Some(r) = prow.first() {
+                            sub.rows.insert((g.clone(), None), r.row);
+                        }
+                    }
+                }
+            }
+        }
+        if !problems.is_empty() {
+            problems.sort_by_key(|p| p.row.unwrap_or(0));
+            return Err(rejected(problems));
+        }
+        // each row's groups replace those groups of the latest record
+        let mut subs = Vec::with_capacity(records.len());
+        for (participant, mut sub) in records {
+            if let Ok(id) = participant.parse::<ParticipantId>()
+                && let Some(row) = self.store().latest_clinical(&id).await?
+            {
+                let mut base: Record = serde_json::from_str(&row.record)
+                    .map_err(|e| AppError::Internal(format!("stored record {}: {e}", row.id)))?;
+                base.dictionary = dict.version.clone();
+                base.area = area;
+                for (g, data) in std::mem::take(&mut sub.record.groups) {
+                    base.groups.insert(g, data);
+                }
+                sub.record = base;
+            }
+            subs.push(sub);
+        }
+        self.submit_clinical_batch(actor, subs, Source::BulkCsv)
+            .await
+    }
+
     /// A bulk JSON file: an array of whole records. All are stored, or none
     /// and every problem is listed with the record's position (from 1).
     pub async fn submit_clinical_json(

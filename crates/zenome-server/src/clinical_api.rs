@@ -168,7 +168,9 @@ pub(crate) async fn post_record(
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub(crate) struct BulkParams {
-    /// For a CSV: the item group the file holds.
+    /// For a CSV: the item group the file holds (header `participant` +
+    /// item ids); absent or `wide`: one row per participant with
+    /// `group.item` columns of non-repeating groups.
     group: Option<String>,
     /// For a CSV: `cancer` or `rare_disease`.
     area: Option<String>,
@@ -228,12 +230,12 @@ pub(crate) async fn bulk(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     let result = if ct.starts_with("text/csv") {
-        let group = q
-            .group
-            .as_deref()
-            .ok_or_else(|| AppError::invalid("group", "name the item group of the file"))?;
         let area = parse_area(q.area.as_deref())?;
-        s.app.submit_clinical_csv(&a, group, area, &body).await
+        match q.group.as_deref() {
+            // one row per participant, `group.item` columns of several groups
+            None | Some("") | Some("wide") => s.app.submit_clinical_wide_csv(&a, area, &body).await,
+            Some(group) => s.app.submit_clinical_csv(&a, group, area, &body).await,
+        }
     } else if ct.starts_with("application/json") {
         s.app.submit_clinical_json(&a, &body).await
     } else {

@@ -882,8 +882,12 @@ async fn bulk_submit(State(s): State<AppState>, h: HeaderMap, mut mp: Multipart)
             Some("rare_disease") => Area::RareDisease,
             _ => return error_page(&s, &v, AppError::invalid("area", "cancer or rare_disease")),
         };
-        let group = fields.get("group").cloned().unwrap_or_default();
-        s.app.submit_clinical_csv(&a, &group, area, &bytes).await
+        match fields.get("group").map(String::as_str) {
+            None | Some("") | Some("wide") => {
+                s.app.submit_clinical_wide_csv(&a, area, &bytes).await
+            }
+            Some(group) => s.app.submit_clinical_csv(&a, group, area, &bytes).await,
+        }
     };
     let j = ja(&v);
     match result {

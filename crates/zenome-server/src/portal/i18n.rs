@@ -638,6 +638,11 @@ pub(crate) const TEXTS: &[(&str, &str, &str)] = &[
     ("bulk_upload", "Upload", "アップロード"),
     ("bulk_stored", "Records stored", "登録件数"),
     (
+        "bulk_wide",
+        "Several groups: one row per participant, columns group.item",
+        "複数の項目群：参加者ごとに1行、列は「項目群.項目」",
+    ),
+    (
         "bulk_refused",
         "Nothing was stored: problems found",
         "登録されませんでした：誤りの一覧",

@@ -1425,3 +1425,71 @@ async fn a_phenopacket_with_an_unknown_field_or_term_is_refused() {
     assert_eq!(version(&e, &child).await, Some(1));
     assert_eq!(packet(&e, &child).await, first);
 }
+
+/// A wide CSV (one row per participant, `group.item` columns of several
+/// groups) creates first records — which need both required groups — and a
+/// bad cell refuses the whole file, naming its line and `group.item`.
+#[tokio::test]
+async fn a_wide_csv_creates_first_records_all_or_nothing() {
+    let e = env().await;
+    let mut pids = Vec::new();
+    for _ in 0..3 {
+        pids.push(enrolled(&e, "cancer", true).await);
+    }
+    let header = "participant,case_basics.sex,case_basics.birth_date,case_basics.facility_code,\
+case_basics.registration_date,case_basics.consent_date,diagnosis.diagnosis_name,\
+diagnosis.diagnosis_date,diagnosis.primary_site,diagnosis.histology";
+    let line = |p: &str, site: &str| {
+        format!(
+            "{p},female,1961-07,1310000001,2024-04-10,2024-04-01,\"乳癌, 浸潤性乳管癌\",2024-03-02,{site},8500/3"
+        )
+    };
+    // one malformed topography on line 3: nothing is stored
+    let bad = format!(
+        "{header}\n{}\n{}\n{}\n",
+        line(&pids[0], "C50.9"),
+        line(&pids[1], "C5O.9"),
+        line(&pids[2], "C50.4")
+    );
+    let r = bulk_csv(&e, "facility", "wide", "cancer", bad.into_bytes(), false).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    let errs = errors(&r);
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert_eq!(errs[0]["row"], 3);
+    assert_eq!(errs[0]["item"], "diagnosis.primary_site");
+    for p in &pids {
+        assert_eq!(version(&e, p).await, None, "nothing stored for {p}");
+    }
+    // an unknown column is named
+    let r = bulk_csv(
+        &e,
+        "facility",
+        "wide",
+        "cancer",
+        format!("{header},treatment.line\n{}\n", line(&pids[0], "C50.9")).into_bytes(),
+        false,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(only_error(&r)["item"], "treatment.line");
+    // the corrected file creates every first record
+    let good = format!(
+        "{header}\n{}\n{}\n{}\n",
+        line(&pids[0], "C50.9"),
+        line(&pids[1], "C50.9"),
+        line(&pids[2], "C50.4")
+    );
+    let r = bulk_csv(&e, "facility", "wide", "cancer", good.into_bytes(), false).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.json["stored"], 3);
+    for p in &pids {
+        assert_eq!(version(&e, p).await, Some(1));
+    }
+    let g = e
+        .call("GET", &clinical(&pids[0]), Some("facility"), None)
+        .await;
+    assert_eq!(
+        g.json["record"]["groups"]["diagnosis"]["diagnosis_name"],
+        "乳癌, 浸潤性乳管癌"
+    );
+}
