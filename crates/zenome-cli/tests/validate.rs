@@ -210,3 +210,76 @@ fn fastq_faults_and_sample_names() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+fn phenopacket_validate(args: &[&str], files: &[PathBuf]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_zenome"))
+        .args(["phenopacket", "validate"])
+        .args(args)
+        .args(files)
+        .env("RUST_BACKTRACE", "0")
+        .env_remove("ZENOME_CONFIG")
+        .output()
+        .expect("run zenome phenopacket validate")
+}
+
+/// `zenome phenopacket validate`: real Phenopackets from phenopacket-store
+/// pass against the full HPO; a packet without its id, with an unknown
+/// field, or with an obsolete term is refused naming file, JSON path (or
+/// line and column) and rule; exit codes say which.
+#[test]
+fn phenopackets_are_validated_naming_file_path_and_rule() {
+    let Some(data) = data_dir() else { return };
+    let hpo = data.join("phenotype/hp.obo");
+    let hpo = hpo.to_str().unwrap();
+    let good = data
+        .join("phenotype/phenopacket-store-sample/11q_terminal_deletion__PMID_15266616_100.json");
+    let out = phenopacket_validate(&["--hpo", hpo], std::slice::from_ref(&good));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains(": valid Phenopacket"));
+
+    let tmp = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(&good).unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    // no id
+    v.as_object_mut().unwrap().remove("id");
+    let no_id = tmp.path().join("no-id.json");
+    std::fs::write(&no_id, serde_json::to_string_pretty(&v).unwrap()).unwrap();
+    // an obsolete term (HP:0000057 was replaced by HP:0008665)
+    let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    v["phenotypicFeatures"][0]["type"]["id"] = "HP:0000057".into();
+    v["phenotypicFeatures"][0]["type"]["label"] = "Clitoromegaly".into();
+    let obsolete = tmp.path().join("obsolete.json");
+    std::fs::write(&obsolete, serde_json::to_string_pretty(&v).unwrap()).unwrap();
+    // an unknown field
+    let unknown = tmp.path().join("unknown.json");
+    std::fs::write(&unknown, text.replacen("\"subject\"", "\"subjekt\"", 1)).unwrap();
+
+    let files = [
+        good.clone(),
+        no_id.clone(),
+        obsolete.clone(),
+        unknown.clone(),
+    ];
+    let out = phenopacket_validate(&["--hpo", hpo], &files);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    let line_of = |f: &PathBuf| {
+        err.lines()
+            .find(|l| l.starts_with(&format!("{}: INVALID", f.display())))
+            .unwrap_or_else(|| panic!("no verdict for {}: {err}", f.display()))
+            .to_string()
+    };
+    assert!(line_of(&no_id).contains("$.id"), "{err}");
+    let o = line_of(&obsolete);
+    assert!(
+        o.contains("$.phenotypicFeatures[0].type") && o.contains("HP:0008665"),
+        "{o}"
+    );
+    let u = line_of(&unknown);
+    assert!(u.contains("line ") && u.contains("subjekt"), "{u}");
+    assert!(err.contains("3 of 4 files are invalid"), "{err}");
+}
