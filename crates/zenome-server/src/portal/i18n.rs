@@ -617,7 +617,6 @@ pub(crate) const TEXTS: &[(&str, &str, &str)] = &[
         "保存されませんでした。次の点を修正してください：",
     ),
     ("submitted_by", "Submitted by", "登録者"),
-    ("edit", "Edit", "編集"),
     ("back", "Back", "戻る"),
     (
         "bulk_title",
