@@ -160,6 +160,50 @@ impl Stores {
         p
     }
 
+    /// Places a local, already durable file into a local store without
+    /// copying its bytes: a hard link under a temporary name, then a rename,
+    /// then the directory synced. `Ok(false)` when the store is not local or
+    /// the file is on another filesystem (the caller copies instead). The
+    /// file's other name (the staging one) is expected to be removed
+    /// afterwards, leaving the store's the only one.
+    pub async fn link_file(
+        &self,
+        store: &str,
+        key: &str,
+        file: &std::path::Path,
+    ) -> Result<bool, ObjectError> {
+        let s = self.get(store)?;
+        let Some(root) = &s.local_root else {
+            return Ok(false);
+        };
+        let dest = root.join(key);
+        let src = file.to_path_buf();
+        let what = dest.display().to_string();
+        tokio::task::spawn_blocking(move || -> std::io::Result<bool> {
+            let dir = dest.parent().expect("keys have directories").to_path_buf();
+            std::fs::create_dir_all(&dir)?;
+            let name = dest
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or("object");
+            let tmp = dir.join(format!(".{name}.link"));
+            let _ = std::fs::remove_file(&tmp);
+            if std::fs::hard_link(&src, &tmp).is_err() {
+                // another filesystem (or no hard links there): copy instead
+                return Ok(false);
+            }
+            std::fs::rename(&tmp, &dest)?;
+            std::fs::File::open(&dir)?.sync_all()?;
+            Ok(true)
+        })
+        .await
+        .map_err(|e| ObjectError::Io {
+            what: what.clone(),
+            source: std::io::Error::other(e),
+        })?
+        .map_err(|e| ObjectError::Io { what, source: e })
+    }
+
     /// Writes a local file to `key` in `store`, streamed in parts (memory
     /// stays flat). Readers see the object only once it is complete.
     pub async fn put_file(

@@ -820,14 +820,32 @@ impl App {
         }
         .clone();
         let key = zenome_objects::content_key(&sha256);
-        // every copy at once, each checked for its size
+        // The staged file is already the durable ciphertext: one local store
+        // on the same filesystem takes it by a hard link (no bytes written);
+        // the other stores get copies, all at once. Each is checked for size.
+        let mut linked = None;
+        for store in &placement {
+            if self
+                .inner
+                .stores
+                .link_file(store, &key, &path)
+                .await
+                .map_err(|e| AppError::Internal(format!("placing a copy: {e}")))?
+            {
+                linked = Some(store.clone());
+                break;
+            }
+        }
         let puts = placement.iter().map(|store| {
+            let linked = linked.as_deref() == Some(store.as_str());
             let (stores, key, path) = (self.inner.stores.clone(), key.clone(), path.clone());
             async move {
-                stores
-                    .put_file(store, &key, &path)
-                    .await
-                    .map_err(|e| AppError::Internal(format!("placing a copy: {e}")))?;
+                if !linked {
+                    stores
+                        .put_file(store, &key, &path)
+                        .await
+                        .map_err(|e| AppError::Internal(format!("placing a copy: {e}")))?;
+                }
                 let size = stores
                     .size(store, &key)
                     .await

@@ -183,6 +183,18 @@ async fn a_fastq_is_hashed_validated_encrypted_stored_twice_and_served() {
         files.iter().any(|f| f.to_string_lossy().contains("cold-a"))
             && files.iter().any(|f| f.to_string_lossy().contains("cold-b"))
     );
+    // two independent files: one store took the staged file by a hard link,
+    // the staging name is gone, and the other store holds a real copy
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let (a, b) = (
+            std::fs::metadata(&files[0]).unwrap(),
+            std::fs::metadata(&files[1]).unwrap(),
+        );
+        assert_ne!(a.ino(), b.ino(), "the copies are separate files");
+        assert_eq!((a.nlink(), b.nlink()), (1, 1), "no other name for a copy");
+    }
     for f in &files {
         let stored = std::fs::read(f).unwrap();
         assert!(stored.starts_with(b"crypt4gh"));
