@@ -478,8 +478,19 @@ impl App {
             what: format!("CSV of {group_id}"),
             problems,
         };
-        let rows = zenome_clinical::bulk::parse_csv(bytes, dict, group_id, area)
-            .map_err(|ps| rejected(ps.into_iter().map(from_bulk).collect()))?;
+        let rows = zenome_clinical::bulk::parse_csv(bytes, dict, group_id, area).map_err(|ps| {
+            let who = participants_by_line(bytes);
+            rejected(
+                ps.into_iter()
+                    .map(|p| {
+                        let row = p.row;
+                        let mut q = from_bulk(p);
+                        q.participant = row.and_then(|r| who.get(&r).cloned());
+                        q
+                    })
+                    .collect(),
+            )
+        })?;
         let Some(group) = dict.group(group_id) else {
             return Err(AppError::invalid("group", "unknown item group"));
         };
@@ -710,6 +721,35 @@ impl App {
         self.submit_clinical_batch(actor, subs, Source::BulkJson)
             .await
     }
+}
+
+/// The `participant` cell of each line of a CSV (line 1 is the header),
+/// so that a problem found while typing the cells can name whose row it is.
+fn participants_by_line(bytes: &[u8]) -> std::collections::HashMap<usize, String> {
+    let mut out = std::collections::HashMap::new();
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return out;
+    };
+    let mut r = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut col = None;
+    for (i, rec) in r.records().enumerate() {
+        let Ok(rec) = rec else { break };
+        match col {
+            None => col = rec.iter().position(|h| h.trim() == "participant"),
+            Some(c) => {
+                if let Some(v) = rec.get(c).map(str::trim).filter(|v| !v.is_empty()) {
+                    out.insert(i + 1, v.to_string());
+                }
+            }
+        }
+        if col.is_none() {
+            break;
+        }
+    }
+    out
 }
 
 fn not_found(row: Option<usize>, pid: &str) -> SubmissionProblem {

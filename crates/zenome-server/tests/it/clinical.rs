@@ -673,6 +673,11 @@ async fn bulk_csv_of_2000_rows_with_one_bad_cell_names_that_row() {
     assert_eq!(p["rule"], "unknown_code", "{p}");
     assert_eq!(p["row"], bad_line);
     assert_eq!(p["item"], "treatment_type");
+    assert_eq!(
+        p["participant"],
+        pids[(bad_line - 2) % pids.len()].as_str(),
+        "the problem names whose row it is"
+    );
     assert!(p["message_en"].as_str().unwrap().contains("chemo"), "{p}");
     // the same refusal as a CSV report
     let r = bulk_csv(&e, "facility", "treatment", "cancer", file(true), true).await;
