@@ -165,13 +165,24 @@ impl App {
         actor: &Actor,
         id: &ParticipantId,
     ) -> Result<Option<ClinicalRow>, AppError> {
+        self.readable_participant(actor, id).await?;
+        Ok(self.store().latest_clinical(id).await?)
+    }
+
+    /// The participant, if the actor may read their records (out of scope
+    /// answers as unknown).
+    pub(crate) async fn readable_participant(
+        &self,
+        actor: &Actor,
+        id: &ParticipantId,
+    ) -> Result<zenome_domain::participant::Participant, AppError> {
         let p = self
             .store()
             .participant(id)
             .await?
             .ok_or(AppError::NotFound("participant"))?;
         policy::can_read_participant(actor, &p.participant)?;
-        Ok(self.store().latest_clinical(id).await?)
+        Ok(p.participant)
     }
 
     /// Every version of a participant's record, oldest first.
@@ -180,12 +191,7 @@ impl App {
         actor: &Actor,
         id: &ParticipantId,
     ) -> Result<Vec<ClinicalRow>, AppError> {
-        let p = self
-            .store()
-            .participant(id)
-            .await?
-            .ok_or(AppError::NotFound("participant"))?;
-        policy::can_read_participant(actor, &p.participant)?;
+        self.readable_participant(actor, id).await?;
         Ok(self.store().clinical_history(id).await?)
     }
 

@@ -758,53 +758,30 @@ fn validate(
     Ok(())
 }
 
-/// The HPO as the validator asks it; with only the built-in subset, terms
-/// it does not hold are taken as current (not judged).
-struct CliLookup {
-    hpo: zenome_clinical::Hpo,
-    full: bool,
-}
-
-impl zenome_phenopackets::TermLookup for CliLookup {
-    fn hpo(&self, id: &str) -> zenome_phenopackets::TermStatus {
-        match self.hpo.term(id) {
-            Some(t) if t.is_obsolete => zenome_phenopackets::TermStatus::Obsolete {
-                replaced_by: t.replaced_by.clone(),
-            },
-            Some(t) => zenome_phenopackets::TermStatus::Current {
-                label: t.name.clone(),
-            },
-            None if self.full => zenome_phenopackets::TermStatus::Unknown,
-            None => zenome_phenopackets::TermStatus::Current {
-                label: String::new(),
-            },
-        }
-    }
-}
-
 fn phenopacket_validate(files: &[PathBuf], hpo: Option<PathBuf>) -> Result<()> {
     if files.is_empty() {
         bail!("name at least one file");
     }
-    let lookup = match hpo {
+    let (hpo, complete) = match hpo {
         Some(path) => {
             let f = std::fs::File::open(&path)
                 .with_context(|| format!("opening {}", path.display()))?;
-            CliLookup {
-                hpo: zenome_clinical::Hpo::from_obo(std::io::BufReader::new(f))
+            (
+                zenome_clinical::Hpo::from_obo(std::io::BufReader::new(f))
                     .with_context(|| format!("reading {}", path.display()))?,
-                full: true,
-            }
+                true,
+            )
         }
         None => {
             eprintln!(
                 "note: checking HPO terms against the built-in subset only (terms outside it are not judged); pass --hpo hp.obo for the whole ontology"
             );
-            CliLookup {
-                hpo: zenome_clinical::Hpo::builtin(),
-                full: false,
-            }
+            (zenome_clinical::Hpo::builtin(), false)
         }
+    };
+    let lookup = zenome_app::clinical::HpoLookup {
+        hpo: &hpo,
+        complete,
     };
     let mut bad = 0;
     for f in files {

@@ -176,32 +176,14 @@ impl Stores {
         let Some(root) = &s.local_root else {
             return Ok(false);
         };
-        let dest = root.join(key);
         let src = file.to_path_buf();
-        let what = dest.display().to_string();
-        tokio::task::spawn_blocking(move || -> std::io::Result<bool> {
-            let dir = dest.parent().expect("keys have directories").to_path_buf();
-            std::fs::create_dir_all(&dir)?;
-            let name = dest
-                .file_name()
-                .and_then(|n| n.to_str())
-                .unwrap_or("object");
-            let tmp = dir.join(format!(".{name}.link"));
-            let _ = std::fs::remove_file(&tmp);
-            if std::fs::hard_link(&src, &tmp).is_err() {
-                // another filesystem (or no hard links there): copy instead
-                return Ok(false);
-            }
-            std::fs::rename(&tmp, &dest)?;
-            std::fs::File::open(&dir)?.sync_all()?;
-            Ok(true)
+        let placed = place_local(root.join(key), move |tmp| {
+            let _ = std::fs::remove_file(tmp);
+            // another filesystem (or no hard links there): the caller copies
+            Ok(std::fs::hard_link(&src, tmp).ok())
         })
-        .await
-        .map_err(|e| ObjectError::Io {
-            what: what.clone(),
-            source: std::io::Error::other(e),
-        })?
-        .map_err(|e| ObjectError::Io { what, source: e })
+        .await?;
+        Ok(placed.is_some())
     }
 
     /// Writes a local file to `key` in `store`, streamed in parts (memory
@@ -214,31 +196,15 @@ impl Stores {
     ) -> Result<u64, ObjectError> {
         let s = self.get(store)?;
         if let Some(root) = &s.local_root {
-            // the kernel copies; a temporary name then a rename keeps readers
-            // from ever seeing a partial object
-            let dest = root.join(key);
+            // the kernel copies
             let src = file.to_path_buf();
-            let what = dest.display().to_string();
-            return tokio::task::spawn_blocking(move || -> std::io::Result<u64> {
-                let dir = dest.parent().expect("keys have directories").to_path_buf();
-                std::fs::create_dir_all(&dir)?;
-                let name = dest
-                    .file_name()
-                    .and_then(|n| n.to_str())
-                    .unwrap_or("object");
-                let tmp = dir.join(format!(".{name}.partial"));
-                let n = std::fs::copy(&src, &tmp)?;
-                std::fs::File::open(&tmp)?.sync_all()?;
-                std::fs::rename(&tmp, &dest)?;
-                std::fs::File::open(&dir)?.sync_all()?;
-                Ok(n)
+            let n = place_local(root.join(key), move |tmp| {
+                let n = std::fs::copy(&src, tmp)?;
+                std::fs::File::open(tmp)?.sync_all()?;
+                Ok(Some(n))
             })
-            .await
-            .map_err(|e| ObjectError::Io {
-                what: what.clone(),
-                source: std::io::Error::other(e),
-            })?
-            .map_err(|e| ObjectError::Io { what, source: e });
+            .await?;
+            return Ok(n.unwrap_or(0));
         }
         let path = Self::path(s, key);
         let upload = s
@@ -401,4 +367,36 @@ impl Stores {
             Err(e) => Err(ObjectError::store(store, "delete", e)),
         }
     }
+}
+
+/// Makes a file at `dest` so that readers never see half of it: `fill`
+/// writes it under a temporary name beside `dest` (or returns `None` to give
+/// up), then a rename and a sync of the directory make it visible and
+/// durable. Runs on a blocking thread.
+async fn place_local<T: Send + 'static>(
+    dest: std::path::PathBuf,
+    fill: impl FnOnce(&std::path::Path) -> std::io::Result<Option<T>> + Send + 'static,
+) -> Result<Option<T>, ObjectError> {
+    let what = dest.display().to_string();
+    tokio::task::spawn_blocking(move || -> std::io::Result<Option<T>> {
+        let dir = dest.parent().expect("keys have directories").to_path_buf();
+        std::fs::create_dir_all(&dir)?;
+        let name = dest
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("object");
+        let tmp = dir.join(format!(".{name}.partial"));
+        let Some(v) = fill(&tmp)? else {
+            return Ok(None);
+        };
+        std::fs::rename(&tmp, &dest)?;
+        std::fs::File::open(&dir)?.sync_all()?;
+        Ok(Some(v))
+    })
+    .await
+    .map_err(|e| ObjectError::Io {
+        what: what.clone(),
+        source: std::io::Error::other(e),
+    })?
+    .map_err(|e| ObjectError::Io { what, source: e })
 }

@@ -375,27 +375,11 @@ pub(crate) async fn import_phenopacket(
         std::str::from_utf8(&body).map_err(|_| AppError::invalid("body", "not UTF-8 text"))?;
     let p =
         zenome_phenopackets::parse(text).map_err(|e| AppError::invalid("body", e.to_string()))?;
-    let before = match p
-        .subject
-        .as_ref()
-        .map(|s| s.id.as_str())
-        .unwrap_or(&p.id)
-        .parse::<ParticipantId>()
-    {
-        Ok(id) => s
-            .app
-            .clinical_record(&a, &id)
-            .await
-            .ok()
-            .flatten()
-            .map(|r| r.version),
-        Err(_) => None,
-    };
-    let row = s.app.import_phenopacket(&a, &p).await?;
-    let status = if Some(row.version) == before {
-        StatusCode::OK
-    } else {
+    let (row, stored) = s.app.import_phenopacket(&a, &p).await?;
+    let status = if stored {
         StatusCode::CREATED
+    } else {
+        StatusCode::OK
     };
     Ok((status, Json(dto(&row))))
 }

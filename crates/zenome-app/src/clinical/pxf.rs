@@ -161,12 +161,7 @@ impl App {
         actor: &Actor,
         id: &ParticipantId,
     ) -> Result<(ClinicalRow, Record), AppError> {
-        let p = self
-            .store()
-            .participant(id)
-            .await?
-            .ok_or(AppError::NotFound("participant"))?;
-        policy::can_read_participant(actor, &p.participant)?;
+        self.readable_participant(actor, id).await?;
         let row = self
             .store()
             .latest_clinical(id)
@@ -264,18 +259,24 @@ impl App {
     /// Imports a Phenopacket for a participant of the actor's facility:
     /// its phenotypes (and the ICD-10 diagnosis, where the record has a
     /// diagnosis to put it in) replace those of the latest record, which is
-    /// judged like any submission. Returns the row stored, or the latest
-    /// one unchanged when the packet says nothing new.
+    /// judged like any submission. Returns the row stored (`true`), or the
+    /// latest one unchanged (`false`) when the packet says nothing new.
     pub async fn import_phenopacket(
         &self,
         actor: &Actor,
         p: &Phenopacket,
-    ) -> Result<ClinicalRow, AppError> {
+    ) -> Result<(ClinicalRow, bool), AppError> {
         // a label differing from our HPO release's is not an error in the packet
-        let problems: Vec<_> = zenome_phenopackets::validate(p, &HpoLookup(self.hpo()))
-            .into_iter()
-            .filter(|q| q.rule != zenome_phenopackets::Rule::LabelMismatch)
-            .collect();
+        let problems: Vec<_> = zenome_phenopackets::validate(
+            p,
+            &HpoLookup {
+                hpo: self.hpo(),
+                complete: true,
+            },
+        )
+        .into_iter()
+        .filter(|q| q.rule != zenome_phenopackets::Rule::LabelMismatch)
+        .collect();
         if !problems.is_empty() {
             return Err(AppError::Rejected {
                 what: "phenopacket".into(),
@@ -371,12 +372,12 @@ impl App {
         if let Some(row) = latest
             && without_false_exclusions(record.clone()) == without_false_exclusions(before)
         {
-            return Ok(row);
+            return Ok((row, false));
         }
         let mut rows = self
             .submit_clinical_batch(actor, vec![Submission::one(record)], Source::Phenopacket)
             .await?;
-        Ok(rows.remove(0))
+        Ok((rows.remove(0), true))
     }
 }
 
@@ -393,13 +394,22 @@ fn without_false_exclusions(mut r: Record) -> Record {
     r
 }
 
-/// The HPO in force, as the Phenopacket validator asks it.
-pub struct HpoLookup<'a>(pub &'a zenome_clinical::Hpo);
+/// An HPO, as the Phenopacket validator asks it. With `complete` false (a
+/// subset of the ontology), a term it does not hold is not judged.
+pub struct HpoLookup<'a> {
+    /// The ontology.
+    pub hpo: &'a zenome_clinical::Hpo,
+    /// Whether it is the whole ontology (unknown ids are then errors).
+    pub complete: bool,
+}
 
 impl zenome_phenopackets::TermLookup for HpoLookup<'_> {
     fn hpo(&self, id: &str) -> zenome_phenopackets::TermStatus {
-        match self.0.term(id) {
-            None => zenome_phenopackets::TermStatus::Unknown,
+        match self.hpo.term(id) {
+            None if self.complete => zenome_phenopackets::TermStatus::Unknown,
+            None => zenome_phenopackets::TermStatus::Current {
+                label: String::new(),
+            },
             Some(t) if t.is_obsolete => zenome_phenopackets::TermStatus::Obsolete {
                 replaced_by: t.replaced_by.clone(),
             },

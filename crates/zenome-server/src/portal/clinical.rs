@@ -593,12 +593,21 @@ fn hpo_choices(s: &AppState) -> Vec<(String, String)> {
     v
 }
 
-struct Loaded {
+/// What a group form needs: the participant's area and latest record, the
+/// dictionary in force, and the groups the form shows.
+struct Loaded<'a> {
     area: Area,
     latest: Option<Record>,
+    dict: &'a Dictionary,
+    groups: Vec<&'a Group>,
 }
 
-async fn load(s: &AppState, v: &Visit, id: &str) -> Result<Loaded, AppError> {
+async fn load<'a>(
+    s: &'a AppState,
+    v: &Visit,
+    id: &str,
+    group: &str,
+) -> Result<Loaded<'a>, AppError> {
     let a = v.actor.as_ref().ok_or(AppError::Unauthorized)?;
     let pid = parse_pid(id)?;
     let view = s.app.participant(a, &pid).await?;
@@ -607,9 +616,21 @@ async fn load(s: &AppState, v: &Visit, id: &str) -> Result<Loaded, AppError> {
         .clinical_record(a, &pid)
         .await?
         .and_then(|r| serde_json::from_str::<Record>(&r.record).ok());
+    let dict = s
+        .app
+        .dictionaries()
+        .latest()
+        .ok_or(AppError::NotFound("dictionary"))?;
+    let area = area_of(view.participant.disease_area);
+    let groups = form_groups(dict, group, area, latest.is_none());
+    if !groups.iter().any(|g| g.id == group) {
+        return Err(AppError::NotFound("item group"));
+    }
     Ok(Loaded {
-        area: area_of(view.participant.disease_area),
+        area,
         latest,
+        dict,
+        groups,
     })
 }
 
@@ -637,24 +658,18 @@ async fn group_form(
     if v.actor.is_none() {
         return to_login();
     }
-    let l = match load(&s, &v, &id).await {
+    let l = match load(&s, &v, &id, &group).await {
         Ok(l) => l,
         Err(e) => return error_page(&s, &v, e),
     };
-    let Some(d) = s.app.dictionaries().latest() else {
-        return error_page(&s, &v, AppError::NotFound("dictionary"));
-    };
-    let groups = form_groups(d, &group, l.area, l.latest.is_none());
-    if !groups.iter().any(|g| g.id == group) {
-        return error_page(&s, &v, AppError::NotFound("item group"));
-    }
+    let (d, groups) = (l.dict, &l.groups);
     render_form(
         &s,
         &v,
         &id,
         &group,
         d,
-        &groups,
+        groups,
         l.area,
         l.latest.as_ref(),
         Vec::new(),
@@ -710,23 +725,17 @@ async fn group_submit(
     if !v.check_csrf(&s, &form) {
         return csrf_failed(&s, &v);
     }
-    let l = match load(&s, &v, &id).await {
+    let l = match load(&s, &v, &id, &group).await {
         Ok(l) => l,
         Err(e) => return error_page(&s, &v, e),
     };
-    let Some(d) = s.app.dictionaries().latest() else {
-        return error_page(&s, &v, AppError::NotFound("dictionary"));
-    };
-    let groups = form_groups(d, &group, l.area, l.latest.is_none());
-    if !groups.iter().any(|g| g.id == group) {
-        return error_page(&s, &v, AppError::NotFound("item group"));
-    }
+    let (d, groups) = (l.dict, &l.groups);
     let mut record = l
         .latest
         .clone()
         .unwrap_or_else(|| Record::new(d.version.clone(), id.clone(), l.area));
     record.dictionary = d.version.clone();
-    apply_form(&mut record, &groups, l.area, &form);
+    apply_form(&mut record, groups, l.area, &form);
     match s
         .app
         .submit_clinical(&a, record.clone(), Source::Form)
@@ -741,7 +750,7 @@ async fn group_submit(
             &id,
             &group,
             d,
-            &groups,
+            groups,
             l.area,
             Some(&record),
             problem_lines(&problems, ja(&v)),
