@@ -37,7 +37,7 @@ stop_pg() {
   bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
   if [ "$(id -u)" = 0 ]; then su postgres -s /bin/sh -c "$bin/pg_ctl -D '$pgdir/data' -m immediate stop" >/dev/null 2>&1 || true
   else "$bin/pg_ctl" -D "$pgdir/data" -m immediate stop >/dev/null 2>&1 || true; fi
-  rm -rf "$pgdir"
+  rm -rf "$pgdir" 2>/dev/null || true
 }
 trap stop_pg EXIT
 
@@ -48,8 +48,15 @@ s3env=$(scripts/start-s3.sh "$s3dir" "$s3port")
 export $s3env
 stop_all() {
   stop_pg
-  [ -f "$s3dir/weed.pid" ] && kill "$(cat "$s3dir/weed.pid")" 2>/dev/null || true
-  rm -rf "$s3dir"
+  # stop SeaweedFS and wait until it has gone: it writes into its directory
+  # while it shuts down, so removing the directory earlier races with it.
+  if [ -f "$s3dir/weed.pid" ]; then
+    pid=$(cat "$s3dir/weed.pid")
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    kill -9 "$pid" 2>/dev/null || true
+  fi
+  rm -rf "$s3dir" 2>/dev/null || true   # cleanup never decides the result
 }
 trap stop_all EXIT
 
