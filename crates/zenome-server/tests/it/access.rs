@@ -5,7 +5,7 @@
 use http::StatusCode;
 use serde_json::{Value, json};
 
-use crate::harness::{Env, env, give};
+use crate::harness::{Env, give};
 
 /// A cohort for access tests: cancer participants with consent (one with
 /// no industry use), rare-disease ones with and without the industry
@@ -168,9 +168,7 @@ async fn alerts(e: &Env) -> Vec<Value> {
     r.json.as_array().unwrap().clone()
 }
 
-#[tokio::test]
-async fn academic_application_from_draft_to_grant_and_data() {
-    let e = env().await;
+async fn academic_application_from_draft_to_grant_and_data(e: Env) {
     let c = cohort(&e).await;
     // preview: compatible participants and the fee, before submission
     let r = e
@@ -344,9 +342,7 @@ async fn academic_application_from_draft_to_grant_and_data() {
     );
 }
 
-#[tokio::test]
-async fn industry_needs_two_approvals_and_excludes_rare_disease_without_opt_in() {
-    let e = env().await;
+async fn industry_needs_two_approvals_and_excludes_rare_disease_without_opt_in(e: Env) {
     let c = cohort(&e).await;
     let r = e
         .call(
@@ -476,9 +472,7 @@ async fn industry_needs_two_approvals_and_excludes_rare_disease_without_opt_in()
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 }
 
-#[tokio::test]
-async fn a_rejection_is_recorded_with_reasons() {
-    let e = env().await;
+async fn a_rejection_is_recorded_with_reasons(e: Env) {
     cohort(&e).await;
     let r = e
         .call(
@@ -521,9 +515,7 @@ async fn a_rejection_is_recorded_with_reasons() {
     assert_eq!(r.status, StatusCode::CONFLICT);
 }
 
-#[tokio::test]
-async fn a_dataset_outside_the_grant_is_403_and_raises_an_alert() {
-    let e = env().await;
+async fn a_dataset_outside_the_grant_is_403_and_raises_an_alert(e: Env) {
     cohort(&e).await;
     granted(&e, "academic", &["cancer-wgs-r1"], &["vcf"]).await;
     let before = e.app.store().audit_recent(None, 1000).await.unwrap().len();
@@ -597,9 +589,7 @@ async fn a_dataset_outside_the_grant_is_403_and_raises_an_alert() {
     );
 }
 
-#[tokio::test]
-async fn expired_and_revoked_grants_are_denied() {
-    let e = env().await;
+async fn expired_and_revoked_grants_are_denied(e: Env) {
     let c = cohort(&e).await;
     let grant = granted(&e, "academic", &["cancer-wgs-r1"], &["vcf"]).await;
     let read = format!(
@@ -668,9 +658,7 @@ async fn expired_and_revoked_grants_are_denied() {
     assert!(r.json["detail"].as_str().unwrap().contains("revoked"));
 }
 
-#[tokio::test]
-async fn a_withdrawal_during_a_grant_takes_effect_on_the_next_read() {
-    let e = env().await;
+async fn a_withdrawal_during_a_grant_takes_effect_on_the_next_read(e: Env) {
     let c = cohort(&e).await;
     granted(&e, "academic", &["cancer-wgs-r1"], &["vcf"]).await;
     let list = "/api/v1/datasets/cancer-wgs-r1/participants";
@@ -719,9 +707,7 @@ async fn a_withdrawal_during_a_grant_takes_effect_on_the_next_read() {
     );
 }
 
-#[tokio::test]
-async fn passports_work_and_forged_or_expired_visas_are_401() {
-    let e = env().await;
+async fn passports_work_and_forged_or_expired_visas_are_401(e: Env) {
     let c = cohort(&e).await;
     granted(&e, "academic", &["cancer-wgs-r1"], &["vcf"]).await;
     let r = e
@@ -872,9 +858,7 @@ async fn bulk_reads_failed_logins_and_new_token_addresses_raise_alerts() {
     assert_eq!(x["detail"]["ip"], "203.0.113.9");
 }
 
-#[tokio::test]
-async fn a_participants_facility_sees_which_projects_used_their_data() {
-    let e = env().await;
+async fn a_participants_facility_sees_which_projects_used_their_data(e: Env) {
     let c = cohort(&e).await;
     granted(&e, "academic", &["cancer-wgs-r1"], &["vcf"]).await;
     let r = e
@@ -927,9 +911,7 @@ async fn a_participants_facility_sees_which_projects_used_their_data() {
     assert_eq!(r.json[0]["title"], "Germline predisposition in lung cancer");
 }
 
-#[tokio::test]
-async fn embargoed_datasets_are_for_their_group_only() {
-    let e = env().await;
+async fn embargoed_datasets_are_for_their_group_only(e: Env) {
     cohort(&e).await;
     let until = (time::OffsetDateTime::now_utc() + time::Duration::days(180))
         .format(&time::format_description::well_known::Rfc3339)
@@ -996,9 +978,7 @@ async fn embargoed_datasets_are_for_their_group_only() {
     );
 }
 
-#[tokio::test]
-async fn injection_strings_in_applications_are_stored_as_text() {
-    let e = env().await;
+async fn injection_strings_in_applications_are_stored_as_text(e: Env) {
     cohort(&e).await;
     let nasty = "'; DELETE FROM grants; -- ../../../etc/shadow <img src=x onerror=alert(1)>";
     let mut a = application(&["cancer-wgs-r1"], &["vcf"]);
@@ -1030,9 +1010,7 @@ async fn injection_strings_in_applications_are_stored_as_text() {
     assert!(e.app.store().verify_audit().await.unwrap().is_ok());
 }
 
-#[tokio::test]
-async fn audit_verify_catches_a_changed_entry_and_a_rewritten_chain() {
-    let e = env().await;
+async fn audit_verify_catches_a_changed_entry_and_a_rewritten_chain(e: Env) {
     cohort(&e).await;
     let v = e.app.verify_audit().await.unwrap();
     assert!(
@@ -1085,3 +1063,17 @@ async fn audit_verify_catches_a_changed_entry_and_a_rewritten_chain() {
         other => panic!("rewrite not caught: {other:?}"),
     }
 }
+
+crate::on_both_engines!(
+    academic_application_from_draft_to_grant_and_data,
+    industry_needs_two_approvals_and_excludes_rare_disease_without_opt_in,
+    a_rejection_is_recorded_with_reasons,
+    a_dataset_outside_the_grant_is_403_and_raises_an_alert,
+    expired_and_revoked_grants_are_denied,
+    a_withdrawal_during_a_grant_takes_effect_on_the_next_read,
+    passports_work_and_forged_or_expired_visas_are_401,
+    a_participants_facility_sees_which_projects_used_their_data,
+    embargoed_datasets_are_for_their_group_only,
+    injection_strings_in_applications_are_stored_as_text,
+    audit_verify_catches_a_changed_entry_and_a_rewritten_chain,
+);

@@ -5,7 +5,7 @@
 use serde_json::json;
 
 use crate::access::{application, cohort, granted};
-use crate::harness::{Env, env};
+use crate::harness::Env;
 
 const ROLES: [&str; 12] = [
     "anonymous",
@@ -58,9 +58,7 @@ async fn run(e: &Env, cases: &[Case<'_>], header: &str) -> Vec<String> {
     failures
 }
 
-#[tokio::test]
-async fn every_access_endpoint_for_every_role_and_grant_state() {
-    let e = env().await;
+async fn every_access_endpoint_for_every_role_and_grant_state(e: Env) {
     let c = cohort(&e).await;
     let r = e
         .call(
@@ -259,3 +257,5 @@ async fn every_access_endpoint_for_every_role_and_grant_state() {
         failures.join("\n")
     );
 }
+
+crate::on_both_engines!(every_access_endpoint_for_every_role_and_grant_state,);

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use tower::ServiceExt;
 
 use crate::access::{cohort, granted};
-use crate::harness::{Env, Resp, env, give};
+use crate::harness::{Env, Resp, give};
 
 // ---------------------------------------------------------------- helpers
 
@@ -275,9 +275,7 @@ fn official_parse(kind: &str, text: &str) -> Result<(), String> {
 
 // ---------------------------------------------------------------- 1. records
 
-#[tokio::test]
-async fn cancer_and_rare_disease_records_are_stored_as_versions() {
-    let e = env().await;
+async fn cancer_and_rare_disease_records_are_stored_as_versions(e: Env) {
     let cancer = enrolled(&e, "cancer", true).await;
     let rare = enrolled(&e, "rare_disease", true).await;
     assert_eq!(version(&e, &cancer).await, None);
@@ -331,9 +329,7 @@ async fn cancer_and_rare_disease_records_are_stored_as_versions() {
 
 // ---------------------------------------------------------------- 2. refusals
 
-#[tokio::test]
-async fn an_unknown_code_is_refused_with_the_allowed_codes() {
-    let e = env().await;
+async fn an_unknown_code_is_refused_with_the_allowed_codes(e: Env) {
     let pid = enrolled(&e, "cancer", true).await;
     let mut r = cancer_record(&pid);
     r["groups"]["case_basics"]["sex"] = json!("M");
@@ -357,9 +353,7 @@ async fn an_unknown_code_is_refused_with_the_allowed_codes() {
     assert_eq!(version(&e, &pid).await, Some(1));
 }
 
-#[tokio::test]
-async fn dates_out_of_order_name_both_items() {
-    let e = env().await;
+async fn dates_out_of_order_name_both_items(e: Env) {
     let pid = enrolled(&e, "cancer", true).await;
     submit_ok(&e, &pid, cancer_record(&pid)).await;
     // diagnosed before birth
@@ -392,9 +386,7 @@ async fn dates_out_of_order_name_both_items() {
     assert_eq!(version(&e, &pid).await, Some(1));
 }
 
-#[tokio::test]
-async fn unknown_and_obsolete_hpo_terms_are_refused() {
-    let e = env().await;
+async fn unknown_and_obsolete_hpo_terms_are_refused(e: Env) {
     let pid = enrolled(&e, "rare_disease", true).await;
     // an id of HPO's shape that is no term
     let mut r = rare_record(&pid);
@@ -425,9 +417,7 @@ async fn unknown_and_obsolete_hpo_terms_are_refused() {
     assert_eq!(submit_ok(&e, &pid, rare_record(&pid)).await, 1);
 }
 
-#[tokio::test]
-async fn malformed_icdo3_codes_are_refused() {
-    let e = env().await;
+async fn malformed_icdo3_codes_are_refused(e: Env) {
     let pid = enrolled(&e, "cancer", true).await;
     for (item, bad, rule) in [
         ("primary_site", "C34", "malformed_topography"),
@@ -446,9 +436,7 @@ async fn malformed_icdo3_codes_are_refused() {
     assert_eq!(version(&e, &pid).await, None);
 }
 
-#[tokio::test]
-async fn linkage_items_need_the_linkage_consent() {
-    let e = env().await;
+async fn linkage_items_need_the_linkage_consent(e: Env) {
     let no_linkage = enrolled(&e, "cancer", false).await;
     let linkage = enrolled(&e, "cancer", true).await;
     let with_number = |pid: &str| {
@@ -485,9 +473,7 @@ async fn linkage_items_need_the_linkage_consent() {
 
 const TREATMENT_HEADER: &str = "participant,treatment_type,line,regimen,start_date,end_date";
 
-#[tokio::test]
-async fn bulk_csv_stores_one_version_per_participant() {
-    let e = env().await;
+async fn bulk_csv_stores_one_version_per_participant(e: Env) {
     let mut pids = Vec::new();
     for _ in 0..3 {
         let p = enrolled(&e, "cancer", true).await;
@@ -572,9 +558,7 @@ async fn bulk_refused(e: &Env, pids: &[String], body: Vec<u8>) -> Value {
     p
 }
 
-#[tokio::test]
-async fn bulk_csv_with_a_wrong_header_is_refused() {
-    let e = env().await;
+async fn bulk_csv_with_a_wrong_header_is_refused(e: Env) {
     let pids = three_with_records(&e).await;
     let rows = format!(
         "{},drug,1,X,2024-04-20,\n{},drug,1,Y,2024-04-20,\n",
@@ -606,9 +590,7 @@ async fn bulk_csv_with_a_wrong_header_is_refused() {
     assert_eq!(p["item"], "participant");
 }
 
-#[tokio::test]
-async fn bulk_csv_in_shift_jis_or_with_a_bom_is_refused() {
-    let e = env().await;
+async fn bulk_csv_in_shift_jis_or_with_a_bom_is_refused(e: Env) {
     let pids = three_with_records(&e).await;
     let text = format!(
         "{TREATMENT_HEADER}\n{},drug,1,カルボプラチン＋ペメトレキセド,2024-04-20,\n",
@@ -641,9 +623,7 @@ async fn bulk_csv_in_shift_jis_or_with_a_bom_is_refused() {
     assert_eq!(version(&e, &pids[0]).await, Some(2));
 }
 
-#[tokio::test]
-async fn bulk_csv_of_2000_rows_with_one_bad_cell_names_that_row() {
-    let e = env().await;
+async fn bulk_csv_of_2000_rows_with_one_bad_cell_names_that_row(e: Env) {
     let mut pids = Vec::new();
     for _ in 0..20 {
         let p = enrolled(&e, "cancer", true).await;
@@ -719,9 +699,7 @@ async fn bulk_csv_of_2000_rows_with_one_bad_cell_names_that_row() {
     );
 }
 
-#[tokio::test]
-async fn bulk_json_with_one_bad_record_stores_nothing() {
-    let e = env().await;
+async fn bulk_json_with_one_bad_record_stores_nothing(e: Env) {
     let a = enrolled(&e, "cancer", true).await;
     let b = enrolled(&e, "cancer", true).await;
     let c = enrolled(&e, "rare_disease", true).await;
@@ -751,9 +729,7 @@ async fn bulk_json_with_one_bad_record_stores_nothing() {
 
 // ---------------------------------------------------------------- 4. roles
 
-#[tokio::test]
-async fn roles_and_scopes_on_clinical_records() {
-    let e = env().await;
+async fn roles_and_scopes_on_clinical_records(e: Env) {
     let cancer = enrolled(&e, "cancer", true).await;
     let rare = enrolled(&e, "rare_disease", true).await;
     submit_ok(&e, &cancer, cancer_record(&cancer)).await;
@@ -907,9 +883,7 @@ async fn roles_and_scopes_on_clinical_records() {
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
 }
 
-#[tokio::test]
-async fn researchers_export_only_a_granted_datasets_members() {
-    let e = env().await;
+async fn researchers_export_only_a_granted_datasets_members(e: Env) {
     let c = cohort(&e).await;
     for p in &c.cancer[..2] {
         submit_ok(&e, p, cancer_record(p)).await;
@@ -952,9 +926,7 @@ async fn researchers_export_only_a_granted_datasets_members() {
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
 }
 
-#[tokio::test]
-async fn the_dictionary_is_public() {
-    let e = env().await;
+async fn the_dictionary_is_public(e: Env) {
     let r = e
         .call("GET", "/api/v1/clinical/dictionary", None, None)
         .await;
@@ -999,9 +971,7 @@ async fn the_dictionary_is_public() {
 
 // ---------------------------------------------------------------- 5. consent
 
-#[tokio::test]
-async fn a_withdrawn_participant_leaves_the_export_and_gets_no_new_record() {
-    let e = env().await;
+async fn a_withdrawn_participant_leaves_the_export_and_gets_no_new_record(e: Env) {
     let stays = enrolled(&e, "cancer", true).await;
     let leaves = enrolled(&e, "cancer", true).await;
     submit_ok(&e, &stays, cancer_record(&stays)).await;
@@ -1053,9 +1023,7 @@ async fn a_withdrawn_participant_leaves_the_export_and_gets_no_new_record() {
     assert_eq!(version(&e, &stays).await, Some(1));
 }
 
-#[tokio::test]
-async fn a_participant_without_consent_gets_no_record() {
-    let e = env().await;
+async fn a_participant_without_consent_gets_no_record(e: Env) {
     let r = e
         .call(
             "POST",
@@ -1070,9 +1038,7 @@ async fn a_participant_without_consent_gets_no_record() {
 
 // ---------------------------------------------------------------- 6. export
 
-#[tokio::test]
-async fn exports_are_flat_csv_and_parquet() {
-    let e = env().await;
+async fn exports_are_flat_csv_and_parquet(e: Env) {
     let a = enrolled(&e, "cancer", true).await;
     let b = enrolled(&e, "cancer", true).await;
     let mut ra = cancer_record(&a);
@@ -1205,9 +1171,7 @@ async fn rare_family(e: &Env) -> (String, String) {
     (child, mother)
 }
 
-#[tokio::test]
-async fn phenopackets_and_families_are_valid_by_our_validator_and_the_official_schema() {
-    let e = env().await;
+async fn phenopackets_and_families_are_valid_by_our_validator_and_the_official_schema(e: Env) {
     let (child, mother) = rare_family(&e).await;
     let r = e
         .call(
@@ -1317,9 +1281,7 @@ async fn packet(e: &Env, pid: &str) -> String {
     r.text
 }
 
-#[tokio::test]
-async fn a_phenopacket_round_trip_is_identical_and_an_edit_is_a_new_version() {
-    let e = env().await;
+async fn a_phenopacket_round_trip_is_identical_and_an_edit_is_a_new_version(e: Env) {
     let (child, _mother) = rare_family(&e).await;
     let first = packet(&e, &child).await;
     let before = e.snapshot().await;
@@ -1376,10 +1338,8 @@ async fn a_phenopacket_round_trip_is_identical_and_an_edit_is_a_new_version() {
     assert_eq!(packet(&e, &child).await, second);
 }
 
-#[tokio::test]
-async fn reimporting_a_record_with_excluded_false_creates_no_version() {
+async fn reimporting_a_record_with_excluded_false_creates_no_version(e: Env) {
     // a record entered with `"excluded": false` (as a CSV with an excluded column gives)
-    let e = env().await;
     let pid = enrolled(&e, "rare_disease", true).await;
     let mut r = rare_record(&pid);
     r["groups"]["phenotypes"][0]["excluded"] = json!(false);
@@ -1393,9 +1353,7 @@ async fn reimporting_a_record_with_excluded_false_creates_no_version() {
     assert_eq!(packet(&e, &pid).await, first);
 }
 
-#[tokio::test]
-async fn a_phenopacket_with_an_unknown_field_or_term_is_refused() {
-    let e = env().await;
+async fn a_phenopacket_with_an_unknown_field_or_term_is_refused(e: Env) {
     let (child, _) = rare_family(&e).await;
     let first = packet(&e, &child).await;
     let before = e.snapshot().await;
@@ -1434,9 +1392,7 @@ async fn a_phenopacket_with_an_unknown_field_or_term_is_refused() {
 /// A wide CSV (one row per participant, `group.item` columns of several
 /// groups) creates first records — which need both required groups — and a
 /// bad cell refuses the whole file, naming its line and `group.item`.
-#[tokio::test]
-async fn a_wide_csv_creates_first_records_all_or_nothing() {
-    let e = env().await;
+async fn a_wide_csv_creates_first_records_all_or_nothing(e: Env) {
     let mut pids = Vec::new();
     for _ in 0..3 {
         pids.push(enrolled(&e, "cancer", true).await);
@@ -1498,3 +1454,28 @@ diagnosis.diagnosis_date,diagnosis.primary_site,diagnosis.histology";
         "乳癌, 浸潤性乳管癌"
     );
 }
+
+crate::on_both_engines!(
+    reimporting_a_record_with_excluded_false_creates_no_version,
+    cancer_and_rare_disease_records_are_stored_as_versions,
+    an_unknown_code_is_refused_with_the_allowed_codes,
+    dates_out_of_order_name_both_items,
+    unknown_and_obsolete_hpo_terms_are_refused,
+    malformed_icdo3_codes_are_refused,
+    linkage_items_need_the_linkage_consent,
+    bulk_csv_stores_one_version_per_participant,
+    bulk_csv_with_a_wrong_header_is_refused,
+    bulk_csv_in_shift_jis_or_with_a_bom_is_refused,
+    bulk_csv_of_2000_rows_with_one_bad_cell_names_that_row,
+    bulk_json_with_one_bad_record_stores_nothing,
+    roles_and_scopes_on_clinical_records,
+    researchers_export_only_a_granted_datasets_members,
+    the_dictionary_is_public,
+    a_withdrawn_participant_leaves_the_export_and_gets_no_new_record,
+    a_participant_without_consent_gets_no_record,
+    exports_are_flat_csv_and_parquet,
+    phenopackets_and_families_are_valid_by_our_validator_and_the_official_schema,
+    a_phenopacket_round_trip_is_identical_and_an_edit_is_a_new_version,
+    a_phenopacket_with_an_unknown_field_or_term_is_refused,
+    a_wide_csv_creates_first_records_all_or_nothing,
+);

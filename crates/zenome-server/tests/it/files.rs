@@ -11,7 +11,7 @@ use md5::Md5;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use crate::harness::{Env, Resp, env};
+use crate::harness::{Env, Resp};
 
 /// A synthetic, well-formed FASTQ of `reads` reads of 100 bases, high quality.
 pub fn fastq(reads: usize, seed: u64) -> Vec<u8> {
@@ -168,9 +168,7 @@ fn store_files(e: &Env) -> Vec<std::path::PathBuf> {
     out
 }
 
-#[tokio::test]
-async fn a_fastq_is_hashed_validated_encrypted_stored_twice_and_served() {
-    let e = env().await;
+async fn a_fastq_is_hashed_validated_encrypted_stored_twice_and_served(e: Env) {
     let (s, run) = e.run().await;
     let data = fastq(3000, 1);
     let status = e.upload_fastq(&run, &data, 5).await;
@@ -322,9 +320,7 @@ impl Env {
     }
 }
 
-#[tokio::test]
-async fn a_checksum_mismatch_is_rejected_and_nothing_is_visible() {
-    let e = env().await;
+async fn a_checksum_mismatch_is_rejected_and_nothing_is_visible(e: Env) {
     let (_, run) = e.run().await;
     let data = fastq(500, 2);
     let (_, sha) = hexes(&data);
@@ -371,9 +367,7 @@ async fn a_checksum_mismatch_is_rejected_and_nothing_is_visible() {
     );
 }
 
-#[tokio::test]
-async fn a_malformed_fastq_is_rejected_naming_the_line() {
-    let e = env().await;
+async fn a_malformed_fastq_is_rejected_naming_the_line(e: Env) {
     let (_, run) = e.run().await;
     let mut data = fastq(10, 3);
     // the second record loses its '+' separator line (line 7)
@@ -408,9 +402,7 @@ async fn a_malformed_fastq_is_rejected_naming_the_line() {
     assert!(store_files(&e).is_empty());
 }
 
-#[tokio::test]
-async fn a_vcf_whose_sample_is_a_name_is_refused() {
-    let e = env().await;
+async fn a_vcf_whose_sample_is_a_name_is_refused(e: Env) {
     let (s, run) = e.run().await;
     // a CRAM placeholder under the run, then a VCF under it
     let r = e
@@ -485,9 +477,7 @@ async fn a_vcf_whose_sample_is_a_name_is_refused() {
     );
 }
 
-#[tokio::test]
-async fn an_interrupted_upload_resumes_and_survives_a_restart() {
-    let e = env().await;
+async fn an_interrupted_upload_resumes_and_survives_a_restart(e: Env) {
     let (_, run) = e.run().await;
     let data = fastq(4000, 4);
     let (md5, sha) = hexes(&data);
@@ -569,9 +559,7 @@ async fn an_interrupted_upload_resumes_and_survives_a_restart() {
     assert_eq!(back, data, "the resumed file is byte for byte the original");
 }
 
-#[tokio::test]
-async fn the_scrub_repairs_flipped_and_missing_copies_and_reports_lost_ones() {
-    let e = env().await;
+async fn the_scrub_repairs_flipped_and_missing_copies_and_reports_lost_ones(e: Env) {
     let (_, run) = e.run().await;
     let data = fastq(800, 5);
     let st = e.upload_fastq(&run, &data, 1).await;
@@ -635,9 +623,7 @@ async fn the_scrub_repairs_flipped_and_missing_copies_and_reports_lost_ones() {
     assert_eq!(st, StatusCode::NOT_FOUND);
 }
 
-#[tokio::test]
-async fn drs_reads_follow_grants_and_consent() {
-    let e = env().await;
+async fn drs_reads_follow_grants_and_consent(e: Env) {
     let (s, run) = e.run().await;
     let st = e.upload_fastq(&run, &fastq(300, 6), 1).await;
     let object = st["object_id"].as_str().unwrap().to_string();
@@ -762,9 +748,7 @@ async fn drs_reads_follow_grants_and_consent() {
     );
 }
 
-#[tokio::test]
-async fn a_file_that_fails_qc_is_kept_flagged_and_not_released() {
-    let e = env().await;
+async fn a_file_that_fails_qc_is_kept_flagged_and_not_released(e: Env) {
     let (s, run) = e.run().await;
     // qualities Q5..Q14: a poor run
     let st = e.upload_fastq(&run, &fastq_q(400, 7, b'&'), 2).await;
@@ -846,3 +830,14 @@ async fn a_file_that_fails_qc_is_kept_flagged_and_not_released() {
             .contains("QC failed")
     );
 }
+
+crate::on_both_engines!(
+    a_fastq_is_hashed_validated_encrypted_stored_twice_and_served,
+    a_checksum_mismatch_is_rejected_and_nothing_is_visible,
+    a_malformed_fastq_is_rejected_naming_the_line,
+    a_vcf_whose_sample_is_a_name_is_refused,
+    an_interrupted_upload_resumes_and_survives_a_restart,
+    the_scrub_repairs_flipped_and_missing_copies_and_reports_lost_ones,
+    drs_reads_follow_grants_and_consent,
+    a_file_that_fails_qc_is_kept_flagged_and_not_released,
+);

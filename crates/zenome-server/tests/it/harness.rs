@@ -76,6 +76,40 @@ pub async fn env_with(cfg: Config) -> Env {
     env_full(store, dir, cfg).await
 }
 
+/// The same application on a fresh PostgreSQL database; `None` only outside
+/// CI when no server is configured (see `zenome_store::testing`).
+pub async fn env_postgres() -> Option<Env> {
+    let store = zenome_store::testing::fresh_postgres().await?;
+    Some(env_on(store, tempfile::tempdir().unwrap()).await)
+}
+
+/// Runs each named test body (`async fn name(e: Env)`) twice: as
+/// `sqlite::name` on the embedded default and as `postgres::name` on the
+/// production store, so every API path is exercised on both engines.
+#[macro_export]
+macro_rules! on_both_engines {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name($crate::harness::env().await).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    if let Some(e) = $crate::harness::env_postgres().await {
+                        super::$name(e).await
+                    }
+                }
+            )*
+        }
+    };
+}
+
 pub async fn env_on(store: zenome_store::Store, dir: tempfile::TempDir) -> Env {
     env_full(store, dir, config()).await
 }

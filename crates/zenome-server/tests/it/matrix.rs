@@ -5,7 +5,7 @@
 use http::StatusCode;
 use serde_json::{Value, json};
 
-use crate::harness::{env, give};
+use crate::harness::{Env, give};
 
 const ROLES: [&str; 12] = [
     "anonymous",
@@ -31,9 +31,7 @@ struct Case {
     expect: [u16; 12],
 }
 
-#[tokio::test]
-async fn every_endpoint_for_every_role() {
-    let e = env().await;
+async fn every_endpoint_for_every_role(e: Env) {
     let s = e.seeded_participant().await;
     let mut amend = give();
     amend["action"] = json!("amend");
@@ -201,3 +199,5 @@ async fn every_endpoint_for_every_role() {
         failures.join("\n")
     );
 }
+
+crate::on_both_engines!(every_endpoint_for_every_role,);
