@@ -400,18 +400,24 @@ impl App {
         ip: Option<&str>,
     ) -> Result<Vec<Record>, AppError> {
         use zenome_domain::role::Role;
+        let now = OffsetDateTime::now_utc();
+        // one query for the records and at most one for consent, whatever
+        // the number of participants (an export may hold 10^5 of them)
         let rows = match (&actor.role, dataset) {
             (Role::Researcher { .. }, Some(d)) => {
+                // membership, grant and each participant's consent now are
+                // checked by `dataset_participants`; keep its survivors
                 let (_auth, ids) = self
                     .dataset_participants(actor, d, DataType::Clinical, ip)
                     .await?;
-                let mut rows = Vec::with_capacity(ids.len());
-                for id in ids {
-                    if let Some(r) = self.store().latest_clinical(&id).await? {
-                        rows.push(r);
-                    }
-                }
-                rows
+                let allowed: std::collections::HashSet<&str> =
+                    ids.iter().map(ParticipantId::as_str).collect();
+                self.store()
+                    .latest_clinical_in_dataset(d)
+                    .await?
+                    .into_iter()
+                    .filter(|r| allowed.contains(r.participant_id.as_str()))
+                    .collect()
             }
             (Role::Researcher { .. }, None) => {
                 return Err(AppError::invalid(
@@ -419,20 +425,25 @@ impl App {
                     "name the dataset your grant covers",
                 ));
             }
-            _ => match policy::participant_scope(actor)? {
-                policy::ParticipantScope::All => self.store().latest_clinical_all(None).await?,
-                policy::ParticipantScope::Facility(f) => {
-                    self.store().latest_clinical_all(Some(f.as_str())).await?
-                }
-            },
+            _ => {
+                let facility = match policy::participant_scope(actor)? {
+                    policy::ParticipantScope::All => None,
+                    policy::ParticipantScope::Facility(f) => Some(f),
+                };
+                let facility = facility.as_ref().map(|f| f.as_str());
+                let rows = self.store().latest_clinical_all(facility).await?;
+                let consents = self.store().consent_histories(facility).await?;
+                rows.into_iter()
+                    .filter(|r| {
+                        consents
+                            .get(r.participant_id.as_str())
+                            .is_some_and(|h| h.state_at(now).active().is_some())
+                    })
+                    .collect::<Vec<_>>()
+            }
         };
-        let now = OffsetDateTime::now_utc();
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
-            let history = self.store().consent_history(&r.participant_id).await?;
-            if history.state_at(now).active().is_none() {
-                continue;
-            }
             let rec: Record = serde_json::from_str(&r.record)
                 .map_err(|e| AppError::Internal(format!("stored record {}: {e}", r.id)))?;
             out.push(rec);

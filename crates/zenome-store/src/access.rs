@@ -3,14 +3,11 @@
 //! Structured parts are JSON text the app crate defines; this module stores
 //! and finds them.
 
-use std::collections::HashMap;
-
 use time::OffsetDateTime;
-use zenome_domain::consent::{ConsentEvent, ConsentHistory};
+use zenome_domain::consent::ConsentHistory;
 use zenome_domain::id::ParticipantId;
 use zenome_domain::participant::DiseaseArea;
 
-use crate::rows::consent_action;
 use crate::time_ms::{from_ms, to_ms};
 use crate::{Store, StoreError, WriteTx};
 
@@ -575,7 +572,7 @@ impl Store {
         .bind(dataset)
         .fetch_all(self.pool())
         .await?;
-        let events: Vec<(String, i64, String, String, i64, i64)> = sqlx::query_as(
+        let events: Vec<crate::consent::KeyedRow> = sqlx::query_as(
             "SELECT e.participant_id, e.seq, e.kind, e.body, e.effective_at, e.recorded_at FROM consent_events e \
              JOIN dataset_members m ON m.participant_id = e.participant_id WHERE m.dataset_id = $1 \
              ORDER BY e.participant_id, e.seq",
@@ -583,21 +580,12 @@ impl Store {
         .bind(dataset)
         .fetch_all(self.pool())
         .await?;
-        let mut by: HashMap<String, Vec<ConsentEvent>> = HashMap::new();
-        for (pid, seq, kind, body, eff, rec) in events {
-            by.entry(pid).or_default().push(ConsentEvent {
-                seq: u32::try_from(seq).map_err(|e| StoreError::corrupt("consent_events", e))?,
-                action: consent_action(&kind, &body)?,
-                effective_at: from_ms(eff)?,
-                recorded_at: from_ms(rec)?,
-            });
-        }
+        let mut by = crate::consent::histories(events)?;
         members
             .into_iter()
             .map(|(id, area)| {
                 let e = |e: zenome_domain::DomainError| StoreError::corrupt("participants", e);
-                let history =
-                    ConsentHistory::from_events(by.remove(&id).unwrap_or_default()).map_err(e)?;
+                let history = by.remove(&id).unwrap_or_default();
                 Ok((id.parse().map_err(e)?, area.parse().map_err(e)?, history))
             })
             .collect()
@@ -831,21 +819,15 @@ impl Store {
         if rows.is_empty() {
             return Ok(None);
         }
-        let mut events = Vec::new();
-        for r in rows {
-            if let (Some(seq), Some(kind), Some(body), Some(eff), Some(rec)) = r {
-                events.push(ConsentEvent {
-                    seq: u32::try_from(seq)
-                        .map_err(|e| StoreError::corrupt("consent_events", e))?,
-                    action: consent_action(&kind, &body)?,
-                    effective_at: from_ms(eff)?,
-                    recorded_at: from_ms(rec)?,
-                });
-            }
-        }
-        Ok(Some(
-            ConsentHistory::from_events(events)
-                .map_err(|e| StoreError::corrupt("consent_events", e))?,
-        ))
+        let events = rows
+            .into_iter()
+            .filter_map(|r| match r {
+                (Some(seq), Some(kind), Some(body), Some(eff), Some(rec)) => {
+                    Some((seq, kind, body, eff, rec))
+                }
+                _ => None,
+            })
+            .collect();
+        Ok(Some(crate::consent::history(events)?))
     }
 }

@@ -48,6 +48,14 @@ pub struct NewClinical {
 
 const COLS: &str = "id, participant_id, version, dictionary_version, record, source, summary_key, submitted_by, submitted_at";
 
+/// [`COLS`] of the table aliased `c`.
+fn prefixed_cols() -> String {
+    COLS.split(", ")
+        .map(|c| format!("c.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 type Tuple = (
     String,
     String,
@@ -174,11 +182,7 @@ impl Store {
         &self,
         facility: Option<&str>,
     ) -> Result<Vec<ClinicalRow>, StoreError> {
-        let cols = COLS
-            .split(", ")
-            .map(|c| format!("c.{c}"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let cols = prefixed_cols();
         let q = format!(
             "SELECT {cols} FROM clinical_records c \
              JOIN participants p ON p.id = c.participant_id \
@@ -187,6 +191,26 @@ impl Store {
         );
         let rows: Vec<Tuple> = sqlx::query_as(sql(q))
             .bind(facility.unwrap_or(""))
+            .fetch_all(self.pool())
+            .await?;
+        rows.into_iter().map(row).collect()
+    }
+
+    /// The latest record of every member of a dataset, ordered by
+    /// participant (membership only: the caller checks consent and grant).
+    pub async fn latest_clinical_in_dataset(
+        &self,
+        dataset: &str,
+    ) -> Result<Vec<ClinicalRow>, StoreError> {
+        let q = format!(
+            "SELECT {} FROM clinical_records c \
+             JOIN dataset_members m ON m.participant_id = c.participant_id AND m.dataset_id = $1 \
+             WHERE c.version = (SELECT MAX(c2.version) FROM clinical_records c2 WHERE c2.participant_id = c.participant_id) \
+             ORDER BY c.participant_id",
+            prefixed_cols()
+        );
+        let rows: Vec<Tuple> = sqlx::query_as(sql(q))
+            .bind(dataset)
             .fetch_all(self.pool())
             .await?;
         rows.into_iter().map(row).collect()

@@ -1,5 +1,7 @@
 //! Consent events: appended, never changed.
 
+use std::collections::HashMap;
+
 use zenome_domain::consent::{ConsentEvent, ConsentHistory};
 use zenome_domain::id::ParticipantId;
 
@@ -7,9 +9,11 @@ use crate::rows::{consent_action, consent_body};
 use crate::time_ms::{from_ms, to_ms};
 use crate::{Store, StoreError, WriteTx};
 
-type Row = (i64, String, String, i64, i64);
+/// One consent event as stored: seq, kind, body, effective and recorded times.
+pub(crate) type Row = (i64, String, String, i64, i64);
 
-fn history(rows: Vec<Row>) -> Result<ConsentHistory, StoreError> {
+/// Builds a checked history from one participant's rows, oldest first.
+pub(crate) fn history(rows: Vec<Row>) -> Result<ConsentHistory, StoreError> {
     let events = rows
         .into_iter()
         .map(|r| {
@@ -22,6 +26,23 @@ fn history(rows: Vec<Row>) -> Result<ConsentHistory, StoreError> {
         })
         .collect::<Result<Vec<_>, StoreError>>()?;
     ConsentHistory::from_events(events).map_err(|e| StoreError::corrupt("consent_events", e))
+}
+
+/// Consent events of many participants, each row led by its participant id,
+/// ordered by participant and sequence.
+pub(crate) type KeyedRow = (String, i64, String, String, i64, i64);
+
+/// Groups keyed event rows into one history per participant id.
+pub(crate) fn histories(
+    rows: Vec<KeyedRow>,
+) -> Result<HashMap<String, ConsentHistory>, StoreError> {
+    let mut by: HashMap<String, Vec<Row>> = HashMap::new();
+    for (pid, seq, kind, body, eff, rec) in rows {
+        by.entry(pid).or_default().push((seq, kind, body, eff, rec));
+    }
+    by.into_iter()
+        .map(|(pid, rows)| Ok((pid, history(rows)?)))
+        .collect()
 }
 
 const SELECT: &str = "SELECT seq, kind, body, effective_at, recorded_at FROM consent_events \
@@ -74,5 +95,24 @@ impl Store {
             .fetch_all(self.pool())
             .await?;
         history(rows)
+    }
+
+    /// The consent histories of every participant (of one facility, when
+    /// given), by participant id, in one query: for exports that check
+    /// consent per participant at national scale. A participant who never
+    /// consented has no entry.
+    pub async fn consent_histories(
+        &self,
+        facility: Option<&str>,
+    ) -> Result<HashMap<String, ConsentHistory>, StoreError> {
+        let rows: Vec<KeyedRow> = sqlx::query_as(
+            "SELECT e.participant_id, e.seq, e.kind, e.body, e.effective_at, e.recorded_at \
+             FROM consent_events e JOIN participants p ON p.id = e.participant_id \
+             WHERE ($1 = '' OR p.facility_code = $1) ORDER BY e.participant_id, e.seq",
+        )
+        .bind(facility.unwrap_or(""))
+        .fetch_all(self.pool())
+        .await?;
+        histories(rows)
     }
 }

@@ -194,6 +194,19 @@ async fn consent_history_round_trips(store: Store) {
 
     let stored = store.consent_history(&p.id).await.unwrap();
     assert_eq!(stored, h);
+    // the batch read gives the same history, scoped by facility
+    let all = store.consent_histories(None).await.unwrap();
+    assert_eq!(all.get(p.id.as_str()), Some(&h));
+    assert_eq!(all.len(), 1);
+    let tky = store.consent_histories(Some("TKY-UH")).await.unwrap();
+    assert_eq!(tky.get(p.id.as_str()), Some(&h));
+    assert!(
+        store
+            .consent_histories(Some("OSK-CC"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(stored.current().as_str(), "withdrawn");
     assert_eq!(
         store
