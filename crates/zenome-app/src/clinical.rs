@@ -230,6 +230,15 @@ impl App {
             return Err(AppError::invalid("records", "no records to submit"));
         }
         let now = OffsetDateTime::now_utc();
+        // the participants and their consents, read in a few queries for
+        // the whole submission rather than two per record
+        let ids: Vec<ParticipantId> = items
+            .iter()
+            .filter_map(|s| s.record.participant.parse().ok())
+            .collect();
+        let participants = self.store().participants_by_id(&ids).await?;
+        let consents = self.store().consent_histories_of(&ids).await?;
+        let never_consented = zenome_domain::consent::ConsentHistory::default();
         let mut problems = Vec::new();
         let mut ready: Vec<(ParticipantId, &Submission)> = Vec::with_capacity(items.len());
         let mut seen = std::collections::HashSet::new();
@@ -261,7 +270,7 @@ impl App {
                 ));
                 continue;
             }
-            let Some(p) = self.store().participant(&id).await? else {
+            let Some(p) = participants.get(id.as_str()) else {
                 problems.push(not_found(s.row, pid_text));
                 continue;
             };
@@ -289,7 +298,7 @@ impl App {
                 ));
                 continue;
             }
-            let consent = self.store().consent_history(&id).await?;
+            let consent = consents.get(id.as_str()).unwrap_or(&never_consented);
             let linkage = match consent.state_at(now) {
                 ConsentState::Active(a) => a.items.data_linkage,
                 ConsentState::Withdrawn { .. } => {
@@ -522,15 +531,22 @@ impl App {
                 message_ja: "ヘッダー行のみでデータ行がありません".into(),
             }]));
         }
+        let by_participant = zenome_clinical::bulk::by_participant(rows);
+        let ids: Vec<ParticipantId> = by_participant
+            .iter()
+            .filter_map(|(p, _)| p.parse().ok())
+            .collect();
+        let mut latest = self.store().latest_clinical_of(&ids).await?;
         let mut subs = Vec::new();
-        for (participant, rows) in zenome_clinical::bulk::by_participant(rows) {
-            let mut record = match participant.parse::<ParticipantId>() {
-                Ok(id) => match self.store().latest_clinical(&id).await? {
-                    Some(r) => serde_json::from_str::<Record>(&r.record)
-                        .map_err(|e| AppError::Internal(format!("stored record {}: {e}", r.id)))?,
-                    None => Record::new(dict.version.clone(), participant.clone(), area),
-                },
-                Err(_) => Record::new(dict.version.clone(), participant.clone(), area),
+        for (participant, rows) in by_participant {
+            let stored = participant
+                .parse::<ParticipantId>()
+                .ok()
+                .and_then(|id| latest.remove(id.as_str()));
+            let mut record = match stored {
+                Some(r) => serde_json::from_str::<Record>(&r.record)
+                    .map_err(|e| AppError::Internal(format!("stored record {}: {e}", r.id)))?,
+                None => Record::new(dict.version.clone(), participant.clone(), area),
             };
             record.dictionary = dict.version.clone();
             record.area = area;
@@ -694,10 +710,12 @@ impl App {
             return Err(rejected(problems));
         }
         // each row's groups replace those groups of the latest record
+        let ids: Vec<ParticipantId> = records.iter().filter_map(|(p, _)| p.parse().ok()).collect();
+        let mut latest = self.store().latest_clinical_of(&ids).await?;
         let mut subs = Vec::with_capacity(records.len());
         for (participant, mut sub) in records {
             if let Ok(id) = participant.parse::<ParticipantId>()
-                && let Some(row) = self.store().latest_clinical(&id).await?
+                && let Some(row) = latest.remove(id.as_str())
             {
                 let mut base: Record = serde_json::from_str(&row.record)
                     .map_err(|e| AppError::Internal(format!("stored record {}: {e}", row.id)))?;

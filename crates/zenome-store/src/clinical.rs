@@ -162,6 +162,32 @@ impl Store {
         r.map(row).transpose()
     }
 
+    /// The latest record of many participants, keyed by participant id
+    /// (those without a record are left out).
+    pub async fn latest_clinical_of(
+        &self,
+        ids: &[ParticipantId],
+    ) -> Result<std::collections::HashMap<String, ClinicalRow>, StoreError> {
+        let mut out = std::collections::HashMap::with_capacity(ids.len());
+        for chunk in ids.chunks(crate::batch::CHUNK) {
+            let q = format!(
+                "SELECT {} FROM clinical_records c WHERE c.participant_id IN ({}) \
+                 AND c.version = (SELECT MAX(c2.version) FROM clinical_records c2 WHERE c2.participant_id = c.participant_id)",
+                prefixed_cols(),
+                crate::batch::placeholders(1, chunk.len())
+            );
+            let mut query = sqlx::query_as::<_, Tuple>(sql(q));
+            for id in chunk {
+                query = query.bind(id.as_str());
+            }
+            for r in query.fetch_all(self.pool()).await? {
+                let r = row(r)?;
+                out.insert(r.participant_id.as_str().to_string(), r);
+            }
+        }
+        Ok(out)
+    }
+
     /// Every version of a participant's record, oldest first.
     pub async fn clinical_history(
         &self,

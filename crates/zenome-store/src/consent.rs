@@ -115,4 +115,26 @@ impl Store {
         .await?;
         histories(rows)
     }
+
+    /// The consent histories of many participants, keyed by id (one who
+    /// never consented has no entry).
+    pub async fn consent_histories_of(
+        &self,
+        ids: &[ParticipantId],
+    ) -> Result<HashMap<String, ConsentHistory>, StoreError> {
+        let mut rows: Vec<KeyedRow> = Vec::new();
+        for chunk in ids.chunks(crate::batch::CHUNK) {
+            let q = format!(
+                "SELECT participant_id, seq, kind, body, effective_at, recorded_at FROM consent_events \
+                 WHERE participant_id IN ({}) ORDER BY participant_id, seq",
+                crate::batch::placeholders(1, chunk.len())
+            );
+            let mut query = sqlx::query_as::<_, KeyedRow>(sqlx::AssertSqlSafe(q));
+            for id in chunk {
+                query = query.bind(id.as_str());
+            }
+            rows.extend(query.fetch_all(self.pool()).await?);
+        }
+        histories(rows)
+    }
 }

@@ -12,6 +12,7 @@
 
 mod access;
 mod audit;
+mod batch;
 mod clinical;
 mod consent;
 mod error;

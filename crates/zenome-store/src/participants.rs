@@ -1,5 +1,7 @@
 //! Participants.
 
+use std::collections::HashMap;
+
 use zenome_domain::id::ParticipantId;
 use zenome_domain::organisation::OrgCode;
 use zenome_domain::participant::{DiseaseArea, Participant};
@@ -103,6 +105,29 @@ impl Store {
                 .fetch_optional(self.pool())
                 .await?;
         r.map(row).transpose()
+    }
+
+    /// Many participants by id (absent ids are left out), keyed by id.
+    pub async fn participants_by_id(
+        &self,
+        ids: &[ParticipantId],
+    ) -> Result<HashMap<String, ParticipantRow>, StoreError> {
+        let mut out = HashMap::with_capacity(ids.len());
+        for chunk in ids.chunks(crate::batch::CHUNK) {
+            let q = format!(
+                "{SELECT} WHERE p.id IN ({})",
+                crate::batch::placeholders(1, chunk.len())
+            );
+            let mut query = sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(q));
+            for id in chunk {
+                query = query.bind(id.as_str());
+            }
+            for r in query.fetch_all(self.pool()).await? {
+                let r = row(r)?;
+                out.insert(r.participant.id.as_str().to_string(), r);
+            }
+        }
+        Ok(out)
     }
 
     /// A page of participants, newest first.

@@ -194,7 +194,19 @@ async fn consent_history_round_trips(store: Store) {
 
     let stored = store.consent_history(&p.id).await.unwrap();
     assert_eq!(stored, h);
-    // the batch read gives the same history, scoped by facility
+    // the batch reads give the same history: by facility, and by ids in
+    // chunks (1,200 ids, the real one in the third chunk of 500)
+    let mut ids: Vec<ParticipantId> = (2..1202)
+        .map(|i| ParticipantId::from_body(&format!("{i:08}")).unwrap())
+        .collect();
+    ids.insert(1100, p.id.clone());
+    let of = store.consent_histories_of(&ids).await.unwrap();
+    assert_eq!(of.len(), 1);
+    assert_eq!(of.get(p.id.as_str()), Some(&h));
+    let rows = store.participants_by_id(&ids).await.unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[p.id.as_str()].consent_state, "withdrawn");
+    assert!(store.participants_by_id(&[]).await.unwrap().is_empty());
     let all = store.consent_histories(None).await.unwrap();
     assert_eq!(all.get(p.id.as_str()), Some(&h));
     assert_eq!(all.len(), 1);
@@ -494,6 +506,12 @@ async fn clinical_versions_latest_and_counts(store: Store) {
         history.iter().map(|r| r.version).collect::<Vec<_>>(),
         vec![1, 2]
     );
+    let of = store
+        .latest_clinical_of(&[ParticipantId::from_body("00000099").unwrap(), p.id.clone()])
+        .await
+        .unwrap();
+    assert_eq!(of.len(), 1);
+    assert_eq!(of[p.id.as_str()].id, "c-2");
     let all = store.latest_clinical_all(None).await.unwrap();
     assert_eq!(all.len(), 1);
     assert_eq!(all[0].version, 2);
