@@ -533,8 +533,8 @@ impl App {
         }
         let by_participant = zenome_clinical::bulk::by_participant(rows);
         let ids: Vec<ParticipantId> = by_participant
-            .iter()
-            .filter_map(|(p, _)| p.parse().ok())
+            .keys()
+            .filter_map(|p| p.parse().ok())
             .collect();
         let mut latest = self.store().latest_clinical_of(&ids).await?;
         let mut subs = Vec::new();
@@ -710,7 +710,7 @@ impl App {
             return Err(rejected(problems));
         }
         // each row's groups replace those groups of the latest record
-        let ids: Vec<ParticipantId> = records.iter().filter_map(|(p, _)| p.parse().ok()).collect();
+        let ids: Vec<ParticipantId> = records.keys().filter_map(|p| p.parse().ok()).collect();
         let mut latest = self.store().latest_clinical_of(&ids).await?;
         let mut subs = Vec::with_capacity(records.len());
         for (participant, mut sub) in records {
