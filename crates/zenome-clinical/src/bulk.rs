@@ -560,23 +560,54 @@ pub fn records_from_csv(
     (records, map)
 }
 
-/// The error report as CSV (`row,column,item,rule,message_ja,message_en`), UTF-8.
-pub fn report_csv(problems: &[BulkProblem]) -> String {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record(["row", "column", "item", "rule", "message_ja", "message_en"]);
-    for p in problems {
-        let row = p.row.map(|r| r.to_string()).unwrap_or_default();
-        let _ = w.write_record([
-            row.as_str(),
-            p.column.as_deref().unwrap_or(""),
-            p.item.as_deref().unwrap_or(""),
-            p.rule.as_str(),
-            &p.message_ja,
-            &p.message_en,
-        ]);
+/// A table meant to be opened in a spreadsheet, as CSV (UTF-8, every text
+/// cell of the body quoted). Error reports echo what was submitted, so a cell that a
+/// spreadsheet would run as a formula — one starting with `=`, `+`, `-`,
+/// `@`, a tab or a carriage return — gets a leading apostrophe (OWASP's
+/// defence against CSV injection): a hostile value must not run on the
+/// machine of the hospital clerk who opens the report.
+pub fn spreadsheet_csv<I, R>(header: &[&str], rows: I) -> String
+where
+    I: IntoIterator<Item = R>,
+    R: IntoIterator<Item = String>,
+{
+    // the header is plain identifiers, written as they are
+    let mut head = csv::Writer::from_writer(Vec::new());
+    let _ = head.write_record(header);
+    let mut w = csv::WriterBuilder::new()
+        .quote_style(csv::QuoteStyle::NonNumeric)
+        .from_writer(head.into_inner().unwrap_or_default());
+    let defuse = |cell: String| {
+        if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+            format!("'{cell}")
+        } else {
+            cell
+        }
+    };
+    // writing strings into a Vec cannot fail
+    for row in rows {
+        let _ = w.write_record(row.into_iter().map(defuse));
     }
     let bytes = w.into_inner().unwrap_or_default();
     String::from_utf8(bytes).expect("the writer was given strings")
+}
+
+/// The error report as CSV (`row,column,item,rule,message_ja,message_en`),
+/// UTF-8, safe to open in a spreadsheet ([`spreadsheet_csv`]).
+pub fn report_csv(problems: &[BulkProblem]) -> String {
+    spreadsheet_csv(
+        &["row", "column", "item", "rule", "message_ja", "message_en"],
+        problems.iter().map(|p| {
+            [
+                p.row.map(|r| r.to_string()).unwrap_or_default(),
+                p.column.clone().unwrap_or_default(),
+                p.item.clone().unwrap_or_default(),
+                p.rule.as_str().to_string(),
+                p.message_ja.clone(),
+                p.message_en.clone(),
+            ]
+        }),
+    )
 }
 
 /// [`report_csv`] with a byte-order mark in front, which Excel needs to open UTF-8

@@ -701,10 +701,42 @@ fn csv_rows_merge_into_records_and_problems_map_back_to_rows() {
         lines
             .next()
             .unwrap()
-            .starts_with("4,end_date,end_date,date_order,"),
+            .starts_with("4,\"end_date\",\"end_date\",\"date_order\","),
         "{report}"
     );
     assert!(bulk::report_csv_for_excel(&bulk_problems).starts_with('\u{feff}'));
+}
+
+#[test]
+fn a_report_defuses_cells_a_spreadsheet_would_run() {
+    let csv = bulk::spreadsheet_csv(
+        &["row", "value"],
+        [
+            [
+                "2".to_string(),
+                "=HYPERLINK(\"http://x\",\"y\")".to_string(),
+            ],
+            ["3".to_string(), "+1".to_string()],
+            ["4".to_string(), "-2+3".to_string()],
+            ["5".to_string(), "@SUM(A1)".to_string()],
+            ["6".to_string(), "\t=1".to_string()],
+            ["7".to_string(), "肺腺癌, \"stage\" IIIA".to_string()],
+        ],
+    );
+    let mut r = csv::Reader::from_reader(csv.as_bytes());
+    let cells: Vec<String> = r.records().map(|x| x.unwrap()[1].to_string()).collect();
+    assert_eq!(
+        cells,
+        [
+            "'=HYPERLINK(\"http://x\",\"y\")",
+            "'+1",
+            "'-2+3",
+            "'@SUM(A1)",
+            "'\t=1",
+            "肺腺癌, \"stage\" IIIA"
+        ]
+    );
+    assert!(csv.starts_with("row,value\n2,\"'="), "{csv}");
 }
 
 #[test]

@@ -191,22 +191,30 @@ fn wants_csv(h: &HeaderMap) -> bool {
 }
 
 /// The problems of a refused submission as a CSV report (UTF-8 with a BOM,
-/// so spreadsheet programs read the Japanese correctly).
+/// so spreadsheet programs read the Japanese correctly; formula-like cells
+/// defused by [`zenome_clinical::bulk::spreadsheet_csv`]).
 pub(crate) fn report_csv(problems: &[zenome_app::error::SubmissionProblem]) -> String {
-    let mut out = String::from("\u{feff}row,participant,item,rule,message_ja,message_en\n");
-    let q = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
-    for p in problems {
-        out.push_str(&format!(
-            "{},{},{},{},{},{}\n",
-            p.row.map(|r| r.to_string()).unwrap_or_default(),
-            q(p.participant.as_deref().unwrap_or("")),
-            q(p.item.as_deref().unwrap_or(&p.path)),
-            q(&p.rule),
-            q(&p.message_ja),
-            q(&p.message_en)
-        ));
-    }
-    out
+    let table = zenome_clinical::bulk::spreadsheet_csv(
+        &[
+            "row",
+            "participant",
+            "item",
+            "rule",
+            "message_ja",
+            "message_en",
+        ],
+        problems.iter().map(|p| {
+            [
+                p.row.map(|r| r.to_string()).unwrap_or_default(),
+                p.participant.clone().unwrap_or_default(),
+                p.item.clone().unwrap_or_else(|| p.path.clone()),
+                p.rule.clone(),
+                p.message_ja.clone(),
+                p.message_en.clone(),
+            ]
+        }),
+    );
+    format!("\u{feff}{table}")
 }
 
 /// Bulk submission, all or nothing. `Content-Type: text/csv` with `group`

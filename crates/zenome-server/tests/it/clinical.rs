@@ -590,6 +590,46 @@ async fn bulk_csv_with_a_wrong_header_is_refused(e: Env) {
     assert_eq!(p["item"], "participant");
 }
 
+async fn a_formula_in_a_bulk_csv_is_defused_in_the_report(e: Env) {
+    // a participant cell that a spreadsheet would run: refused, and the CSV
+    // report the clerk opens in Excel shows it as text, not as a formula
+    let pids = three_with_records(&e).await;
+    let body = format!(
+        "{TREATMENT_HEADER}\n=HYPERLINK(\"http://evil.example/\"),drug,1,X,2024-04-20,\n{},drug,1,Y,2024-04-20,\n",
+        pids[0]
+    );
+    let before = e.snapshot().await;
+    let r = bulk_csv(
+        &e,
+        "facility",
+        "treatment",
+        "cancer",
+        body.into_bytes(),
+        true,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert_eq!(e.snapshot().await, before, "something was stored");
+    let mut rd = csv::Reader::from_reader(r.text.trim_start_matches('\u{feff}').as_bytes());
+    let rows: Vec<csv::StringRecord> = rd.records().map(Result::unwrap).collect();
+    assert!(!rows.is_empty(), "{}", r.text);
+    for row in &rows {
+        for cell in row {
+            assert!(
+                !cell.starts_with(['=', '+', '-', '@']),
+                "a cell a spreadsheet would run: {cell:?} in {}",
+                r.text
+            );
+        }
+    }
+    assert!(
+        rows.iter()
+            .any(|row| &row[1] == "'=HYPERLINK(\"http://evil.example/\")"),
+        "{}",
+        r.text
+    );
+}
+
 async fn bulk_csv_in_shift_jis_or_with_a_bom_is_refused(e: Env) {
     let pids = three_with_records(&e).await;
     let text = format!(
@@ -1456,6 +1496,7 @@ diagnosis.diagnosis_date,diagnosis.primary_site,diagnosis.histology";
 }
 
 crate::on_both_engines!(
+    a_formula_in_a_bulk_csv_is_defused_in_the_report,
     reimporting_a_record_with_excluded_false_creates_no_version,
     cancer_and_rare_disease_records_are_stored_as_versions,
     an_unknown_code_is_refused_with_the_allowed_codes,
