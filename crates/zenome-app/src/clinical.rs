@@ -375,6 +375,31 @@ impl App {
                     .with_detail(serde_json::json!({ "source": source.as_str() })),
             )
             .await?;
+        // the consents judged above, confirmed on the state this transaction
+        // commits on: a withdrawal or amendment that landed in between wins
+        let ids: Vec<ParticipantId> = ready.iter().map(|(id, _)| id.clone()).collect();
+        let current = tx.consent_histories_of(&ids).await?;
+        let changed: Vec<SubmissionProblem> = ready
+            .iter()
+            .filter(|(id, _)| current.get(id.as_str()) != consents.get(id.as_str()))
+            .map(|(id, s)| {
+                problem(
+                    s.row,
+                    id.as_str(),
+                    "participant",
+                    "consent_changed",
+                    format!("participant {id}'s consent changed while this submission was checked: submit it again"),
+                    format!("確認中に参加者 {id} の同意が変更されました。もう一度登録してください"),
+                )
+            })
+            .collect();
+        if !changed.is_empty() {
+            // dropping the transaction rolls it back, audit entry included
+            return Err(AppError::Rejected {
+                what: "clinical submission".into(),
+                problems: changed,
+            });
+        }
         let mut out = Vec::with_capacity(ready.len());
         for (id, s) in ready {
             let text = serde_json::to_string(&s.record)

@@ -124,17 +124,40 @@ impl Store {
     ) -> Result<HashMap<String, ConsentHistory>, StoreError> {
         let mut rows: Vec<KeyedRow> = Vec::new();
         for chunk in ids.chunks(crate::batch::CHUNK) {
-            let q = format!(
-                "SELECT participant_id, seq, kind, body, effective_at, recorded_at FROM consent_events \
-                 WHERE participant_id IN ({}) ORDER BY participant_id, seq",
-                crate::batch::placeholders(1, chunk.len())
-            );
-            let mut query = sqlx::query_as::<_, KeyedRow>(sqlx::AssertSqlSafe(q));
-            for id in chunk {
-                query = query.bind(id.as_str());
-            }
-            rows.extend(query.fetch_all(self.pool()).await?);
+            rows.extend(keyed_rows(self.pool(), chunk).await?);
         }
         histories(rows)
     }
+}
+
+impl WriteTx {
+    /// [`Store::consent_histories_of`] inside the transaction, so that a
+    /// check made before it can be confirmed against what it will commit on.
+    pub async fn consent_histories_of(
+        &mut self,
+        ids: &[ParticipantId],
+    ) -> Result<HashMap<String, ConsentHistory>, StoreError> {
+        let mut rows: Vec<KeyedRow> = Vec::new();
+        for chunk in ids.chunks(crate::batch::CHUNK) {
+            rows.extend(keyed_rows(&mut *self.conn(), chunk).await?);
+        }
+        histories(rows)
+    }
+}
+
+/// The consent events of one chunk of participants.
+async fn keyed_rows<'e, E>(ex: E, ids: &[ParticipantId]) -> Result<Vec<KeyedRow>, StoreError>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let q = format!(
+        "SELECT participant_id, seq, kind, body, effective_at, recorded_at FROM consent_events \
+         WHERE participant_id IN ({}) ORDER BY participant_id, seq",
+        crate::batch::placeholders(1, ids.len())
+    );
+    let mut query = sqlx::query_as::<_, KeyedRow>(sqlx::AssertSqlSafe(q));
+    for id in ids {
+        query = query.bind(id.as_str());
+    }
+    Ok(query.fetch_all(ex).await?)
 }

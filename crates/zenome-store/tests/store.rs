@@ -190,6 +190,9 @@ async fn consent_history_round_trips(store: Store) {
     tx.append_consent_event(&p.id, &e, "user:test")
         .await
         .unwrap();
+    // inside the transaction the batch read sees its own appends
+    let in_tx = tx.consent_histories_of(&[p.id.clone()]).await.unwrap();
+    assert_eq!(in_tx.get(p.id.as_str()), Some(&h));
     tx.commit().await.unwrap();
 
     let stored = store.consent_history(&p.id).await.unwrap();
