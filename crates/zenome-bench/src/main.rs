@@ -129,43 +129,15 @@ async fn access(
 ) -> Result<()> {
     let dir = tempfile::tempdir()?;
     let app = App::new(store, zenome_auth::SealKey::generate(), config(dir.path()))?;
-    let local = Actor::local();
-    app.register_organisation(
-        &local,
-        Organisation::new(
-            "BENCH-H".parse()?,
-            OrgKind::CollectingFacility,
-            "Bench Hospital",
-            "ベンチ病院",
-        )?,
-    )
-    .await?;
-    let facility = login(
-        &app,
-        "bench.facility",
-        "facility_submitter",
-        Some("BENCH-H"),
-    )
-    .await?;
+    let facility = bench_hospital(&app).await?;
     let staff = login(&app, "bench.staff", "data_centre_staff", None).await?;
     let dac = login(&app, "bench.dac", "dac_member", None).await?;
-    let bar = indicatif::ProgressBar::new(participants as u64).with_message("participants");
-    let mut ids = Vec::new();
-    for i in 0..participants {
-        let p = app
-            .register_participant(
-                &facility,
-                NewParticipant {
-                    id: None,
-                    disease_area: if i % 3 == 0 {
-                        DiseaseArea::RareDisease
-                    } else {
-                        DiseaseArea::Cancer
-                    },
-                    sex: Sex::Unknown,
-                },
-            )
-            .await?;
+    let ids = enrol(&app, &facility, participants, |i| {
+        let area = if i % 3 == 0 {
+            DiseaseArea::RareDisease
+        } else {
+            DiseaseArea::Cancer
+        };
         let answers = ConsentAnswers {
             research_scope: Some(
                 if i % 2 == 0 {
@@ -182,20 +154,9 @@ async fn access(
             secondary_findings: Some(false),
             ..Default::default()
         };
-        app.record_consent(
-            &facility,
-            &p.id,
-            ConsentCommand::Give {
-                form: FormVersion::CURRENT,
-                answers,
-            },
-            None,
-        )
-        .await?;
-        ids.push(p.id);
-        bar.inc(1);
-    }
-    bar.finish_and_clear();
+        (area, Sex::Unknown, answers)
+    })
+    .await?;
     // 10 datasets of 100 participants
     let datasets = 10;
     for d in 0..datasets {
@@ -403,13 +364,10 @@ async fn main() -> Result<()> {
     Ok(())
 }
 
-async fn clinical(n: usize) -> Result<()> {
-    let dir = tempfile::tempdir()?;
-    let store = zenome_store::testing::fresh_sqlite(dir.path()).await?;
-    let app = App::new(store, zenome_auth::SealKey::generate(), config(dir.path()))?;
-    let local = Actor::local();
+/// Registers the bench's hospital and logs in its submitter.
+async fn bench_hospital(app: &App) -> Result<Actor> {
     app.register_organisation(
-        &local,
+        &Actor::local(),
         Organisation::new(
             "BENCH-H".parse()?,
             OrgKind::CollectingFacility,
@@ -418,49 +376,71 @@ async fn clinical(n: usize) -> Result<()> {
         )?,
     )
     .await?;
-    let facility = login(
-        &app,
-        "bench.facility",
-        "facility_submitter",
-        Some("BENCH-H"),
-    )
-    .await?;
+    login(app, "bench.facility", "facility_submitter", Some("BENCH-H")).await
+}
+
+/// Registers `n` participants at the facility, each with the disease area,
+/// sex and consent answers `plan` gives for its index, through the same service
+/// calls a hospital makes, with a progress bar.
+async fn enrol(
+    app: &App,
+    facility: &Actor,
+    n: usize,
+    plan: impl Fn(usize) -> (DiseaseArea, Sex, ConsentAnswers),
+) -> Result<Vec<zenome_domain::id::ParticipantId>> {
     let bar = indicatif::ProgressBar::new(n as u64).with_message("participants");
     let mut ids = Vec::with_capacity(n);
-    for _ in 0..n {
+    for i in 0..n {
+        let (disease_area, sex, answers) = plan(i);
         let p = app
             .register_participant(
-                &facility,
+                facility,
                 NewParticipant {
                     id: None,
-                    disease_area: DiseaseArea::Cancer,
-                    sex: Sex::Female,
+                    disease_area,
+                    sex,
                 },
             )
             .await?;
         app.record_consent(
-            &facility,
+            facility,
             &p.id,
             ConsentCommand::Give {
                 form: FormVersion::CURRENT,
-                answers: ConsentAnswers {
-                    research_scope: Some("general".into()),
-                    controlled_sharing: Some(true),
-                    industrial_use: Some(true),
-                    data_linkage: Some(true),
-                    recontact: Some(true),
-                    primary_findings: Some(true),
-                    secondary_findings: Some(false),
-                    ..Default::default()
-                },
+                answers,
             },
             None,
         )
         .await?;
-        ids.push(p.id.to_string());
+        ids.push(p.id);
         bar.inc(1);
     }
     bar.finish_and_clear();
+    Ok(ids)
+}
+
+async fn clinical(n: usize) -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let store = zenome_store::testing::fresh_sqlite(dir.path()).await?;
+    let app = App::new(store, zenome_auth::SealKey::generate(), config(dir.path()))?;
+    let facility = bench_hospital(&app).await?;
+    let ids: Vec<String> = enrol(&app, &facility, n, |_| {
+        let answers = ConsentAnswers {
+            research_scope: Some("general".into()),
+            controlled_sharing: Some(true),
+            industrial_use: Some(true),
+            data_linkage: Some(true),
+            recontact: Some(true),
+            primary_findings: Some(true),
+            secondary_findings: Some(false),
+            ..Default::default()
+        };
+        (DiseaseArea::Cancer, Sex::Female, answers)
+    })
+    .await?
+    .iter()
+    .map(ToString::to_string)
+    .collect();
     let today = time::OffsetDateTime::now_utc().date();
     let records: Vec<serde_json::Value> = ids
         .iter()

@@ -191,7 +191,10 @@ async fn consent_history_round_trips(store: Store) {
         .await
         .unwrap();
     // inside the transaction the batch read sees its own appends
-    let in_tx = tx.consent_histories_of(std::slice::from_ref(&p.id)).await.unwrap();
+    let in_tx = tx
+        .consent_histories_of(std::slice::from_ref(&p.id))
+        .await
+        .unwrap();
     assert_eq!(in_tx.get(p.id.as_str()), Some(&h));
     tx.commit().await.unwrap();
 
