@@ -17,7 +17,7 @@ use zenome_app::AppError;
 use zenome_app::clinical::Source;
 use zenome_app::error::SubmissionProblem;
 use zenome_clinical::record::GroupData;
-use zenome_clinical::{Area, Dictionary, Group, Item, ItemType, Record};
+use zenome_clinical::{Area, Dictionary, Group, Hpo, Item, ItemType, Record};
 use zenome_domain::role::Role;
 
 use super::{
@@ -231,7 +231,15 @@ struct RecordPage {
     history: Vec<VersionRow>,
 }
 
-fn shown(item: &Item, v: &Value, ja: bool) -> String {
+/// The ontology's name of an HPO term value ("" when the value is not a known term).
+fn hpo_name(hpo: &Hpo, v: Option<&Value>) -> String {
+    v.and_then(Value::as_str)
+        .and_then(|id| hpo.term(id))
+        .map(|t| t.name.clone())
+        .unwrap_or_default()
+}
+
+fn shown(hpo: &Hpo, item: &Item, v: &Value, ja: bool) -> String {
     let raw = match v {
         Value::String(s) => s.clone(),
         Value::Bool(b) => {
@@ -252,6 +260,12 @@ fn shown(item: &Item, v: &Value, ja: bool) -> String {
     };
     if let Some(c) = item.value(&raw) {
         return format!("{} ({})", pick(ja, &c.label_ja, &c.label_en), c.code);
+    }
+    if item.item_type == ItemType::HpoTerm {
+        let name = hpo_name(hpo, Some(v));
+        if !name.is_empty() {
+            return format!("{name} ({raw})");
+        }
     }
     match &item.unit {
         Some(u) if matches!(v, Value::Number(_)) => format!("{raw} {u}"),
@@ -306,7 +320,7 @@ async fn record_page(State(s): State<AppState>, h: HeaderMap, Path(id): Path<Str
                         .filter_map(|it| {
                             m.get(&it.id).map(|val| ValueRow {
                                 label: pick(j, &it.label_ja, &it.label_en).to_string(),
-                                value: shown(it, val, j),
+                                value: shown(s.app.hpo(), it, val, j),
                             })
                         })
                         .collect(),
@@ -369,6 +383,9 @@ struct FieldView {
     help: String,
     kind: &'static str,
     value: String,
+    /// What the value means, where the code alone does not say (an HPO
+    /// term's name).
+    note: String,
     required: bool,
     options: Vec<OptionView>,
     unit: String,
@@ -407,6 +424,7 @@ fn cell_text(v: Option<&Value>) -> String {
 }
 
 fn field(
+    hpo: &Hpo,
     g: &Group,
     it: &Item,
     index: Option<usize>,
@@ -437,6 +455,10 @@ fn field(
         label: pick(ja, &it.label_ja, &it.label_en).to_string(),
         help: pick(ja, &it.definition_ja, &it.definition_en).to_string(),
         kind,
+        note: match it.item_type {
+            ItemType::HpoTerm => hpo_name(hpo, m.and_then(|m| m.get(&it.id))),
+            _ => String::new(),
+        },
         value: cell_text(m.and_then(|m| m.get(&it.id))),
         required: it.required,
         options: it
@@ -463,7 +485,7 @@ fn form_groups<'d>(d: &'d Dictionary, group: &str, area: Area, first: bool) -> V
 }
 
 fn build_form(
-    d: &Dictionary,
+    hpo: &Hpo,
     groups: &[&Group],
     area: Area,
     record: Option<&Record>,
@@ -485,7 +507,7 @@ fn build_form(
                     .map(|i| {
                         items
                             .iter()
-                            .map(|it| field(g, it, Some(i), existing.get(i).copied(), ja))
+                            .map(|it| field(hpo, g, it, Some(i), existing.get(i).copied(), ja))
                             .collect()
                     })
                     .collect()
@@ -494,9 +516,13 @@ fn build_form(
                     Some(GroupData::One(m)) => Some(m),
                     _ => None,
                 };
-                vec![items.iter().map(|it| field(g, it, None, m, ja)).collect()]
+                vec![
+                    items
+                        .iter()
+                        .map(|it| field(hpo, g, it, None, m, ja))
+                        .collect(),
+                ]
             };
-            let _ = d;
             FormGroup {
                 id: g.id.clone(),
                 label: pick(ja, &g.label_ja, &g.label_en).to_string(),
@@ -662,13 +688,12 @@ async fn group_form(
         Ok(l) => l,
         Err(e) => return error_page(&s, &v, e),
     };
-    let (d, groups) = (l.dict, &l.groups);
+    let groups = &l.groups;
     render_form(
         &s,
         &v,
         &id,
         &group,
-        d,
         groups,
         l.area,
         l.latest.as_ref(),
@@ -683,7 +708,6 @@ fn render_form(
     v: &Visit,
     id: &str,
     group: &str,
-    d: &Dictionary,
     groups: &[&Group],
     area: Area,
     record: Option<&Record>,
@@ -699,7 +723,7 @@ fn render_form(
             ctx: v.ctx(s, None),
             id: id.to_string(),
             action: format!("/portal/participants/{id}/clinical/{group}"),
-            groups: build_form(d, groups, area, record, ja(v)),
+            groups: build_form(s.app.hpo(), groups, area, record, ja(v)),
             problems,
             hpo_terms: if has_hpo { hpo_choices(s) } else { Vec::new() },
             has_hpo,
@@ -749,7 +773,6 @@ async fn group_submit(
             &v,
             &id,
             &group,
-            d,
             groups,
             l.area,
             Some(&record),

@@ -18,7 +18,7 @@ use crate::harness::{Env, Resp, give};
 
 /// Registers a participant at TKY-UH and records consent (`linkage`: the
 /// answer to data_linkage).
-async fn enrolled(e: &Env, area: &str, linkage: bool) -> String {
+pub(crate) async fn enrolled(e: &Env, area: &str, linkage: bool) -> String {
     let r = e
         .call(
             "POST",
@@ -62,7 +62,7 @@ fn cancer_record(pid: &str) -> Value {
     })
 }
 
-fn rare_record(pid: &str) -> Value {
+pub(crate) fn rare_record(pid: &str) -> Value {
     json!({
         "dictionary": "2",
         "participant": pid,
@@ -89,7 +89,7 @@ async fn submit(e: &Env, who: &str, pid: &str, record: Value) -> Resp {
         .await
 }
 
-async fn submit_ok(e: &Env, pid: &str, record: Value) -> i64 {
+pub(crate) async fn submit_ok(e: &Env, pid: &str, record: Value) -> i64 {
     let r = submit(e, "facility", pid, record).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     r.json["version"].as_i64().unwrap()
