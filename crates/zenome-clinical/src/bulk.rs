@@ -560,6 +560,47 @@ pub fn records_from_csv(
     (records, map)
 }
 
+/// An empty bulk CSV to fill in (a header line only, UTF-8 without a BOM, as
+/// [`parse_csv`] takes it): for one item group, `participant` and the ids of
+/// its items collected in `area`; for `None`, the "wide" file — `participant`
+/// and `group.item` for every non-repeating group of the area. `None` when
+/// the group is unknown or not collected in the area.
+pub fn template_csv(dict: &Dictionary, group: Option<&str>, area: Area) -> Option<String> {
+    let items = |g: &Group, prefix: bool| -> Vec<String> {
+        g.items
+            .iter()
+            .filter(|i| i.applies_to(g, area))
+            .map(|i| {
+                if prefix {
+                    format!("{}.{}", g.id, i.id)
+                } else {
+                    i.id.clone()
+                }
+            })
+            .collect()
+    };
+    let mut header = vec!["participant".to_string()];
+    match group {
+        Some(id) => {
+            let g = dict.group(id).filter(|g| g.applies_to(area))?;
+            header.extend(items(g, false));
+        }
+        None => {
+            for g in dict
+                .groups
+                .iter()
+                .filter(|g| g.applies_to(area) && !g.repeating)
+            {
+                header.extend(items(g, true));
+            }
+        }
+    }
+    let mut w = csv::Writer::from_writer(Vec::new());
+    // writing strings into a Vec cannot fail
+    let _ = w.write_record(&header);
+    String::from_utf8(w.into_inner().unwrap_or_default()).ok()
+}
+
 /// A table meant to be opened in a spreadsheet, as CSV (UTF-8, every text
 /// cell of the body quoted). Error reports echo what was submitted, so a cell that a
 /// spreadsheet would run as a formula — one starting with `=`, `+`, `-`,

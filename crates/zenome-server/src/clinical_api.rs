@@ -37,6 +37,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/v1/participants/{id}/family", get(family))
         .route("/api/v1/phenopackets", post(import_phenopacket))
         .route("/api/v1/clinical/bulk", post(bulk))
+        .route("/api/v1/clinical/template", get(template))
         .route("/api/v1/clinical/export/{group}", get(export))
 }
 
@@ -182,6 +183,44 @@ fn parse_area(s: Option<&str>) -> Result<Area, ApiError> {
         Some("rare_disease") => Ok(Area::RareDisease),
         _ => Err(AppError::invalid("area", "cancer or rare_disease").into()),
     }
+}
+
+/// An empty bulk CSV to fill in, under the latest dictionary version: the
+/// header line only (`participant` and the item ids of `group`; absent or
+/// `wide`: `group.item` of every non-repeating group of the area). Public,
+/// like the dictionary it is drawn from.
+#[utoipa::path(get, path = "/api/v1/clinical/template", tag = "clinical", params(BulkParams),
+    responses((status = 200, description = "text/csv, the header line", content_type = "text/csv"),
+        (status = 404, body = crate::problem::Problem), (status = 422, body = crate::problem::Problem)))]
+pub(crate) async fn template(
+    State(s): State<AppState>,
+    Query(q): Query<BulkParams>,
+) -> ApiResult<Response> {
+    let area = parse_area(q.area.as_deref())?;
+    let dict = s
+        .app
+        .dictionaries()
+        .latest()
+        .ok_or(AppError::NotFound("dictionary version"))?;
+    let group = q.group.as_deref().filter(|g| *g != "wide");
+    let csv = zenome_clinical::bulk::template_csv(dict, group, area)
+        .ok_or(AppError::NotFound("item group"))?;
+    let name = format!(
+        "zenome-{}-{}-v{}.csv",
+        group.unwrap_or("wide"),
+        area.as_str(),
+        dict.version
+    );
+    let mut r = csv.into_response();
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(r)
 }
 
 fn wants_csv(h: &HeaderMap) -> bool {

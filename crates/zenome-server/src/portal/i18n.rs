@@ -654,6 +654,16 @@ pub(crate) const TEXTS: &[(&str, &str, &str)] = &[
         "Download the error report (CSV)",
         "エラー一覧をダウンロード（CSV）",
     ),
+    (
+        "bulk_template",
+        "Download an empty template (CSV)",
+        "空のテンプレートをダウンロード（CSV）",
+    ),
+    (
+        "bulk_template_hint",
+        "Start from a template: its header lists every item of the group. Save it as UTF-8 CSV without a BOM (in Excel: “CSV UTF-8” adds a BOM; use a text editor or LibreOffice to remove it).",
+        "テンプレートから始めてください。ヘッダーに項目群のすべての項目が並びます。BOMなしのUTF-8 CSVで保存してください（Excelの「CSV UTF-8」はBOMを付けます。テキストエディタやLibreOfficeで外してください）。",
+    ),
     ("nav_dictionary", "Dictionary", "データ辞書"),
     ("nav_bulk", "Clinical upload", "臨床情報一括登録"),
     (

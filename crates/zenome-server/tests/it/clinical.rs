@@ -1009,6 +1009,149 @@ async fn the_dictionary_is_public(e: Env) {
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 }
 
+/// Fills one row of a downloaded template: each column's value from `by`
+/// (`participant`, item ids or `group.item`), empty where it has none.
+fn fill(header: &str, by: impl Fn(&str) -> Option<String>) -> String {
+    let cells: Vec<String> = header
+        .split(',')
+        .map(|c| by(c).unwrap_or_default())
+        .collect();
+    format!("{header}\n{}\n", cells.join(","))
+}
+
+async fn bulk_templates_are_public_and_go_back_in_filled(e: Env) {
+    // one group: the header names every item collected for the area
+    let r = e
+        .call(
+            "GET",
+            "/api/v1/clinical/template?group=treatment&area=cancer",
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(
+        r.headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv"),
+        "{:?}",
+        r.headers
+    );
+    assert!(
+        r.headers[header::CONTENT_DISPOSITION]
+            .to_str()
+            .unwrap()
+            .contains("zenome-treatment-cancer-v2.csv"),
+        "{:?}",
+        r.headers
+    );
+    assert!(
+        !r.text.starts_with('\u{feff}'),
+        "no BOM: the upload refuses one"
+    );
+    let head = r.text.trim_end().to_string();
+    assert!(head.starts_with("participant,"), "{head}");
+    for item in [
+        "treatment_type",
+        "line",
+        "regimen",
+        "start_date",
+        "end_date",
+    ] {
+        assert!(head.split(',').any(|c| c == item), "{item} in {head}");
+    }
+    // filled with one treatment line for a participant with a record: stored
+    let pids = three_with_records(&e).await;
+    let body = fill(&head, |c| {
+        Some(
+            match c {
+                "participant" => pids[0].as_str(),
+                "treatment_type" => "drug",
+                "line" => "2",
+                "regimen" => "Docetaxel",
+                "start_date" => "2024-09-01",
+                _ => return None,
+            }
+            .to_string(),
+        )
+    });
+    let r = bulk_csv(
+        &e,
+        "facility",
+        "treatment",
+        "cancer",
+        body.into_bytes(),
+        false,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(version(&e, &pids[0]).await, Some(2));
+
+    // the wide file: `group.item` of each non-repeating group of the area,
+    // enough to create a first record from one row
+    let r = e
+        .call(
+            "GET",
+            "/api/v1/clinical/template?area=rare_disease",
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let head = r.text.trim_end().to_string();
+    assert!(head.split(',').any(|c| c == "case_basics.sex"), "{head}");
+    assert!(
+        !head.contains("phenotypes."),
+        "repeating groups have files of their own: {head}"
+    );
+    assert!(
+        !head.contains("treatment."),
+        "cancer-only groups are left out: {head}"
+    );
+    let pid = enrolled(&e, "rare_disease", true).await;
+    let record = rare_record(&pid);
+    let body = fill(&head, |c| {
+        if c == "participant" {
+            return Some(pid.clone());
+        }
+        let (g, i) = c.split_once('.')?;
+        record["groups"][g][i].as_str().map(str::to_string)
+    });
+    let req = Request::builder()
+        .method("POST")
+        .uri("/api/v1/clinical/bulk?area=rare_disease")
+        .header(
+            header::AUTHORIZATION,
+            format!("Bearer {}", e.tokens["facility"]),
+        )
+        .header(header::CONTENT_TYPE, "text/csv")
+        .body(Body::from(body))
+        .unwrap();
+    let r = e.send(req).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(version(&e, &pid).await, Some(1));
+
+    // an unknown group, a group of the other area, a missing area
+    for (uri, status) in [
+        (
+            "/api/v1/clinical/template?group=colour&area=cancer",
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            "/api/v1/clinical/template?group=phenotypes&area=cancer",
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            "/api/v1/clinical/template?group=treatment",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+    ] {
+        let r = e.call("GET", uri, None, None).await;
+        assert_eq!(r.status, status, "{uri}: {}", r.text);
+    }
+}
+
 // ---------------------------------------------------------------- 5. consent
 
 async fn a_withdrawn_participant_leaves_the_export_and_gets_no_new_record(e: Env) {
@@ -1496,6 +1639,7 @@ diagnosis.diagnosis_date,diagnosis.primary_site,diagnosis.histology";
 }
 
 crate::on_both_engines!(
+    bulk_templates_are_public_and_go_back_in_filled,
     a_formula_in_a_bulk_csv_is_defused_in_the_report,
     reimporting_a_record_with_excluded_false_creates_no_version,
     cancer_and_rare_disease_records_are_stored_as_versions,
