@@ -139,6 +139,21 @@ pub(crate) const TEXTS: &[(&str, &str, &str)] = &[
         "全ての変更（ハッシュチェーン）。",
     ),
     (
+        "tile_bulk",
+        "Upload clinical records in bulk from a CSV or JSON file, with templates.",
+        "CSVまたはJSONファイルで臨床情報を一括登録（テンプレートあり）。",
+    ),
+    (
+        "tile_qc",
+        "Quality of each sequencing centre's files: yield, Q30, failures.",
+        "シーケンス施設ごとのファイル品質：収量、Q30、不合格。",
+    ),
+    (
+        "tile_dictionary",
+        "The clinical data dictionary: what to enter and its codes.",
+        "臨床情報データ辞書：入力項目とコード。",
+    ),
+    (
         "tile_public",
         "The programme's progress, as the public sees it.",
         "一般公開している事業の進捗。",
