@@ -27,6 +27,8 @@ pub struct Term {
     pub alt_ids: Vec<String>,
     /// Direct parents.
     pub is_a: Vec<String>,
+    /// Other names (exact, related, lay), as people search for the term.
+    pub synonyms: Vec<String>,
 }
 
 /// An ontology: terms by id, `alt_id`s resolving to their primary term.
@@ -94,6 +96,16 @@ impl Hpo {
                 "consider" => term.consider.push(bare()),
                 "alt_id" => term.alt_ids.push(bare()),
                 "is_a" => term.is_a.push(bare()),
+                // `synonym: "Epilepsy" RELATED layperson []`: the quoted text
+                "synonym" => {
+                    if let Some(text) = value
+                        .strip_prefix('"')
+                        .and_then(|v| v.split_once('"'))
+                        .map(|(t, _)| t)
+                    {
+                        term.synonyms.push(text.to_owned());
+                    }
+                }
                 _ => {}
             }
         }
@@ -148,6 +160,46 @@ impl Hpo {
     /// Every term, in file order.
     pub fn terms(&self) -> impl Iterator<Item = &Term> {
         self.terms.iter()
+    }
+
+    /// Terms for what a person typed, best first, at most `limit`, obsolete
+    /// ones left out: the term with that id (or `alt_id`), then names that
+    /// start with the text, then names containing it, then synonyms
+    /// containing it (case-insensitive; every word of the text must occur).
+    pub fn search(&self, text: &str, limit: usize) -> Vec<&Term> {
+        let q = text.trim().to_lowercase();
+        if q.is_empty() || limit == 0 {
+            return Vec::new();
+        }
+        let mut out: Vec<&Term> = Vec::new();
+        if let Some(t) = self
+            .term(&text.trim().to_uppercase())
+            .filter(|t| !t.is_obsolete)
+        {
+            out.push(t);
+        }
+        let words: Vec<&str> = q.split_whitespace().collect();
+        let all = |s: &str| {
+            let s = s.to_lowercase();
+            words.iter().all(|w| s.contains(w))
+        };
+        let live = || self.terms.iter().filter(|t| !t.is_obsolete);
+        let ranks: [&dyn Fn(&Term) -> bool; 3] = [
+            &|t| t.name.to_lowercase().starts_with(&q),
+            &|t| all(&t.name),
+            &|t| t.synonyms.iter().any(|s| all(s)),
+        ];
+        for rank in ranks {
+            for t in live().filter(|t| rank(t)) {
+                if out.len() == limit {
+                    return out;
+                }
+                if !out.iter().any(|o| o.id == t.id) {
+                    out.push(t);
+                }
+            }
+        }
+        out
     }
 
     /// The file's `data-version` header (e.g. `hp/releases/2025-01-16`).

@@ -1023,3 +1023,52 @@ fn the_full_hpo_release_loads() {
         assert_eq!(hpo.term(&sub.id).unwrap(), sub);
     }
 }
+
+#[test]
+fn hpo_search_by_id_name_and_synonym() {
+    let hpo = Hpo::builtin();
+    let ids = |q: &str, n: usize| -> Vec<String> {
+        hpo.search(q, n).iter().map(|t| t.id.clone()).collect()
+    };
+    // a name: the term whose name starts with it comes first
+    assert_eq!(
+        ids("seizure", 20).first().map(String::as_str),
+        Some("HP:0001250")
+    );
+    // a synonym only ("Epilepsy" is a lay synonym of Seizure)
+    assert!(ids("epilepsy", 50).contains(&"HP:0001250".to_string()));
+    // an id, in any case, and an alt_id giving its primary term
+    assert_eq!(
+        ids("hp:0001250", 5).first().map(String::as_str),
+        Some("HP:0001250")
+    );
+    assert_eq!(ids("HP:0001275", 1), ["HP:0001250"]);
+    // every word must occur, in any order
+    let both = hpo.search("delay developmental", 50);
+    assert!(!both.is_empty());
+    assert!(both.iter().all(|t| {
+        let n = t.name.to_lowercase();
+        let syn = t.synonyms.iter().any(|s| {
+            let s = s.to_lowercase();
+            s.contains("delay") && s.contains("developmental")
+        });
+        (n.contains("delay") && n.contains("developmental")) || syn
+    }));
+    // obsolete terms are never offered, the limit holds, nothing for nothing
+    assert!(
+        hpo.search("clitoromegaly", 50)
+            .iter()
+            .all(|t| !t.is_obsolete)
+    );
+    assert!(!ids("clitor", 50).contains(&"HP:0000057".to_string()));
+    assert_eq!(hpo.search("a", 7).len(), 7);
+    assert!(hpo.search("   ", 10).is_empty());
+    assert!(hpo.search("zzzz-no-such-term", 10).is_empty());
+    // synonyms are read from the file
+    let seizure = hpo.term("HP:0001250").unwrap();
+    assert!(
+        seizure.synonyms.iter().any(|s| s == "Epilepsy"),
+        "{:?}",
+        seizure.synonyms
+    );
+}

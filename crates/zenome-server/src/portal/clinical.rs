@@ -29,6 +29,7 @@ use crate::problem::status_of;
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route("/dictionary", get(dictionary))
+        .route("/hpo", get(hpo_page))
         .route("/portal/participants/{id}/clinical", get(record_page))
         .route(
             "/portal/participants/{id}/clinical/{group}",
@@ -187,6 +188,52 @@ async fn dictionary(
             versions: dicts.iter().map(|d| d.version.clone()).collect(),
             groups: d.groups.iter().map(|g| group_row(g, j)).collect(),
             rules,
+        },
+    )
+}
+
+// ---------- HPO term search ----------
+
+/// At most this many terms go into a form's suggestion list; a larger
+/// ontology (the full HPO has ~19,000 live terms, over 1 MB of options)
+/// is searched on the `/hpo` page instead.
+const DATALIST_MAX: usize = 2_000;
+
+#[derive(Template)]
+#[template(path = "hpo.html")]
+struct HpoPage {
+    ctx: PageCtx,
+    q: String,
+    release: Option<String>,
+    /// id, name, synonyms joined.
+    terms: Vec<(String, String, String)>,
+}
+
+/// Public, like the dictionary: find an HPO term by name, synonym or id
+/// (the phenotypes form links here; it needs no script).
+async fn hpo_page(
+    State(s): State<AppState>,
+    h: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let v = Visit::read(&s, &h, "/hpo").await;
+    let text: String = q
+        .get("q")
+        .map(|t| t.chars().take(100).collect())
+        .unwrap_or_default();
+    let hpo = s.app.hpo();
+    let terms = hpo
+        .search(&text, 50)
+        .into_iter()
+        .map(|t| (t.id.clone(), t.name.clone(), t.synonyms.join(" · ")))
+        .collect();
+    page(
+        StatusCode::OK,
+        HpoPage {
+            ctx: v.ctx(&s, None),
+            q: text,
+            release: hpo.data_version().map(str::to_string),
+            terms,
         },
     )
 }
@@ -607,14 +654,14 @@ fn apply_form(record: &mut Record, groups: &[&Group], area: Area, form: &HashMap
     }
 }
 
+/// The form's suggestion list: every live term of a small ontology (the
+/// shipped subset); empty for a large one, whose terms are found on `/hpo`.
 fn hpo_choices(s: &AppState) -> Vec<(String, String)> {
-    let mut v: Vec<(String, String)> = s
-        .app
-        .hpo()
-        .terms()
-        .filter(|t| !t.is_obsolete)
-        .map(|t| (t.id.clone(), t.name.clone()))
-        .collect();
+    let live = || s.app.hpo().terms().filter(|t| !t.is_obsolete);
+    if live().count() > DATALIST_MAX {
+        return Vec::new();
+    }
+    let mut v: Vec<(String, String)> = live().map(|t| (t.id.clone(), t.name.clone())).collect();
     v.sort();
     v
 }

@@ -679,6 +679,22 @@ pub(crate) const TEXTS: &[(&str, &str, &str)] = &[
         "Start from a template: its header lists every item of the group. Save it as UTF-8 CSV without a BOM (in Excel: “CSV UTF-8” adds a BOM; use a text editor or LibreOffice to remove it).",
         "テンプレートから始めてください。ヘッダーに項目群のすべての項目が並びます。BOMなしのUTF-8 CSVで保存してください（Excelの「CSV UTF-8」はBOMを付けます。テキストエディタやLibreOfficeで外してください）。",
     ),
+    ("hpo_title", "HPO term search", "HPO用語の検索"),
+    (
+        "hpo_lead",
+        "Find a Human Phenotype Ontology term by its name, a synonym or its id, and enter the id (HP:…) in the form.",
+        "ヒト表現型オントロジー（HPO）の用語を名称・同義語・IDで探し、そのID（HP:…）をフォームに入力してください。",
+    ),
+    ("hpo_query", "Name, synonym or id", "名称・同義語・ID"),
+    ("hpo_search", "Search", "検索"),
+    ("hpo_name", "Name", "名称"),
+    ("hpo_synonyms", "Synonyms", "同義語"),
+    ("hpo_none", "No term matches.", "該当する用語はありません。"),
+    (
+        "hpo_find",
+        "Find an HPO term (opens a new tab)",
+        "HPO用語を探す（新しいタブで開きます）",
+    ),
     ("nav_dictionary", "Dictionary", "データ辞書"),
     ("nav_bulk", "Clinical upload", "臨床情報一括登録"),
     (
