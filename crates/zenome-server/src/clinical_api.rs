@@ -38,6 +38,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/v1/phenopackets", post(import_phenopacket))
         .route("/api/v1/clinical/bulk", post(bulk))
         .route("/api/v1/clinical/template", get(template))
+        .route("/api/v1/hpo/terms", get(hpo_terms))
         .route("/api/v1/clinical/export/{group}", get(export))
 }
 
@@ -221,6 +222,43 @@ pub(crate) async fn template(
         h.insert(header::CONTENT_DISPOSITION, v);
     }
     Ok(r)
+}
+
+/// What to search the HPO for.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub(crate) struct HpoQuery {
+    /// A name, synonym or id (`HP:0001250`, or an `alt_id`); at most 100 characters.
+    q: String,
+    /// At most this many terms (1–100, default 20).
+    limit: Option<usize>,
+}
+
+/// Live HPO terms for what a person typed, best first: the term with that
+/// id, then names starting with it, names containing it, synonyms
+/// containing it. Public, like the dictionary.
+#[utoipa::path(get, path = "/api/v1/hpo/terms", tag = "clinical", params(HpoQuery),
+    responses((status = 200, description = "{\"release\": …, \"terms\": [{\"id\", \"name\", \"synonyms\"}]}"),
+        (status = 422, body = crate::problem::Problem)))]
+pub(crate) async fn hpo_terms(
+    State(s): State<AppState>,
+    Query(q): Query<HpoQuery>,
+) -> ApiResult<Json<serde_json::Value>> {
+    if q.q.chars().count() > 100 {
+        return Err(AppError::invalid("q", "at most 100 characters").into());
+    }
+    let limit = q.limit.unwrap_or(20);
+    if !(1..=100).contains(&limit) {
+        return Err(AppError::invalid("limit", "between 1 and 100").into());
+    }
+    let hpo = s.app.hpo();
+    let terms: Vec<_> = hpo
+        .search(&q.q, limit)
+        .into_iter()
+        .map(|t| serde_json::json!({ "id": t.id, "name": t.name, "synonyms": t.synonyms }))
+        .collect();
+    Ok(Json(
+        serde_json::json!({ "release": hpo.data_version(), "terms": terms }),
+    ))
 }
 
 fn wants_csv(h: &HeaderMap) -> bool {

@@ -39,7 +39,7 @@ impl Modify for Bearer {
         api::access::list_alerts, api::access::acknowledge_alert, api::access::data_use, api::access::public_projects,
         crate::files_api::create, crate::files_api::status, crate::files_api::head, crate::files_api::patch, crate::files_api::cancel,
         crate::clinical_api::dictionary_versions, crate::clinical_api::dictionary, crate::clinical_api::get_record,
-        crate::clinical_api::post_record, crate::clinical_api::history, crate::clinical_api::bulk, crate::clinical_api::template, crate::clinical_api::export,
+        crate::clinical_api::post_record, crate::clinical_api::history, crate::clinical_api::bulk, crate::clinical_api::template, crate::clinical_api::hpo_terms, crate::clinical_api::export,
         crate::clinical_api::phenopacket, crate::clinical_api::family, crate::clinical_api::import_phenopacket,
     ),
     components(schemas(crate::problem::Problem, dto::TreeNodeDto)),

@@ -1152,6 +1152,45 @@ async fn bulk_templates_are_public_and_go_back_in_filled(e: Env) {
     }
 }
 
+async fn hpo_terms_are_searchable_through_the_api(e: Env) {
+    let r = e
+        .call("GET", "/api/v1/hpo/terms?q=seizure&limit=5", None, None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let terms = r.json["terms"].as_array().unwrap();
+    assert!(!terms.is_empty() && terms.len() <= 5, "{}", r.text);
+    assert_eq!(terms[0]["id"], "HP:0001250");
+    assert_eq!(terms[0]["name"], "Seizure");
+    assert!(
+        terms[0]["synonyms"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s == "Epilepsy"),
+        "{}",
+        r.text
+    );
+    assert_eq!(r.json["release"], "hp/releases/2025-01-16");
+    for (uri, field) in [
+        ("/api/v1/hpo/terms?q=seizure&limit=0", "limit"),
+        ("/api/v1/hpo/terms?q=seizure&limit=101", "limit"),
+    ] {
+        let r = e.call("GET", uri, None, None).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{uri}: {}",
+            r.text
+        );
+        assert!(r.text.contains(field), "{uri}: {}", r.text);
+    }
+    let long = "a".repeat(101);
+    let r = e
+        .call("GET", &format!("/api/v1/hpo/terms?q={long}"), None, None)
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+}
+
 // ---------------------------------------------------------------- 5. consent
 
 async fn a_withdrawn_participant_leaves_the_export_and_gets_no_new_record(e: Env) {
@@ -1639,6 +1678,7 @@ diagnosis.diagnosis_date,diagnosis.primary_site,diagnosis.histology";
 }
 
 crate::on_both_engines!(
+    hpo_terms_are_searchable_through_the_api,
     bulk_templates_are_public_and_go_back_in_filled,
     a_formula_in_a_bulk_csv_is_defused_in_the_report,
     reimporting_a_record_with_excluded_false_creates_no_version,
