@@ -25,6 +25,14 @@ pub enum ObjectError {
         #[source]
         source: object_store::Error,
     },
+    /// The key is taken: objects are never overwritten.
+    #[error("store {store}: {key} exists already and is never overwritten")]
+    Exists {
+        /// Store name.
+        store: String,
+        /// The key.
+        key: String,
+    },
     /// A local file could not be read.
     #[error("cannot read {what}")]
     Io {
@@ -38,6 +46,12 @@ pub enum ObjectError {
 
 impl ObjectError {
     pub(crate) fn store(store: &str, op: &'static str, source: object_store::Error) -> Self {
+        if let object_store::Error::AlreadyExists { path, .. } = &source {
+            return Self::Exists {
+                store: store.to_string(),
+                key: path.clone(),
+            };
+        }
         Self::Store {
             store: store.to_string(),
             op,

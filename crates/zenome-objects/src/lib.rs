@@ -6,6 +6,13 @@
 //!
 //! What is stored here is always Crypt4GH ciphertext; this crate never sees
 //! a key and never decides who may read.
+//!
+//! No write here ever replaces an object: a key that exists already is
+//! refused with [`ObjectError::Exists`] (local stores publish with a hard
+//! link, which fails on an existing name; S3 writes up to [`ATOMIC_PUT`]
+//! bytes with `If-None-Match: *`, larger ones after a check, on keys that
+//! are unique to one registration). Replacing a copy known to be corrupt is
+//! an explicit [`Stores::delete`] first.
 
 mod error;
 
@@ -17,7 +24,7 @@ use bytes::Bytes;
 use futures_util::stream::BoxStream;
 use futures_util::{StreamExt, TryStreamExt};
 use object_store::path::Path as ObjectPath;
-use object_store::{ObjectStore, ObjectStoreExt, WriteMultipart};
+use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutOptions, WriteMultipart};
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncReadExt;
 
@@ -66,13 +73,35 @@ pub struct Stores {
     stores: Arc<BTreeMap<String, Store>>,
 }
 
-/// The key of the sealed index of the object with this plaintext SHA-256.
+/// Objects up to this size are written to S3 in one conditional request
+/// (`If-None-Match: *`: atomic create-if-absent); larger ones in parts, after
+/// checking that the key is free.
+pub const ATOMIC_PUT: u64 = 8 * 1024 * 1024;
+
+/// The key of one registration of content with this plaintext SHA-256:
+/// `sha256/ab/abcd….<registration>.c4gh`. Every registration (upload) has
+/// a key of its own, so identical content sent twice never lands on the same
+/// key — each upload's Crypt4GH ciphertext differs.
+pub fn object_key(sha256_hex: &str, registration: &str) -> String {
+    let p = sha256_hex.get(..2).unwrap_or("00");
+    format!("sha256/{p}/{sha256_hex}.{registration}.c4gh")
+}
+
+/// The key of the sealed htsget index of one registration.
+pub fn object_index_key(sha256_hex: &str, registration: &str) -> String {
+    let p = sha256_hex.get(..2).unwrap_or("00");
+    format!("sha256/{p}/{sha256_hex}.{registration}.index")
+}
+
+/// The key of the sealed index of the object with this plaintext SHA-256
+/// (the layout before keys named their registration; still read).
 pub fn index_key(sha256_hex: &str) -> String {
     let p = sha256_hex.get(..2).unwrap_or("00");
     format!("sha256/{p}/{sha256_hex}.index")
 }
 
-/// The key of an object with this plaintext SHA-256: `sha256/ab/abcd….c4gh`.
+/// The key of an object with this plaintext SHA-256: `sha256/ab/abcd….c4gh`
+/// (the layout before keys named their registration; still read).
 pub fn content_key(sha256_hex: &str) -> String {
     let p = sha256_hex.get(..2).unwrap_or("00");
     format!("sha256/{p}/{sha256_hex}.c4gh")
@@ -177,8 +206,7 @@ impl Stores {
             return Ok(false);
         };
         let src = file.to_path_buf();
-        let placed = place_local(root.join(key), move |tmp| {
-            let _ = std::fs::remove_file(tmp);
+        let placed = place_local(store, key, root.join(key), move |tmp| {
             // another filesystem (or no hard links there): the caller copies
             Ok(std::fs::hard_link(&src, tmp).ok())
         })
@@ -187,7 +215,8 @@ impl Stores {
     }
 
     /// Writes a local file to `key` in `store`, streamed in parts (memory
-    /// stays flat). Readers see the object only once it is complete.
+    /// stays flat). Readers see the object only once it is complete. A key
+    /// that exists already is refused ([`ObjectError::Exists`]).
     pub async fn put_file(
         &self,
         store: &str,
@@ -198,7 +227,7 @@ impl Stores {
         if let Some(root) = &s.local_root {
             // the kernel copies
             let src = file.to_path_buf();
-            let n = place_local(root.join(key), move |tmp| {
+            let n = place_local(store, key, root.join(key), move |tmp| {
                 let n = std::fs::copy(&src, tmp)?;
                 std::fs::File::open(tmp)?.sync_all()?;
                 Ok(Some(n))
@@ -207,6 +236,17 @@ impl Stores {
             return Ok(n.unwrap_or(0));
         }
         let path = Self::path(s, key);
+        let io = |e| ObjectError::Io {
+            what: file.display().to_string(),
+            source: e,
+        };
+        let len = tokio::fs::metadata(file).await.map_err(io)?.len();
+        if len <= ATOMIC_PUT {
+            let bytes = tokio::fs::read(file).await.map_err(io)?;
+            put_create(s, store, &path, bytes.into()).await?;
+            return Ok(len);
+        }
+        refuse_existing(s, store, &path).await?;
         let upload = s
             .inner
             .put_multipart(&path)
@@ -241,7 +281,7 @@ impl Stores {
         Ok(n)
     }
 
-    /// Writes a small object from memory (indexes).
+    /// Writes a small object from memory (indexes), only if the key is free.
     pub async fn put_bytes(
         &self,
         store: &str,
@@ -249,11 +289,7 @@ impl Stores {
         bytes: Vec<u8>,
     ) -> Result<(), ObjectError> {
         let s = self.get(store)?;
-        s.inner
-            .put(&Self::path(s, key), bytes.into())
-            .await
-            .map_err(|e| ObjectError::store(store, "put", e))?;
-        Ok(())
+        put_create(s, store, &Self::path(s, key), bytes.into()).await
     }
 
     /// Size of an object, or `None` when it is missing.
@@ -325,7 +361,8 @@ impl Stores {
     }
 
     /// Copies an object from one store to another (the scrub's repair),
-    /// streamed.
+    /// streamed. The destination key must be free ([`ObjectError::Exists`]
+    /// otherwise): a corrupt copy is deleted before it is replaced.
     pub async fn copy(&self, from: &str, to: &str, key: &str) -> Result<u64, ObjectError> {
         let src = self.get(from)?;
         let dst = self.get(to)?;
@@ -334,13 +371,70 @@ impl Stores {
             .get(&Self::path(src, key))
             .await
             .map_err(|e| ObjectError::store(from, "get", e))?;
+        let size = r.meta.size;
+        let mut st = r.into_stream();
+        if let Some(root) = &dst.local_root {
+            let dest = root.join(key);
+            let tmp = temp_beside(&dest);
+            let what = |e| ObjectError::Io {
+                what: dest.display().to_string(),
+                source: e,
+            };
+            if let Some(dir) = dest.parent() {
+                tokio::fs::create_dir_all(dir).await.map_err(what)?;
+            }
+            let mut f = tokio::fs::File::create(&tmp).await.map_err(what)?;
+            let mut n = 0u64;
+            let written = async {
+                while let Some(chunk) = st
+                    .try_next()
+                    .await
+                    .map_err(|e| ObjectError::store(from, "read", e))?
+                {
+                    n += chunk.len() as u64;
+                    tokio::io::AsyncWriteExt::write_all(&mut f, &chunk)
+                        .await
+                        .map_err(what)?;
+                }
+                f.sync_all().await.map_err(what)?;
+                Ok::<_, ObjectError>(())
+            }
+            .await;
+            if let Err(e) = written {
+                let _ = tokio::fs::remove_file(&tmp).await;
+                return Err(e);
+            }
+            let (store, k) = (to.to_string(), key.to_string());
+            tokio::task::spawn_blocking(move || publish(&tmp, &dest))
+                .await
+                .map_err(|e| ObjectError::Io {
+                    what: k.clone(),
+                    source: std::io::Error::other(e),
+                })?
+                .map_err(|e| local_error(&store, &k, e))?;
+            return Ok(n);
+        }
+        let path = Self::path(dst, key);
+        if size <= ATOMIC_PUT {
+            let mut buf = Vec::with_capacity(size as usize);
+            while let Some(chunk) = st
+                .try_next()
+                .await
+                .map_err(|e| ObjectError::store(from, "read", e))?
+            {
+                buf.extend_from_slice(&chunk);
+            }
+            let n = buf.len() as u64;
+            put_create(dst, to, &path, buf.into()).await?;
+            return Ok(n);
+        }
+        refuse_existing(dst, to, &path).await?;
         let upload = dst
             .inner
-            .put_multipart(&Self::path(dst, key))
+            .put_multipart(&path)
             .await
             .map_err(|e| ObjectError::store(to, "put", e))?;
         let mut w = WriteMultipart::new_with_chunk_size(upload, 8 * 1024 * 1024);
-        let mut st = r.into_stream();
         let mut n = 0u64;
         while let Some(chunk) = st
             .try_next()
@@ -369,34 +463,112 @@ impl Stores {
     }
 }
 
-/// Makes a file at `dest` so that readers never see half of it: `fill`
-/// writes it under a temporary name beside `dest` (or returns `None` to give
-/// up), then a rename and a sync of the directory make it visible and
-/// durable. Runs on a blocking thread.
+/// Writes `bytes` to `path` only if nothing is there (`If-None-Match: *`
+/// on S3, a hard link locally).
+async fn put_create(
+    s: &Store,
+    store: &str,
+    path: &ObjectPath,
+    bytes: object_store::PutPayload,
+) -> Result<(), ObjectError> {
+    let opts = PutOptions {
+        mode: PutMode::Create,
+        ..Default::default()
+    };
+    s.inner
+        .put_opts(path, bytes, opts)
+        .await
+        .map_err(|e| ObjectError::store(store, "put", e))?;
+    Ok(())
+}
+
+/// Refuses a key that holds an object already (before a write in parts,
+/// which S3 cannot make conditional).
+async fn refuse_existing(s: &Store, store: &str, path: &ObjectPath) -> Result<(), ObjectError> {
+    match s.inner.head(path).await {
+        Ok(_) => Err(ObjectError::Exists {
+            store: store.to_string(),
+            key: path.to_string(),
+        }),
+        Err(object_store::Error::NotFound { .. }) => Ok(()),
+        Err(e) => Err(ObjectError::store(store, "head", e)),
+    }
+}
+
+/// A temporary name beside `dest`, unique to this write.
+fn temp_beside(dest: &std::path::Path) -> std::path::PathBuf {
+    static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let name = dest
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("object");
+    dest.with_file_name(format!(".{name}.{}-{n}.partial", std::process::id()))
+}
+
+/// Gives the complete, synced file `tmp` its name `dest` without ever
+/// replacing what is there (a hard link fails on an existing name), then
+/// removes `tmp` and syncs the directory.
+fn publish(tmp: &std::path::Path, dest: &std::path::Path) -> std::io::Result<()> {
+    let linked = std::fs::hard_link(tmp, dest);
+    let _ = std::fs::remove_file(tmp);
+    linked?;
+    if let Some(dir) = dest.parent() {
+        std::fs::File::open(dir)?.sync_all()?;
+    }
+    Ok(())
+}
+
+fn local_error(store: &str, key: &str, e: std::io::Error) -> ObjectError {
+    if e.kind() == std::io::ErrorKind::AlreadyExists {
+        ObjectError::Exists {
+            store: store.to_string(),
+            key: key.to_string(),
+        }
+    } else {
+        ObjectError::Io {
+            what: key.to_string(),
+            source: e,
+        }
+    }
+}
+
+/// Makes a file at `dest` so that readers never see half of it and nothing
+/// there is replaced: `fill` writes it under a temporary name beside `dest`
+/// (or returns `None` to give up), then [`publish`] gives it its name. Runs
+/// on a blocking thread. An existing `dest` is [`ObjectError::Exists`].
 async fn place_local<T: Send + 'static>(
+    store: &str,
+    key: &str,
     dest: std::path::PathBuf,
     fill: impl FnOnce(&std::path::Path) -> std::io::Result<Option<T>> + Send + 'static,
 ) -> Result<Option<T>, ObjectError> {
-    let what = dest.display().to_string();
+    let (st, k) = (store.to_string(), key.to_string());
     tokio::task::spawn_blocking(move || -> std::io::Result<Option<T>> {
         let dir = dest.parent().expect("keys have directories").to_path_buf();
         std::fs::create_dir_all(&dir)?;
-        let name = dest
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("object");
-        let tmp = dir.join(format!(".{name}.partial"));
-        let Some(v) = fill(&tmp)? else {
-            return Ok(None);
+        if dest.exists() {
+            return Err(std::io::Error::from(std::io::ErrorKind::AlreadyExists));
+        }
+        let tmp = temp_beside(&dest);
+        let v = match fill(&tmp) {
+            Ok(Some(v)) => v,
+            Ok(None) => {
+                let _ = std::fs::remove_file(&tmp);
+                return Ok(None);
+            }
+            Err(e) => {
+                let _ = std::fs::remove_file(&tmp);
+                return Err(e);
+            }
         };
-        std::fs::rename(&tmp, &dest)?;
-        std::fs::File::open(&dir)?.sync_all()?;
+        publish(&tmp, &dest)?;
         Ok(Some(v))
     })
     .await
     .map_err(|e| ObjectError::Io {
-        what: what.clone(),
+        what: k.clone(),
         source: std::io::Error::other(e),
     })?
-    .map_err(|e| ObjectError::Io { what, source: e })
+    .map_err(|e| local_error(&st, &k, e))
 }

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 
 use sha2::{Digest, Sha256};
-use zenome_objects::{StoreSpec, Stores, content_key};
+use zenome_objects::{ObjectError, StoreSpec, Stores, content_key};
 
 fn local(name: &str, dir: &std::path::Path) -> StoreSpec {
     StoreSpec {
@@ -73,6 +73,7 @@ async fn exercise(stores: &Stores, a: &str, b: &str) {
         stores.digest(a, &key).await.unwrap(),
         Some((sha.clone(), data.len() as u64))
     );
+    never_overwritten(stores, a, &key, &sha, data.len() as u64).await;
     let r = stores.range(a, &key, 1_000_000..1_000_100).await.unwrap();
     assert_eq!(&r[..], &data[1_000_000..1_000_100]);
     // copy to the other store, as the scrub repairs
@@ -81,10 +82,64 @@ async fn exercise(stores: &Stores, a: &str, b: &str) {
         stores.digest(b, &key).await.unwrap(),
         Some((sha, data.len() as u64))
     );
+    // the copy exists now: copying again is refused, the copy stays intact
+    assert!(matches!(
+        stores.copy(a, b, &key).await,
+        Err(ObjectError::Exists { .. })
+    ));
+    assert_eq!(
+        stores.digest(b, &key).await.unwrap().map(|d| d.1),
+        Some(data.len() as u64)
+    );
     stores.delete(a, &key).await.unwrap();
     assert_eq!(stores.digest(a, &key).await.unwrap(), None);
     stores.delete(a, &key).await.unwrap();
     stores.delete(b, &key).await.unwrap();
+}
+
+/// A second write to a key that holds an object is refused, whatever the
+/// write, and the object keeps its bytes (identical content uploaded twice
+/// once replaced the first upload's object).
+async fn never_overwritten(stores: &Stores, a: &str, key: &str, sha: &str, len: u64) {
+    let small = file_of(b"other bytes");
+    assert!(
+        matches!(
+            stores.put_file(a, key, small.path()).await,
+            Err(ObjectError::Exists { .. })
+        ),
+        "a small put over an object"
+    );
+    let big: Vec<u8> = vec![7u8; zenome_objects::ATOMIC_PUT as usize + 10];
+    let big = file_of(&big);
+    assert!(
+        matches!(
+            stores.put_file(a, key, big.path()).await,
+            Err(ObjectError::Exists { .. })
+        ),
+        "a put in parts over an object"
+    );
+    assert!(matches!(
+        stores.put_bytes(a, key, b"index".to_vec()).await,
+        Err(ObjectError::Exists { .. })
+    ));
+    assert!(matches!(
+        stores.link_file(a, key, small.path()).await,
+        Ok(false) | Err(ObjectError::Exists { .. })
+    ));
+    assert_eq!(
+        stores.digest(a, key).await.unwrap(),
+        Some((sha.to_string(), len)),
+        "the object keeps its bytes"
+    );
+    // a small object written in one conditional request is refused too
+    let ikey = format!("{key}.index");
+    stores.put_bytes(a, &ikey, b"first".to_vec()).await.unwrap();
+    assert!(matches!(
+        stores.put_bytes(a, &ikey, b"second".to_vec()).await,
+        Err(ObjectError::Exists { .. })
+    ));
+    assert_eq!(&stores.range(a, &ikey, 0..5).await.unwrap()[..], b"first");
+    stores.delete(a, &ikey).await.unwrap();
 }
 
 #[tokio::test]
