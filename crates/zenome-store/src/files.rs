@@ -380,6 +380,11 @@ impl Store {
             .next())
     }
 
+    /// The objects holding content with this plaintext SHA-256, oldest first.
+    pub async fn objects_with_sha256(&self, sha256: &str) -> Result<Vec<ObjectRow>, StoreError> {
+        self.objects_where("WHERE sha256 = $1", Some(sha256)).await
+    }
+
     /// A participant's objects.
     pub async fn objects_of(&self, p: &ParticipantId) -> Result<Vec<ObjectRow>, StoreError> {
         self.objects_where("WHERE participant_id = $1", Some(p.as_str()))

@@ -133,6 +133,14 @@ impl Sessions {
     }
 }
 
+/// Why a second upload of identical content is refused.
+fn duplicate_message(o: &ObjectRow) -> String {
+    format!(
+        "identical content is already stored as object {} ({}, file node {}); it is not stored twice",
+        o.id, o.name, o.node_id
+    )
+}
+
 fn hex_ok(s: &str, len: usize) -> bool {
     s.len() == len && s.bytes().all(|b| b.is_ascii_hexdigit())
 }
@@ -191,6 +199,14 @@ impl App {
                 "md5",
                 "declare the file's MD5 or SHA-256 so it can be verified end to end",
             ));
+        }
+        if let Some(sha) = &sha256
+            && let Some(o) = self.identical_object(actor, sha).await?
+        {
+            return Err(AppError::Conflict {
+                field: Some("sha256".into()),
+                message: duplicate_message(&o),
+            });
         }
         let node: LineageNode = match (&nu.node, &nu.parent) {
             (Some(id), None) => {
@@ -295,6 +311,36 @@ impl App {
         tx.insert_upload(&row).await?;
         tx.commit().await?;
         Ok(row)
+    }
+
+    /// An available object that holds content with this SHA-256 and that
+    /// `actor` may see (staff: any; a centre: its own). Identical content is
+    /// stored once: a second upload of it is refused naming this object. An
+    /// identical object out of the caller's sight is not named (it would be
+    /// an existence oracle); the upload is then stored under its own key.
+    async fn identical_object(
+        &self,
+        actor: &Actor,
+        sha256: &str,
+    ) -> Result<Option<ObjectRow>, AppError> {
+        let same = self.store().objects_with_sha256(sha256).await?;
+        let visible = |o: &ObjectRow| match &actor.role {
+            Role::DataCentreStaff => true,
+            Role::SequencingCentre { centre } => o.centre.as_deref() == Some(centre.as_str()),
+            _ => false,
+        };
+        let found = same
+            .iter()
+            .find(|o| o.status != "lost" && visible(o))
+            .cloned();
+        if found.is_none() && same.iter().any(|o| o.status != "lost") {
+            tracing::warn!(
+                sha256,
+                uploader = actor.username,
+                "identical content is stored already for another centre"
+            );
+        }
+        Ok(found)
     }
 
     /// A run below `node` must belong to `centre` (if the caller is a centre).
@@ -788,6 +834,9 @@ impl App {
                 )
                 .await;
         }
+        if let Some(o) = self.identical_object(actor, &sha256).await? {
+            return self.reject(row, &duplicate_message(&o)).await;
+        }
         let qc = match qc {
             Ok(q) => q,
             Err(e) => return self.reject(row, e.as_str()).await,
@@ -819,32 +868,47 @@ impl App {
             FileFormat::Vcf => &self.config().files.placement.vcf,
         }
         .clone();
-        let key = zenome_objects::content_key(&sha256);
+        // A key of this registration's own: identical content sent again
+        // (for another centre) never lands on this object's key, and no
+        // write replaces an object (a key that exists is refused).
+        let key = zenome_objects::object_key(&sha256, &row.id);
+        let stored_sha = stored_sha256.clone();
+        // A key that exists already holds this very ciphertext only if this
+        // registration ran before (and stopped before its row was written).
+        let exists_ok = |store: String, e: zenome_objects::ObjectError| {
+            let (stores, key, want) = (self.inner.stores.clone(), key.clone(), stored_sha.clone());
+            async move {
+                if !matches!(e, zenome_objects::ObjectError::Exists { .. }) {
+                    return Err(AppError::Internal(format!("placing a copy: {e}")));
+                }
+                match stores.digest(&store, &key).await {
+                    Ok(Some((sha, size))) if sha == want && size == stored_size => Ok(()),
+                    _ => Err(AppError::Internal(format!(
+                        "placing a copy: {e}, with other bytes: nothing was replaced"
+                    ))),
+                }
+            }
+        };
         // The staged file is already the durable ciphertext: one local store
         // on the same filesystem takes it by a hard link (no bytes written);
         // the other stores get copies, all at once. Each is checked for size.
         let mut linked = None;
         for store in &placement {
-            if self
-                .inner
-                .stores
-                .link_file(store, &key, &path)
-                .await
-                .map_err(|e| AppError::Internal(format!("placing a copy: {e}")))?
-            {
-                linked = Some(store.clone());
-                break;
+            match self.inner.stores.link_file(store, &key, &path).await {
+                Ok(true) => {}
+                Ok(false) => continue,
+                Err(e) => exists_ok(store.clone(), e).await?,
             }
+            linked = Some(store.clone());
+            break;
         }
         let puts = placement.iter().map(|store| {
             let linked = linked.as_deref() == Some(store.as_str());
             let (stores, key, path) = (self.inner.stores.clone(), key.clone(), path.clone());
+            let exists_ok = &exists_ok;
             async move {
-                if !linked {
-                    stores
-                        .put_file(store, &key, &path)
-                        .await
-                        .map_err(|e| AppError::Internal(format!("placing a copy: {e}")))?;
+                if !linked && let Err(e) = stores.put_file(store, &key, &path).await {
+                    exists_ok(store.clone(), e).await?;
                 }
                 let size = stores
                     .size(store, &key)
@@ -871,14 +935,17 @@ impl App {
         }
         let index_key = match index {
             Some(bytes) => {
-                let k = zenome_objects::index_key(&sha256);
+                let k = zenome_objects::object_index_key(&sha256, &row.id);
                 let sealed = self.inner.seal.seal(&bytes, k.as_bytes()).into_bytes();
                 for store in &placement {
-                    self.inner
-                        .stores
-                        .put_bytes(store, &k, sealed.clone())
-                        .await
-                        .map_err(|e| AppError::Internal(format!("placing the index: {e}")))?;
+                    match self.inner.stores.put_bytes(store, &k, sealed.clone()).await {
+                        Ok(()) => {}
+                        // this registration ran before: its index is there
+                        Err(zenome_objects::ObjectError::Exists { .. }) => {}
+                        Err(e) => {
+                            return Err(AppError::Internal(format!("placing the index: {e}")));
+                        }
+                    }
                 }
                 Some(k)
             }

@@ -623,6 +623,96 @@ async fn the_scrub_repairs_flipped_and_missing_copies_and_reports_lost_ones(e: E
     assert_eq!(st, StatusCode::NOT_FOUND);
 }
 
+/// A second upload of byte-identical content once landed on the first
+/// object's key and replaced its copies: the first object no longer read
+/// back and the scrub reported it lost. Now the centre's second upload is
+/// refused naming the object (at creation when the SHA-256 is declared, at
+/// the end otherwise), another centre's identical upload is stored under its
+/// own key, and the scrub finds everything intact.
+async fn a_second_upload_of_identical_bytes_keeps_the_first_file(e: Env) {
+    let (s, run) = e.run().await;
+    let data = fastq(600, 11);
+    let first = e.upload_fastq(&run, &data, 1).await;
+    assert_eq!(first["state"], "stored", "{first}");
+    let object = first["object_id"].as_str().unwrap().to_string();
+    let (md5, sha) = hexes(&data);
+    // declared SHA-256: refused before any byte is sent, naming the object
+    let r = e
+        .tus_create(
+            "centre",
+            data.len(),
+            &[
+                ("filename", "again_R1.fastq"),
+                ("parent", &run),
+                ("format", "fastq"),
+                ("sha256", &sha),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    assert!(r.text.contains(&object) && r.text.contains("sha256"), "{}", r.text);
+    // only an MD5 declared: the bytes arrive, and the end refuses them
+    let r = e
+        .tus_create(
+            "centre",
+            data.len(),
+            &[
+                ("filename", "again_R1.fastq"),
+                ("parent", &run),
+                ("format", "fastq"),
+                ("md5", &md5),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let url = r.headers["location"].to_str().unwrap().to_string();
+    let p = e.tus_patch("centre", &url, 0, &data).await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", p.text);
+    assert!(p.text.contains(&object), "{}", p.text);
+    let st = e.call("GET", &url, Some("centre"), None).await.json;
+    assert_eq!(st["state"], "rejected", "{st}");
+    assert_eq!(store_files(&e).len(), 2, "nothing more was stored");
+    // another centre sending the same bytes learns nothing of the first
+    // object: its upload is stored, under a key of its own
+    let r = e
+        .call("POST", "/api/v1/lineage/nodes", Some("centre_other"), Some(json!({"kind": "sequencing_run", "parent_id": s.library.0, "centre": "SEQ-TK", "run_id": "RUN-TK-1", "instrument": "NovaSeq X", "run_date": "2026-06-02"})))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let other_run = r.json["id"].as_str().unwrap().to_string();
+    let r = e
+        .tus_create(
+            "centre_other",
+            data.len(),
+            &[
+                ("filename", "tk_R1.fastq"),
+                ("parent", &other_run),
+                ("format", "fastq"),
+                ("sha256", &sha),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let url = r.headers["location"].to_str().unwrap().to_string();
+    let p = e.tus_patch("centre_other", &url, 0, &data).await;
+    assert_eq!(p.status, StatusCode::NO_CONTENT, "{}", p.text);
+    let st = e.call("GET", &url, Some("centre_other"), None).await.json;
+    assert_eq!(st["state"], "stored", "{st}");
+    let other = st["object_id"].as_str().unwrap().to_string();
+    assert_ne!(other, object);
+    assert_eq!(store_files(&e).len(), 4, "two copies of each object");
+    // the scrub finds every copy intact; both files read back whole
+    let r = e.app.scrub().await.unwrap();
+    assert!(r.repaired.is_empty() && r.lost.is_empty(), "{r:?}");
+    assert_eq!((r.objects, r.copies_ok), (2, 4), "{r:?}");
+    for (o, who) in [(&object, "centre"), (&other, "centre_other")] {
+        let (st, back, _) = e
+            .raw(&format!("/ga4gh/drs/v1/objects/{o}/data/plain"), who, None, None)
+            .await;
+        assert_eq!(st, StatusCode::OK);
+        assert_eq!(back, data, "object {o} reads back byte for byte");
+    }
+}
+
 async fn drs_reads_follow_grants_and_consent(e: Env) {
     let (s, run) = e.run().await;
     let st = e.upload_fastq(&run, &fastq(300, 6), 1).await;
@@ -838,6 +928,7 @@ crate::on_both_engines!(
     a_vcf_whose_sample_is_a_name_is_refused,
     an_interrupted_upload_resumes_and_survives_a_restart,
     the_scrub_repairs_flipped_and_missing_copies_and_reports_lost_ones,
+    a_second_upload_of_identical_bytes_keeps_the_first_file,
     drs_reads_follow_grants_and_consent,
     a_file_that_fails_qc_is_kept_flagged_and_not_released,
 );
