@@ -19,8 +19,9 @@ use crate::App;
 use crate::config::AlertConfig;
 
 /// Every rule's name.
-pub const RULES: [&str; 7] = [
+pub const RULES: [&str; 8] = [
     "object_lost",
+    "copy_corrupt",
     "bulk_download",
     "access_outside_grant",
     "repeated_login_failures",
@@ -63,6 +64,16 @@ pub enum Event<'a> {
     ObjectLost {
         /// The object.
         object: &'a str,
+    },
+    /// A read found a stored copy that does not read back intact; it was
+    /// served from another copy and a repair was started.
+    CopyCorrupt {
+        /// The object.
+        object: &'a str,
+        /// The store holding the bad copy.
+        store: &'a str,
+        /// What was wrong.
+        reason: &'a str,
     },
     /// An API token was used from an address it was never used from.
     TokenNewAddress {
@@ -267,6 +278,19 @@ fn evaluate(
             actor: "system:scrub".into(),
             summary: format!("object {object} has no good copy left: it is no longer served"),
             detail: json!({ "object": object }),
+        }),
+        Event::CopyCorrupt {
+            object,
+            store,
+            reason,
+        } => out.push(Raise {
+            rule: "copy_corrupt",
+            severity: "warning",
+            actor: "system:read".into(),
+            summary: format!(
+                "the copy of object {object} in {store} does not read back ({reason}): served from another copy, repair started"
+            ),
+            detail: json!({ "object": object, "store": store, "reason": reason }),
         }),
         Event::TokenNewAddress { user, ip } => out.push(Raise {
             rule: "token_new_address",

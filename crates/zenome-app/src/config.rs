@@ -266,8 +266,33 @@ pub struct Placement {
     pub fastq: Vec<String>,
     /// CRAM/BAM: the hot store and a second copy (a CRAM can restore its FASTQ).
     pub alignment: Vec<String>,
-    /// VCF: the hot store.
+    /// VCF: the hot store and a second copy (one corrupt copy must not lose
+    /// a file: every kind has two copies at least).
     pub vcf: Vec<String>,
+}
+
+impl Placement {
+    /// Every kind names at least two different stores, each configured.
+    pub fn check(&self, stores: &[String]) -> Result<(), String> {
+        for (kind, list) in [
+            ("fastq", &self.fastq),
+            ("alignment", &self.alignment),
+            ("vcf", &self.vcf),
+        ] {
+            if let Some(s) = list.iter().find(|s| !stores.contains(s)) {
+                return Err(format!("files.placement.{kind}: no store is named {s:?}"));
+            }
+            let mut distinct = list.clone();
+            distinct.sort();
+            distinct.dedup();
+            if distinct.len() < 2 {
+                return Err(format!(
+                    "files.placement.{kind}: name two different stores at least (R4.3: one corrupt copy must not lose a file)"
+                ));
+            }
+        }
+        Ok(())
+    }
 }
 
 impl Default for Placement {
@@ -275,7 +300,7 @@ impl Default for Placement {
         Self {
             fastq: vec!["cold-a".into(), "cold-b".into()],
             alignment: vec!["hot".into(), "cold-b".into()],
-            vcf: vec!["hot".into()],
+            vcf: vec!["hot".into(), "cold-a".into()],
         }
     }
 }

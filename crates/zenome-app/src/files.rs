@@ -4,6 +4,7 @@
 //! the requester (Crypt4GH, header only) or decrypted for tools — each
 //! checked against who asks.
 
+mod copies;
 pub mod download;
 pub mod htsget;
 pub mod qc;

@@ -50,6 +50,9 @@ struct Inner {
     c4gh: zenome_crypt4gh::SecretKey,
     stores: zenome_objects::Stores,
     sessions: files::upload::Sessions,
+    /// Objects whose copies are being checked and repaired after a read
+    /// found a bad one (so concurrent reads start one repair, not many).
+    repairing: std::sync::Mutex<std::collections::HashSet<String>>,
     clinical: clinical::Catalog,
 }
 
@@ -64,6 +67,11 @@ impl App {
         let c4gh = data_centre_key(seal.as_bytes());
         let stores = zenome_objects::Stores::open(&config.stores())
             .map_err(|e| AppError::Internal(format!("object stores: {e}")))?;
+        config
+            .files
+            .placement
+            .check(&stores.names())
+            .map_err(AppError::Internal)?;
         let clinical = clinical::Catalog::load(&config.clinical)?;
         Ok(Self {
             inner: Arc::new(Inner {
@@ -78,6 +86,7 @@ impl App {
                 c4gh,
                 stores,
                 sessions: Default::default(),
+                repairing: Default::default(),
                 clinical,
             }),
         })

@@ -407,22 +407,34 @@ async fn run() -> Result<()> {
             let app = open(&c).await?;
             let r = app.scrub().await?;
             println!(
-                "scrub: {} objects, {} good copies, {} repaired, {} lost",
+                "scrub: {} objects, {} good copies, {} repaired, {} recovered, {} lost, {} failures",
                 r.objects,
                 r.copies_ok,
                 r.repaired.len(),
-                r.lost.len()
+                r.recovered.len(),
+                r.lost.len(),
+                r.failures.len()
             );
             for (o, s, w) in &r.repaired {
                 println!("repaired {o} in {s} (was {w})");
             }
+            for o in &r.recovered {
+                println!("recovered {o}: a good copy is back, served again");
+            }
             for o in &r.lost {
                 println!("LOST {o}: no good copy left");
             }
-            if r.lost.is_empty() {
+            for (o, s, w) in &r.failures {
+                println!("FAILED {o} in {s}: {w}");
+            }
+            if r.clean() {
                 Ok(())
             } else {
-                bail!("{} objects have no good copy left", r.lost.len())
+                bail!(
+                    "{} objects have no good copy left, {} copies could not be checked or repaired",
+                    r.lost.len(),
+                    r.failures.len()
+                )
             }
         }
         Command::Openapi => {

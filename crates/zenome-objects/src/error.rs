@@ -45,6 +45,17 @@ pub enum ObjectError {
 }
 
 impl ObjectError {
+    /// The store has no object under the key.
+    pub fn is_not_found(&self) -> bool {
+        matches!(
+            self,
+            Self::Store {
+                source: object_store::Error::NotFound { .. },
+                ..
+            }
+        )
+    }
+
     pub(crate) fn store(store: &str, op: &'static str, source: object_store::Error) -> Self {
         if let object_store::Error::AlreadyExists { path, .. } = &source {
             return Self::Exists {

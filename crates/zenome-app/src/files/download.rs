@@ -16,7 +16,8 @@ use zenome_crypt4gh::PublicKey;
 use zenome_domain::role::Role;
 use zenome_store::{AuditEntry, ObjectRow};
 
-use super::segments::{self, CIPHER_SEGMENT, SEGMENT};
+use super::copies::{CopyReader, Segments};
+use super::segments::{CIPHER_SEGMENT, SEGMENT};
 use crate::{Actor, App, AppError};
 
 /// How the bytes leave.
@@ -40,7 +41,36 @@ pub struct Download {
     pub stream: BoxStream<'static, Result<Bytes, AppError>>,
 }
 
-const FETCH: u64 = 128 * CIPHER_SEGMENT as u64;
+/// Segments read (and authenticated) at a time: 8 MiB.
+const BATCH: u64 = 128;
+
+/// The bytes of segments `first..=last`, each batch authenticated before
+/// `cut` takes its part; the first batch is read before this returns.
+async fn verified(
+    reader: CopyReader,
+    first: u64,
+    last: u64,
+    cut: impl Fn(u64, Segments) -> Bytes + Send + Sync + 'static,
+) -> Result<BoxStream<'static, Result<Bytes, AppError>>, AppError> {
+    let batch_end = move |seg: u64| (seg + BATCH).min(last + 1);
+    let head = cut(first, reader.segments(first, batch_end(first)).await?);
+    let cut = std::sync::Arc::new(cut);
+    let rest = stream::unfold(Some(batch_end(first)), move |at| {
+        let (reader, cut) = (reader.clone(), cut.clone());
+        async move {
+            let seg = at.filter(|s| *s <= last)?;
+            let e = batch_end(seg);
+            match reader.segments(seg, e).await {
+                Ok(s) => Some((Ok(cut(seg, s)), Some(e))),
+                Err(err) => {
+                    tracing::error!(object = reader.object().id, error = %err, "a download stops: no copy reads back intact");
+                    Some((Err(err), None))
+                }
+            }
+        }
+    });
+    Ok(stream::iter([Ok(head)]).chain(rest).boxed())
+}
 
 impl App {
     /// The object, if `actor` may read it now (metadata and data alike).
@@ -114,24 +144,14 @@ impl App {
         }
     }
 
-    async fn good_copy(&self, obj: &ObjectRow) -> Result<String, AppError> {
-        if obj.status == "lost" {
-            return Err(AppError::Conflict {
-                field: None,
-                message: "no good copy of this object is left".into(),
-            });
-        }
-        self.store()
-            .copies(&obj.id)
-            .await?
-            .into_iter()
-            .find(|c| c.state == "ok" || c.state == "repaired")
-            .map(|c| c.store)
-            .ok_or_else(|| AppError::Internal(format!("object {} has no copy on record", obj.id)))
-    }
-
     /// Streams an object (or a byte range of it) to `actor`. `range` is
     /// (first byte, last byte inclusive) as in an HTTP Range header.
+    ///
+    /// Every segment is authenticated before its bytes are sent (the
+    /// Crypt4GH delivery too: the stored ciphertext goes out only once it
+    /// decrypts); a copy that fails is swapped for another copy mid-stream,
+    /// alerted and repaired. The first batch is read before this returns, so
+    /// an object with no intact copy is an error, not a 200 that breaks off.
     pub async fn download(
         &self,
         actor: &Actor,
@@ -141,37 +161,22 @@ impl App {
         ip: Option<&str>,
     ) -> Result<Download, AppError> {
         let obj = self.object_for(actor, id, ip).await?;
-        let store = self.good_copy(&obj).await?;
-        let header_len = obj.stored_size.min(obj.header_len) as u64;
-        let stored_size = obj.stored_size as u64;
-        let stores = self.inner.stores.clone();
-        let key = obj.object_key.clone();
-        let header = stores
-            .range(&store, &key, 0..header_len)
-            .await
-            .map_err(|e| AppError::Internal(format!("reading {id}: {e}")))?;
-        let (total, prefix, session_key) = match delivery {
+        let reader = self.copy_reader(&obj).await?;
+        let header_len = reader.header.len() as u64;
+        let body_len = (obj.stored_size.max(0) as u64).saturating_sub(header_len);
+        let prefix = match delivery {
             Delivery::Crypt4gh(pk) => {
-                let h = zenome_crypt4gh::reencrypt_header(&header, &self.inner.c4gh, &[pk])
+                let h = zenome_crypt4gh::reencrypt_header(&reader.header, &self.inner.c4gh, &[pk])
                     .map_err(|e| {
                         AppError::Internal(format!("re-encrypting the header of {id}: {e}"))
                     })?;
-                (
-                    h.len() as u64 + stored_size - header_len,
-                    Some(Bytes::from(h)),
-                    None,
-                )
+                Some(Bytes::from(h))
             }
-            Delivery::Plain => {
-                let (h, _) = zenome_crypt4gh::Header::parse(&header)
-                    .map_err(|e| AppError::Internal(format!("header of {id}: {e}")))?;
-                let k = *h
-                    .session_keys(&self.inner.c4gh)
-                    .map_err(|e| AppError::Internal(format!("key of {id}: {e}")))?
-                    .first()
-                    .ok_or_else(|| AppError::Internal(format!("header of {id} holds no key")))?;
-                (obj.size as u64, None, Some(k))
-            }
+            Delivery::Plain => None,
+        };
+        let total = match &prefix {
+            Some(h) => h.len() as u64 + body_len,
+            None => obj.size as u64,
         };
         let (start, end) = match range {
             None => (0, total),
@@ -186,70 +191,56 @@ impl App {
                 (s, e)
             }
         };
-        let stream: BoxStream<'static, Result<Bytes, AppError>> = match (prefix, session_key) {
-            (Some(h), _) => {
+        let stream: BoxStream<'static, Result<Bytes, AppError>> = match prefix {
+            Some(h) => {
                 let hl = h.len() as u64;
                 let head = if start < hl {
                     Some(h.slice(start as usize..end.min(hl) as usize))
                 } else {
                     None
                 };
-                let body_from = header_len + start.max(hl) - hl;
-                let body_to = header_len + end.max(hl) - hl;
-                let body = stream::unfold(body_from, move |pos| {
-                    let stores = stores.clone();
-                    let (store, key) = (store.clone(), key.clone());
-                    async move {
-                        if pos >= body_to {
-                            return None;
-                        }
-                        let to = (pos + FETCH).min(body_to);
-                        let r = stores
-                            .range(&store, &key, pos..to)
-                            .await
-                            .map_err(|e| AppError::Internal(format!("reading: {e}")));
-                        Some((r, to))
-                    }
-                });
+                // the body, in offsets from its start
+                let (from, to) = (start.max(hl) - hl, end.max(hl) - hl);
+                let body = if from < to {
+                    let cut = move |seg: u64, s: Segments| {
+                        let base = seg * CIPHER_SEGMENT as u64;
+                        let n = s.cipher.len() as u64;
+                        let lo = from.saturating_sub(base).min(n) as usize;
+                        let hi = (to - base).min(n) as usize;
+                        s.cipher.slice(lo..hi.max(lo))
+                    };
+                    verified(
+                        reader,
+                        from / CIPHER_SEGMENT as u64,
+                        (to - 1) / CIPHER_SEGMENT as u64,
+                        cut,
+                    )
+                    .await?
+                } else {
+                    stream::empty().boxed()
+                };
                 stream::iter(head.map(Ok)).chain(body).boxed()
             }
-            (None, Some(k)) => {
-                let first_seg = start / SEGMENT as u64;
-                let last_seg = (end - 1) / SEGMENT as u64;
-                stream::unfold(first_seg, move |seg| {
-                    let stores = stores.clone();
-                    let (store, key) = (store.clone(), key.clone());
-                    async move {
-                        if seg > last_seg {
-                            return None;
-                        }
-                        let batch_end = (seg + 128).min(last_seg + 1);
-                        let from = header_len + seg * CIPHER_SEGMENT as u64;
-                        let to = (header_len + batch_end * CIPHER_SEGMENT as u64).min(stored_size);
-                        let r = async {
-                            let bytes = stores
-                                .range(&store, &key, from..to)
-                                .await
-                                .map_err(|e| AppError::Internal(format!("reading: {e}")))?;
-                            let mut out = Vec::with_capacity(bytes.len());
-                            for (i, c) in bytes.chunks(CIPHER_SEGMENT).enumerate() {
-                                let n = seg + i as u64;
-                                let plain = segments::decrypt(&k, c, n)?;
-                                let base = n * SEGMENT as u64;
-                                let lo =
-                                    start.saturating_sub(base).min(plain.len() as u64) as usize;
-                                let hi = (end - base).min(plain.len() as u64) as usize;
-                                out.extend_from_slice(&plain[lo..hi.max(lo)]);
-                            }
-                            Ok(Bytes::from(out))
-                        }
-                        .await;
-                        Some((r, batch_end))
+            None => {
+                let cut = move |seg: u64, s: Segments| {
+                    let mut out = Vec::new();
+                    for (i, plain) in s.plain.iter().enumerate() {
+                        let base = (seg + i as u64) * SEGMENT as u64;
+                        let n = plain.len() as u64;
+                        let lo = start.saturating_sub(base).min(n) as usize;
+                        let hi = end.saturating_sub(base).min(n) as usize;
+                        out.extend_from_slice(&plain[lo..hi.max(lo)]);
                     }
-                })
-                .boxed()
+                    Bytes::from(out)
+                };
+                verified(
+                    reader,
+                    start / SEGMENT as u64,
+                    (end - 1) / SEGMENT as u64,
+                    cut,
+                )
+                .await?
             }
-            _ => unreachable!("one delivery or the other"),
         };
         self.store()
             .record(

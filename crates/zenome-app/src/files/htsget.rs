@@ -6,9 +6,8 @@
 use std::io::{Read, Seek, SeekFrom};
 
 use zenome_htsget::{HtsgetError, Piece, Query};
-use zenome_objects::Stores;
-
-use super::segments::{self, CIPHER_SEGMENT, SEGMENT};
+use super::copies::CopyReader;
+use super::segments::SEGMENT;
 use crate::{Actor, App, AppError};
 
 /// Why an htsget request fails, in htsget's words.
@@ -49,14 +48,10 @@ pub struct Ticket {
     pub pieces: Vec<Piece>,
 }
 
-/// Random access to the plaintext of a stored object.
+/// Random access to the plaintext of a stored object, each segment
+/// authenticated, from whichever copy reads back intact.
 struct PlainReader {
-    stores: Stores,
-    store: String,
-    key: String,
-    header_len: u64,
-    stored_size: u64,
-    session_key: [u8; 32],
+    copies: CopyReader,
     size: u64,
     pos: u64,
     cache: Option<(u64, Vec<u8>)>,
@@ -66,14 +61,14 @@ struct PlainReader {
 impl PlainReader {
     fn segment(&mut self, n: u64) -> std::io::Result<&[u8]> {
         if self.cache.as_ref().map(|c| c.0) != Some(n) {
-            let from = self.header_len + n * CIPHER_SEGMENT as u64;
-            let to = (from + CIPHER_SEGMENT as u64).min(self.stored_size);
-            let bytes = self
+            let plain = self
                 .rt
-                .block_on(self.stores.range(&self.store, &self.key, from..to))
-                .map_err(|e| std::io::Error::other(e.to_string()))?;
-            let plain = segments::decrypt(&self.session_key, &bytes, n)
-                .map_err(|e| std::io::Error::other(e.to_string()))?;
+                .block_on(self.copies.segments(n, n + 1))
+                .map_err(|e| std::io::Error::other(e.to_string()))?
+                .plain
+                .into_iter()
+                .next()
+                .ok_or_else(|| std::io::Error::other(format!("no segment {n}")))?;
             self.cache = Some((n, plain));
         }
         Ok(&self.cache.as_ref().expect("cached").1)
@@ -189,50 +184,10 @@ impl App {
         } else {
             hf.unwrap_or(zenome_htsget::Format::VcfGz)
         };
-        let store = self.good_copy_store(&obj).await?;
-        let index_size = self
-            .inner
-            .stores
-            .size(&store, &index_key)
-            .await
-            .map_err(|e| AppError::Internal(format!("reading the index: {e}")))?
-            .ok_or_else(|| AppError::Internal(format!("the index of {id} is missing")))?;
-        let sealed = self
-            .inner
-            .stores
-            .range(&store, &index_key, 0..index_size)
-            .await
-            .map_err(|e| AppError::Internal(format!("reading the index: {e}")))?;
-        let index = self
-            .inner
-            .seal
-            .open(
-                std::str::from_utf8(&sealed)
-                    .map_err(|_| AppError::Internal("index encoding".into()))?,
-                index_key.as_bytes(),
-            )
-            .map_err(|_| AppError::Internal("the index does not open".into()))?;
-        let header_len = obj.header_len as u64;
-        let header = self
-            .inner
-            .stores
-            .range(&store, &obj.object_key, 0..header_len)
-            .await
-            .map_err(|e| AppError::Internal(format!("reading {id}: {e}")))?;
-        let (h, _) = zenome_crypt4gh::Header::parse(&header)
-            .map_err(|e| AppError::Internal(format!("header of {id}: {e}")))?;
-        let session_key = *h
-            .session_keys(&self.inner.c4gh)
-            .map_err(|e| AppError::Internal(format!("key of {id}: {e}")))?
-            .first()
-            .ok_or_else(|| AppError::Internal(format!("no key for {id}")))?;
+        let copies = self.copy_reader(&obj).await?;
+        let index = self.read_index(&obj, &index_key, &copies.stores()).await?;
         let reader = PlainReader {
-            stores: self.inner.stores.clone(),
-            store,
-            key: obj.object_key.clone(),
-            header_len,
-            stored_size: obj.stored_size as u64,
-            session_key,
+            copies,
             size,
             pos: 0,
             cache: None,
@@ -250,16 +205,37 @@ impl App {
         })
     }
 
-    async fn good_copy_store(&self, obj: &zenome_store::ObjectRow) -> Result<String, AppError> {
-        self.store()
-            .copies(&obj.id)
-            .await?
-            .into_iter()
-            .find(|c| c.state == "ok" || c.state == "repaired")
-            .map(|c| c.store)
-            .ok_or_else(|| AppError::Conflict {
-                field: None,
-                message: "no good copy of this object is left".into(),
-            })
+    /// The object's sealed index, from the first of `stores` where it
+    /// opens (the seal authenticates it).
+    async fn read_index(
+        &self,
+        obj: &zenome_store::ObjectRow,
+        index_key: &str,
+        stores: &[String],
+    ) -> Result<Vec<u8>, AppError> {
+        for store in stores {
+            let sealed = match self.inner.stores.size(store, index_key).await {
+                Ok(Some(n)) => self.inner.stores.range(store, index_key, 0..n).await,
+                Ok(None) => {
+                    tracing::warn!(object = obj.id, store, "the htsget index is missing here");
+                    continue;
+                }
+                Err(e) => Err(e),
+            };
+            let opened = sealed.ok().and_then(|b| {
+                let text = std::str::from_utf8(&b).ok()?.to_string();
+                self.inner.seal.open(&text, index_key.as_bytes()).ok()
+            });
+            match opened {
+                Some(index) => return Ok(index),
+                None => {
+                    tracing::error!(object = obj.id, store, "the htsget index does not read back here: trying another copy");
+                }
+            }
+        }
+        Err(AppError::Internal(format!(
+            "no copy of the index of {} reads back",
+            obj.id
+        )))
     }
 }

@@ -741,6 +741,7 @@ pub(crate) const TEXTS: &[(&str, &str, &str)] = &[
     ("vcf_ts_tv", "VCF: Ti/Tv", "VCF: Ti/Tv"),
     ("vcf_het_hom", "VCF: het/hom ratio", "VCF: ヘテロ/ホモ比"),
     ("object_lost", "Object lost", "オブジェクト消失"),
+    ("copy_corrupt", "Copy corrupt", "コピー破損"),
     // coded values
     ("cancer", "Cancer", "がん"),
     ("rare_disease", "Rare disease", "難病"),

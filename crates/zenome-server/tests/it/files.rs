@@ -713,6 +713,163 @@ async fn a_second_upload_of_identical_bytes_keeps_the_first_file(e: Env) {
     }
 }
 
+/// The copies of `object` in each store, by store name.
+fn copies_of(e: &Env, sha: &str) -> std::collections::BTreeMap<String, std::path::PathBuf> {
+    let root = e.app.config().data_dir.join("objects");
+    store_files(e)
+        .into_iter()
+        .filter(|p| {
+            let n = p.file_name().unwrap().to_string_lossy();
+            n.starts_with(sha) && n.ends_with(".c4gh")
+        })
+        .map(|p| {
+            let store = p.strip_prefix(&root).unwrap().iter().next().unwrap();
+            (store.to_string_lossy().into_owned(), p.clone())
+        })
+        .collect()
+}
+
+fn flip(path: &std::path::Path, at: usize) -> Vec<u8> {
+    let mut bytes = std::fs::read(path).unwrap();
+    bytes[at] ^= 0x40;
+    std::fs::write(path, &bytes).unwrap();
+    bytes
+}
+
+/// One byte flipped in one copy once made the plain download answer 200
+/// with no bytes and the Crypt4GH delivery send the corrupt ciphertext.
+/// Now every segment is authenticated before it is sent, the read falls
+/// back to the other copy, and the bad copy is alerted and repaired.
+async fn one_corrupt_copy_is_read_around_alerted_and_repaired(e: Env) {
+    let (_, run) = e.run().await;
+    let data = fastq(1500, 21);
+    let sha = hexes(&data).1;
+    let st = e.upload_fastq(&run, &data, 1).await;
+    let object = st["object_id"].as_str().unwrap().to_string();
+    let copies = copies_of(&e, &sha);
+    assert_eq!(copies.len(), 2, "{copies:?}");
+    // the copy read first (cold-a) has a byte flipped in its first segment
+    let a = copies["cold-a"].clone();
+    let bad = flip(&a, 5000);
+    let plain = format!("/ga4gh/drs/v1/objects/{object}/data/plain");
+    let (st, back, _) = e.raw(&plain, "staff", None, None).await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(back, data, "served whole from the good copy");
+    assert!(
+        e.app
+            .store()
+            .alerts(10)
+            .await
+            .unwrap()
+            .iter()
+            .any(|x| x.rule == "copy_corrupt"),
+        "the bad copy is alerted"
+    );
+    e.app.settle_repairs().await;
+    assert_ne!(std::fs::read(&a).unwrap(), bad, "repaired from the good copy");
+    let r = e.app.scrub().await.unwrap();
+    assert!(r.clean() && r.repaired.is_empty(), "{r:?}");
+    // the Crypt4GH delivery: a byte flipped in the last segment
+    let len = std::fs::read(&a).unwrap().len();
+    flip(&a, len - 100);
+    let mine = zenome_crypt4gh::SecretKey::generate();
+    let pk = base64::engine::general_purpose::STANDARD.encode(mine.public().as_bytes());
+    let c4gh = format!("/ga4gh/drs/v1/objects/{object}/data/crypt4gh");
+    let (st, enc, _) = e.raw(&c4gh, "staff", None, Some(&pk)).await;
+    assert_eq!(st, StatusCode::OK);
+    let mut out = Vec::new();
+    zenome_crypt4gh::decrypt(&enc[..], &mut out, &mine).unwrap();
+    assert_eq!(out, data, "the ciphertext sent decrypts to the file");
+    e.app.settle_repairs().await;
+    // a range of the plain delivery, the first copy corrupt again
+    flip(&a, 70_000);
+    let (st, part, _) = e.raw(&plain, "staff", Some("bytes=100000-"), None).await;
+    assert_eq!(st, StatusCode::PARTIAL_CONTENT);
+    assert_eq!(part, &data[100_000..]);
+    e.app.settle_repairs().await;
+    assert!(e.app.scrub().await.unwrap().clean());
+    // both copies corrupt: an error, never a 200 with wrong or missing bytes
+    flip(&a, 5000);
+    flip(&copies["cold-b"], 5000);
+    let (st, body, _) = e.raw(&plain, "staff", None, None).await;
+    assert!(st.is_server_error() || st == StatusCode::CONFLICT, "{st}");
+    assert!(!body.windows(20).any(|w| w == &data[..20]));
+    let (st, _, _) = e.raw(&c4gh, "staff", None, Some(&pk)).await;
+    assert!(st.is_server_error() || st == StatusCode::CONFLICT, "{st}");
+    e.app.settle_repairs().await;
+}
+
+/// The scrub once stopped at the first copy it could not repair, so a later
+/// corrupt copy stayed recorded ok; and an object marked lost never came
+/// back when its copy was restored.
+async fn the_scrub_carries_on_past_a_failed_repair_and_recovers_a_restored_object(e: Env) {
+    let (_, run) = e.run().await;
+    let first = fastq(700, 31);
+    let sha_a = hexes(&first).1;
+    let mut seed = 32;
+    let second = loop {
+        let d = fastq(700, seed);
+        if hexes(&d).1[..2] != sha_a[..2] {
+            break d;
+        }
+        seed += 1;
+    };
+    let sha_b = hexes(&second).1;
+    let a = e.upload_fastq(&run, &first, 1).await["object_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let b = e.upload_fastq(&run, &second, 1).await["object_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (ca, cb) = (copies_of(&e, &sha_a), copies_of(&e, &sha_b));
+    // A's copy in cold-b is gone and cannot be put back (its directory is a
+    // file now); B, checked after A, has a byte flipped in cold-a
+    let shard = ca["cold-b"].parent().unwrap().to_path_buf();
+    std::fs::remove_dir_all(&shard).unwrap();
+    std::fs::write(&shard, b"not a directory").unwrap();
+    let flipped = flip(&cb["cold-a"], 3000);
+    let r = e.app.scrub().await.unwrap();
+    assert!(!r.clean(), "{r:?}");
+    assert_eq!(r.failures.len(), 1, "{r:?}");
+    assert_eq!((r.failures[0].0.as_str(), r.failures[0].1.as_str()), (a.as_str(), "cold-b"));
+    assert_eq!(
+        r.repaired,
+        vec![(b.clone(), "cold-a".to_string(), "corrupt".to_string())],
+        "the object after the failure is still checked and repaired"
+    );
+    assert_ne!(std::fs::read(&cb["cold-a"]).unwrap(), flipped);
+    // the store is fixed: the next scrub mends A
+    std::fs::remove_file(&shard).unwrap();
+    let r = e.app.scrub().await.unwrap();
+    assert!(r.clean(), "{r:?}");
+    assert_eq!(r.repaired.len(), 1, "{r:?}");
+    // both copies of A lost; then an operator restores one from a backup
+    let backup = std::fs::read(&ca["cold-a"]).unwrap();
+    std::fs::write(&ca["cold-a"], b"garbage").unwrap();
+    std::fs::remove_file(&ca["cold-b"]).unwrap();
+    let r = e.app.scrub().await.unwrap();
+    assert_eq!(r.lost, vec![a.clone()]);
+    let plain = format!("/ga4gh/drs/v1/objects/{a}/data/plain");
+    assert_eq!(e.raw(&plain, "staff", None, None).await.0, StatusCode::CONFLICT);
+    std::fs::write(&ca["cold-a"], &backup).unwrap();
+    let r = e.app.scrub().await.unwrap();
+    assert_eq!(r.recovered, vec![a.clone()], "{r:?}");
+    assert!(r.clean() && r.lost.is_empty(), "{r:?}");
+    assert_eq!(
+        r.repaired,
+        vec![(a.clone(), "cold-b".to_string(), "missing".to_string())],
+        "the missing copy is made again"
+    );
+    let (st, back, _) = e.raw(&plain, "staff", None, None).await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(back, first);
+    let r = e.app.scrub().await.unwrap();
+    assert!(r.clean() && r.repaired.is_empty() && r.recovered.is_empty(), "{r:?}");
+    assert_eq!(r.copies_ok, 4);
+}
+
 async fn drs_reads_follow_grants_and_consent(e: Env) {
     let (s, run) = e.run().await;
     let st = e.upload_fastq(&run, &fastq(300, 6), 1).await;
@@ -929,6 +1086,8 @@ crate::on_both_engines!(
     an_interrupted_upload_resumes_and_survives_a_restart,
     the_scrub_repairs_flipped_and_missing_copies_and_reports_lost_ones,
     a_second_upload_of_identical_bytes_keeps_the_first_file,
+    one_corrupt_copy_is_read_around_alerted_and_repaired,
+    the_scrub_carries_on_past_a_failed_repair_and_recovers_a_restored_object,
     drs_reads_follow_grants_and_consent,
     a_file_that_fails_qc_is_kept_flagged_and_not_released,
 );
