@@ -115,3 +115,104 @@ fn the_default_config_prints_and_reads_back() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("lissen"));
 }
+
+/// The stored copies under a data directory: (store, shard, path).
+fn stored_copies(data: &std::path::Path) -> Vec<(String, String, std::path::PathBuf)> {
+    let mut out = Vec::new();
+    for store in std::fs::read_dir(data.join("objects")).unwrap().flatten() {
+        let sharded = store.path().join("sha256");
+        for shard in std::fs::read_dir(&sharded).into_iter().flatten().flatten() {
+            for f in std::fs::read_dir(shard.path()).unwrap().flatten() {
+                if f.path().extension().is_some_and(|e| e == "c4gh") {
+                    out.push((
+                        store.file_name().to_string_lossy().into_owned(),
+                        shard.file_name().to_string_lossy().into_owned(),
+                        f.path(),
+                    ));
+                }
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// `zenome scrub` once stopped at the first copy it could not repair (and
+/// exited as if the rest were fine). After the demo (two copies of every
+/// file kind, VCFs included) it exits 0; with one copy flipped and a store
+/// that cannot take a repair it repairs what it can, names every failure,
+/// and exits non-zero.
+#[test]
+fn scrub_reports_every_failure_and_exits_non_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let out = zenome(&[
+        "demo",
+        "--data-dir",
+        d,
+        "--no-serve",
+        "--participants-per-facility",
+        "4",
+        "--seed",
+        "7",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let copies = stored_copies(dir.path());
+    assert!(
+        copies.iter().any(|c| c.2.to_string_lossy().contains(".c4gh")),
+        "the demo stores files"
+    );
+    // every object has two copies
+    let mut names: Vec<_> = copies
+        .iter()
+        .map(|c| c.2.file_name().unwrap().to_owned())
+        .collect();
+    names.sort();
+    for n in &names {
+        assert!(
+            names.iter().filter(|m| *m == n).count() >= 2,
+            "{n:?} has one copy"
+        );
+    }
+    let out = zenome(&["--data-dir", d, "scrub"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(stdout.contains(" 0 lost, 0 failures"), "{stdout}");
+    // a shard of cold-b cannot take a repair; a copy elsewhere is flipped
+    let (_, blocked, victim) = copies.iter().find(|c| c.0 == "cold-b").unwrap().clone();
+    std::fs::remove_file(&victim).unwrap();
+    let shard = victim.parent().unwrap().to_path_buf();
+    std::fs::remove_dir_all(&shard).unwrap();
+    std::fs::write(&shard, b"not a directory").unwrap();
+    let (_, _, flipped) = copies
+        .iter()
+        .rev()
+        .find(|c| c.0 == "hot" && c.1 != blocked)
+        .unwrap()
+        .clone();
+    let mut bytes = std::fs::read(&flipped).unwrap();
+    let at = bytes.len() - 10;
+    bytes[at] ^= 0x01;
+    std::fs::write(&flipped, &bytes).unwrap();
+    let out = zenome(&["--data-dir", d, "scrub"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success(), "{stdout}");
+    assert!(stdout.contains("FAILED"), "{stdout}");
+    assert!(stdout.contains("in hot (was corrupt)"), "{stdout}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("could not be checked or repaired"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_ne!(std::fs::read(&flipped).unwrap(), bytes, "repaired");
+    // the store is mended: the next scrub puts the copy back and exits 0
+    std::fs::remove_file(&shard).unwrap();
+    let out = zenome(&["--data-dir", d, "scrub"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(victim.exists(), "{stdout}");
+}
