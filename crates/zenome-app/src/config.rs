@@ -534,6 +534,29 @@ mod tests {
         assert!(e.to_string().contains("lisen"), "{e}");
     }
 
+    /// A VCF was kept as a single hot copy, so one corrupt copy lost it.
+    #[test]
+    fn a_vcf_is_kept_twice_and_no_kind_may_have_one_copy() {
+        let c = Config::load(None, []).unwrap();
+        let names: Vec<String> = c.stores().into_iter().map(|s| s.name).collect();
+        let p = &c.files.placement;
+        assert!(p.check(&names).is_ok());
+        for list in [&p.fastq, &p.alignment, &p.vcf] {
+            assert!(list.len() >= 2, "{list:?}");
+        }
+        let one = Placement {
+            vcf: vec!["hot".into(), "hot".into()],
+            ..Placement::default()
+        };
+        let e = one.check(&names).unwrap_err();
+        assert!(e.contains("files.placement.vcf"), "{e}");
+        let unknown = Placement {
+            fastq: vec!["cold-a".into(), "nowhere".into()],
+            ..Placement::default()
+        };
+        assert!(unknown.check(&names).unwrap_err().contains("nowhere"));
+    }
+
     #[test]
     fn secrets_do_not_print() {
         let c = Config::load(

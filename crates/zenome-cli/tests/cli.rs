@@ -163,7 +163,9 @@ fn scrub_reports_every_failure_and_exits_non_zero() {
     );
     let copies = stored_copies(dir.path());
     assert!(
-        copies.iter().any(|c| c.2.to_string_lossy().contains(".c4gh")),
+        copies
+            .iter()
+            .any(|c| c.2.to_string_lossy().contains(".c4gh")),
         "the demo stores files"
     );
     // every object has two copies

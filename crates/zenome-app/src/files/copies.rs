@@ -162,7 +162,9 @@ impl App {
                             "file.copy_bad",
                             format!("object:{}", obj.id),
                         )
-                        .with_detail(json!({ "store": store, "was": fault.name(), "reason": reason })),
+                        .with_detail(
+                            json!({ "store": store, "was": fault.name(), "reason": reason }),
+                        ),
                     )
                     .await?;
                 tx.set_copy_state(&obj.id, store, fault.name()).await?;
@@ -201,7 +203,9 @@ impl App {
                     lost = !r.lost.is_empty(),
                     "copies checked after a bad read"
                 ),
-                Err(e) => tracing::error!(object = id, error = %e, "the repair after a bad read failed"),
+                Err(e) => {
+                    tracing::error!(object = id, error = %e, "the repair after a bad read failed")
+                }
             }
             app.inner.repairing.lock().expect("repairing").remove(&id);
         });

@@ -5,10 +5,10 @@
 
 use std::io::{Read, Seek, SeekFrom};
 
-use zenome_htsget::{HtsgetError, Piece, Query};
 use super::copies::CopyReader;
 use super::segments::SEGMENT;
 use crate::{Actor, App, AppError};
+use zenome_htsget::{HtsgetError, Piece, Query};
 
 /// Why an htsget request fails, in htsget's words.
 #[derive(Debug)]
@@ -229,7 +229,11 @@ impl App {
             match opened {
                 Some(index) => return Ok(index),
                 None => {
-                    tracing::error!(object = obj.id, store, "the htsget index does not read back here: trying another copy");
+                    tracing::error!(
+                        object = obj.id,
+                        store,
+                        "the htsget index does not read back here: trying another copy"
+                    );
                 }
             }
         }

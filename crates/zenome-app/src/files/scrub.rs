@@ -144,7 +144,11 @@ impl App {
                 .await?;
             tx.set_object_status(&obj.id, "available").await?;
             tx.commit().await?;
-            tracing::warn!(object = obj.id, from = source, "a lost object has a good copy again: served again");
+            tracing::warn!(
+                object = obj.id,
+                from = source,
+                "a lost object has a good copy again: served again"
+            );
             report.recovered.push(obj.id.clone());
         }
         for (store, what) in bad {
@@ -160,7 +164,9 @@ impl App {
                                 "file.repair_failed",
                                 format!("object:{}", obj.id),
                             )
-                            .with_detail(json!({ "store": store, "was": what, "error": e.to_string() })),
+                            .with_detail(
+                                json!({ "store": store, "was": what, "error": e.to_string() }),
+                            ),
                         )
                         .await?;
                     tx.set_copy_state(&obj.id, &store, what).await?;

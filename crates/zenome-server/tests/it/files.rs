@@ -650,7 +650,11 @@ async fn a_second_upload_of_identical_bytes_keeps_the_first_file(e: Env) {
         )
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
-    assert!(r.text.contains(&object) && r.text.contains("sha256"), "{}", r.text);
+    assert!(
+        r.text.contains(&object) && r.text.contains("sha256"),
+        "{}",
+        r.text
+    );
     // only an MD5 declared: the bytes arrive, and the end refuses them
     let r = e
         .tus_create(
@@ -706,7 +710,12 @@ async fn a_second_upload_of_identical_bytes_keeps_the_first_file(e: Env) {
     assert_eq!((r.objects, r.copies_ok), (2, 4), "{r:?}");
     for (o, who) in [(&object, "centre"), (&other, "centre_other")] {
         let (st, back, _) = e
-            .raw(&format!("/ga4gh/drs/v1/objects/{o}/data/plain"), who, None, None)
+            .raw(
+                &format!("/ga4gh/drs/v1/objects/{o}/data/plain"),
+                who,
+                None,
+                None,
+            )
             .await;
         assert_eq!(st, StatusCode::OK);
         assert_eq!(back, data, "object {o} reads back byte for byte");
@@ -766,7 +775,11 @@ async fn one_corrupt_copy_is_read_around_alerted_and_repaired(e: Env) {
         "the bad copy is alerted"
     );
     e.app.settle_repairs().await;
-    assert_ne!(std::fs::read(&a).unwrap(), bad, "repaired from the good copy");
+    assert_ne!(
+        std::fs::read(&a).unwrap(),
+        bad,
+        "repaired from the good copy"
+    );
     let r = e.app.scrub().await.unwrap();
     assert!(r.clean() && r.repaired.is_empty(), "{r:?}");
     // the Crypt4GH delivery: a byte flipped in the last segment
@@ -833,7 +846,10 @@ async fn the_scrub_carries_on_past_a_failed_repair_and_recovers_a_restored_objec
     let r = e.app.scrub().await.unwrap();
     assert!(!r.clean(), "{r:?}");
     assert_eq!(r.failures.len(), 1, "{r:?}");
-    assert_eq!((r.failures[0].0.as_str(), r.failures[0].1.as_str()), (a.as_str(), "cold-b"));
+    assert_eq!(
+        (r.failures[0].0.as_str(), r.failures[0].1.as_str()),
+        (a.as_str(), "cold-b")
+    );
     assert_eq!(
         r.repaired,
         vec![(b.clone(), "cold-a".to_string(), "corrupt".to_string())],
@@ -852,7 +868,10 @@ async fn the_scrub_carries_on_past_a_failed_repair_and_recovers_a_restored_objec
     let r = e.app.scrub().await.unwrap();
     assert_eq!(r.lost, vec![a.clone()]);
     let plain = format!("/ga4gh/drs/v1/objects/{a}/data/plain");
-    assert_eq!(e.raw(&plain, "staff", None, None).await.0, StatusCode::CONFLICT);
+    assert_eq!(
+        e.raw(&plain, "staff", None, None).await.0,
+        StatusCode::CONFLICT
+    );
     std::fs::write(&ca["cold-a"], &backup).unwrap();
     let r = e.app.scrub().await.unwrap();
     assert_eq!(r.recovered, vec![a.clone()], "{r:?}");
@@ -866,8 +885,155 @@ async fn the_scrub_carries_on_past_a_failed_repair_and_recovers_a_restored_objec
     assert_eq!(st, StatusCode::OK);
     assert_eq!(back, first);
     let r = e.app.scrub().await.unwrap();
-    assert!(r.clean() && r.repaired.is_empty() && r.recovered.is_empty(), "{r:?}");
+    assert!(
+        r.clean() && r.repaired.is_empty() && r.recovered.is_empty(),
+        "{r:?}"
+    );
     assert_eq!(r.copies_ok, 4);
+}
+
+/// Runs a shell command for the htsget check; its standard output.
+fn shell(cmd: &str) -> String {
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(cmd)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{cmd}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// htsget planned its answer from the first copy on record, corrupt or
+/// not. Now the index and every segment it reads are authenticated, with
+/// the other copy used where one fails, and the slice's byte ranges are
+/// served the same way.
+async fn an_htsget_slice_reads_around_a_corrupt_copy(e: Env) {
+    let Some(testdata) = crate::htsget::testdata() else {
+        return;
+    };
+    let have = std::process::Command::new("bcftools")
+        .arg("--version")
+        .output()
+        .is_ok();
+    assert!(
+        have || std::env::var_os("CI").is_none(),
+        "bcftools is required under CI"
+    );
+    if !have {
+        return;
+    }
+    let (s, run) = e.run().await;
+    let r = e
+        .call(
+            "POST",
+            "/api/v1/lineage/nodes",
+            Some("centre"),
+            Some(json!({"kind": "file", "parent_id": run, "format": "cram"})),
+        )
+        .await;
+    let cram = r.json["id"].as_str().unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().display();
+    let src = testdata.join("vcf/cohort/shapeit4-1kg-chr20-300samples.vcf.gz");
+    let first = shell(&format!("bcftools query -l {} | head -n 1", src.display()))
+        .trim()
+        .to_string();
+    shell(&format!(
+        "echo {pid} > {d}/names && bcftools view --no-version -s {first} {src} | bcftools reheader -s {d}/names | bgzip -c > {d}/in.vcf.gz",
+        pid = s.pid,
+        src = src.display()
+    ));
+    let bytes = std::fs::read(dir.path().join("in.vcf.gz")).unwrap();
+    let (md5, sha) = hexes(&bytes);
+    let r = e
+        .tus_create(
+            "centre",
+            bytes.len(),
+            &[
+                ("filename", "in.vcf.gz"),
+                ("parent", &cram),
+                ("format", "vcf"),
+                ("md5", &md5),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let url = r.headers["location"].to_str().unwrap().to_string();
+    let p = e.tus_patch("centre", &url, 0, &bytes).await;
+    assert_eq!(p.status, StatusCode::NO_CONTENT, "{}", p.text);
+    let object = e.call("GET", &url, Some("centre"), None).await.json["object_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // the copy read first: its index and many of its segments damaged
+    let copies = copies_of(&e, &sha);
+    assert_eq!(copies.len(), 2, "two copies of a VCF: {copies:?}");
+    let (store, first_copy) = copies.iter().next().unwrap();
+    let len = std::fs::read(first_copy).unwrap().len();
+    for at in (1000..len).step_by(40_000) {
+        flip(first_copy, at);
+    }
+    let index = first_copy.with_extension("index");
+    assert!(index.exists(), "{}", index.display());
+    flip(&index, 40);
+    let contig = shell(&format!(
+        "bcftools query -f '%CHROM\\n' {d}/in.vcf.gz | head -n 1"
+    ))
+    .trim()
+    .to_string();
+    let (start, end) = (2_000_000u64, 2_300_000u64);
+    let r = e.call("GET", &format!("/htsget/variants/{object}?format=VCF&referenceName={contig}&start={start}&end={end}"), Some("staff"), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let mut slice = Vec::new();
+    for u in r.json["htsget"]["urls"].as_array().unwrap() {
+        let url = u["url"].as_str().unwrap();
+        if let Some(b64) = url.strip_prefix("data:application/octet-stream;base64,") {
+            slice.extend(
+                base64::engine::general_purpose::STANDARD
+                    .decode(b64)
+                    .unwrap(),
+            );
+            continue;
+        }
+        let path = url
+            .split_once("://")
+            .map(|(_, r)| &r[r.find('/').unwrap()..])
+            .unwrap();
+        let (st, part, _) = e
+            .raw(path, "staff", u["headers"]["Range"].as_str(), None)
+            .await;
+        assert!(st.is_success(), "{st}");
+        slice.extend(part);
+    }
+    std::fs::write(dir.path().join("slice.vcf.gz"), &slice).unwrap();
+    shell(&format!(
+        "bcftools index -f -t {d}/slice.vcf.gz && bcftools index -f -t {d}/in.vcf.gz"
+    ));
+    let region = format!("{contig}:{}-{end}", start + 1);
+    let want = shell(&format!(
+        "bcftools view -H -r {region} {d}/in.vcf.gz | md5sum"
+    ));
+    let got = shell(&format!(
+        "bcftools view -H -r {region} {d}/slice.vcf.gz | md5sum"
+    ));
+    assert_eq!(got, want, "the slice from the good copy");
+    assert!(
+        e.app
+            .store()
+            .alerts(20)
+            .await
+            .unwrap()
+            .iter()
+            .any(|x| x.rule == "copy_corrupt"),
+        "the bad copy in {store} is alerted"
+    );
+    e.app.settle_repairs().await;
+    let r = e.app.scrub().await.unwrap();
+    assert!(r.clean() && r.repaired.is_empty(), "{r:?}");
 }
 
 async fn drs_reads_follow_grants_and_consent(e: Env) {
@@ -1088,6 +1254,7 @@ crate::on_both_engines!(
     a_second_upload_of_identical_bytes_keeps_the_first_file,
     one_corrupt_copy_is_read_around_alerted_and_repaired,
     the_scrub_carries_on_past_a_failed_repair_and_recovers_a_restored_object,
+    an_htsget_slice_reads_around_a_corrupt_copy,
     drs_reads_follow_grants_and_consent,
     a_file_that_fails_qc_is_kept_flagged_and_not_released,
 );
