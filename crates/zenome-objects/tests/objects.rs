@@ -131,6 +131,25 @@ async fn never_overwritten(stores: &Stores, a: &str, key: &str, sha: &str, len: 
         Some((sha.to_string(), len)),
         "the object keeps its bytes"
     );
+    // a large object (written in parts) to a free key, then refused too
+    let big: Vec<u8> = (0..zenome_objects::ATOMIC_PUT as u32 + 4096)
+        .map(|i| (i % 241) as u8)
+        .collect();
+    let bkey = format!("{key}.big");
+    let f = file_of(&big);
+    assert_eq!(
+        stores.put_file(a, &bkey, f.path()).await.unwrap(),
+        big.len() as u64
+    );
+    assert_eq!(
+        stores.digest(a, &bkey).await.unwrap(),
+        Some((hex::encode(Sha256::digest(&big)), big.len() as u64))
+    );
+    assert!(matches!(
+        stores.put_file(a, &bkey, f.path()).await,
+        Err(ObjectError::Exists { .. })
+    ));
+    stores.delete(a, &bkey).await.unwrap();
     // a small object written in one conditional request is refused too
     let ikey = format!("{key}.index");
     stores.put_bytes(a, &ikey, b"first".to_vec()).await.unwrap();
