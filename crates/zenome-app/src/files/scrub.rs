@@ -117,6 +117,9 @@ impl App {
             }
             tx.commit().await?;
         }
+        if let Some(index) = &obj.index_key {
+            self.scrub_index(obj, index, &stores, report).await;
+        }
         let Some(source) = good.first().cloned() else {
             let mut tx = self
                 .store()
@@ -178,6 +181,83 @@ impl App {
             }
         }
         Ok(())
+    }
+
+    /// Checks the sealed htsget index in every store (the seal authenticates
+    /// it) and re-makes a missing or damaged one from a good one.
+    async fn scrub_index(
+        &self,
+        obj: &ObjectRow,
+        key: &str,
+        stores: &[String],
+        report: &mut ScrubReport,
+    ) {
+        let mut good = None;
+        let mut bad = Vec::new();
+        for store in stores {
+            match self.check_index(store, key).await {
+                Ok(()) => {
+                    good.get_or_insert_with(|| store.clone());
+                }
+                Err(what) => bad.push((store.clone(), what)),
+            }
+        }
+        for (store, what) in bad {
+            let Some(source) = &good else {
+                report.failures.push((
+                    obj.id.clone(),
+                    store,
+                    format!("index {what}: no good copy of the index left (region queries fail)"),
+                ));
+                continue;
+            };
+            let stores_ = &self.inner.stores;
+            let mended = async {
+                if what == "corrupt" {
+                    stores_.delete(&store, key).await?;
+                }
+                match stores_.copy(source, &store, key).await {
+                    Ok(_) | Err(zenome_objects::ObjectError::Exists { .. }) => Ok(()),
+                    Err(e) => Err(e),
+                }
+            }
+            .await;
+            match mended {
+                Ok(()) if self.check_index(&store, key).await.is_ok() => {
+                    tracing::warn!(object = obj.id, store, was = what, "index copy repaired");
+                    report
+                        .repaired
+                        .push((obj.id.clone(), store, format!("index {what}")));
+                }
+                Ok(()) => report.failures.push((
+                    obj.id.clone(),
+                    store,
+                    "the repaired index does not verify".into(),
+                )),
+                Err(e) => {
+                    report
+                        .failures
+                        .push((obj.id.clone(), store, format!("index {what}: {e}")))
+                }
+            }
+        }
+    }
+
+    /// Whether the sealed index in `store` opens: `Err("corrupt")` or
+    /// `Err("missing")`.
+    async fn check_index(&self, store: &str, key: &str) -> Result<(), &'static str> {
+        let stores = &self.inner.stores;
+        let size = match stores.size(store, key).await {
+            Ok(Some(n)) => n,
+            _ => return Err("missing"),
+        };
+        let Ok(sealed) = stores.range(store, key, 0..size).await else {
+            return Err("missing");
+        };
+        let opens = std::str::from_utf8(&sealed)
+            .ok()
+            .is_some_and(|t| self.inner.seal.open(t, key.as_bytes()).is_ok());
+        if opens { Ok(()) } else { Err("corrupt") }
     }
 
     /// Whether one copy holds exactly the ciphertext recorded at ingest:

@@ -979,7 +979,7 @@ async fn an_htsget_slice_reads_around_a_corrupt_copy(e: Env) {
     }
     let index = first_copy.with_extension("index");
     assert!(index.exists(), "{}", index.display());
-    flip(&index, 40);
+    let bad_index = flip(&index, 40);
     let contig = shell(&format!(
         "bcftools query -f '%CHROM\\n' {d}/in.vcf.gz | head -n 1"
     ))
@@ -1032,6 +1032,11 @@ async fn an_htsget_slice_reads_around_a_corrupt_copy(e: Env) {
         "the bad copy in {store} is alerted"
     );
     e.app.settle_repairs().await;
+    assert_ne!(
+        std::fs::read(&index).unwrap(),
+        bad_index,
+        "the index copy is repaired"
+    );
     let r = e.app.scrub().await.unwrap();
     assert!(r.clean() && r.repaired.is_empty(), "{r:?}");
 }
