@@ -221,6 +221,7 @@ impl App {
                 };
                 stream::iter(head.map(Ok)).chain(body).boxed()
             }
+            None if start >= end => stream::empty().boxed(),
             None => {
                 let cut = move |seg: u64, s: Segments| {
                     let mut out = Vec::new();
