@@ -159,8 +159,9 @@ async fn an_upload_cut_inside_a_record_or_a_bgzf_block_resumes_after_a_restart(e
     let (_, run) = e.run().await;
     let plain = fastq(3000, 23);
     let gz = bgzip(&fastq(3000, 24));
-    for (name, data) in [("r.fastq", &plain), ("r.fastq.gz", &gz)] {
-        for cut in cuts(data, name.ends_with(".gz")) {
+    // `.bgz`: the name does not tell the format, the bytes must
+    for (name, data) in [("r.fastq", &plain), ("r.fastq.gz", &gz), ("r.fastq.bgz", &gz)] {
+        for cut in cuts(data, name.ends_with("gz")) {
             let what = format!("{name} cut at {cut}");
             let url = create(&e, &run, name, data).await;
             let p = e.tus_patch("centre", &url, 0, &data[..cut]).await;
