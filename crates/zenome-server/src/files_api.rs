@@ -82,7 +82,8 @@ fn check_tus(h: &HeaderMap) -> Result<(), ApiError> {
 /// `Upload-Length` or `Upload-Offset`: tus 1.0 wants a non-negative integer,
 /// so digits only — no sign, no spaces, nothing Rust's `parse` would let in.
 fn tus_number(h: &HeaderMap, name: &'static str, missing: &str) -> Result<u64, AppError> {
-    let v = header_str(h, &name.to_ascii_lowercase()).ok_or_else(|| AppError::invalid(name, missing))?;
+    let v = header_str(h, &name.to_ascii_lowercase())
+        .ok_or_else(|| AppError::invalid(name, missing))?;
     if v.is_empty() || !v.bytes().all(|b| b.is_ascii_digit()) {
         return Err(AppError::invalid(
             name,

@@ -433,7 +433,10 @@ impl App {
             s.abandon().await;
         }
         let s = self.resume_session(&row).await?;
-        tracing::info!(upload = id, "finishing an upload whose bytes were all staged");
+        tracing::info!(
+            upload = id,
+            "finishing an upload whose bytes were all staged"
+        );
         self.finish_upload(actor, &row, s).await
     }
 
@@ -443,7 +446,10 @@ impl App {
     /// (the start of this process) are removed from the local stores; and
     /// the staging areas of uploads that had ended are removed. Uploads still
     /// part-way wait for their client, as before.
-    pub async fn recover_uploads(&self, before: std::time::SystemTime) -> Result<Recovery, AppError> {
+    pub async fn recover_uploads(
+        &self,
+        before: std::time::SystemTime,
+    ) -> Result<Recovery, AppError> {
         let mut out = Recovery {
             partials: self
                 .inner

@@ -113,7 +113,10 @@ async fn resume_and_check(e: &Env, url: &str, data: &[u8], what: &str) {
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{what}");
-    assert!(back == data, "{what}: the resumed file is byte for byte the original");
+    assert!(
+        back == data,
+        "{what}: the resumed file is byte for byte the original"
+    );
 }
 
 /// Cut points inside a FASTQ record (never at a line end) and inside BGZF
@@ -160,7 +163,11 @@ async fn an_upload_cut_inside_a_record_or_a_bgzf_block_resumes_after_a_restart(e
     let plain = fastq(3000, 23);
     let gz = bgzip(&fastq(3000, 24));
     // `.bgz`: the name does not tell the format, the bytes must
-    for (name, data) in [("r.fastq", &plain), ("r.fastq.gz", &gz), ("r.fastq.bgz", &gz)] {
+    for (name, data) in [
+        ("r.fastq", &plain),
+        ("r.fastq.gz", &gz),
+        ("r.fastq.bgz", &gz),
+    ] {
         for cut in cuts(data, name.ends_with("gz")) {
             let what = format!("{name} cut at {cut}");
             let url = create(&e, &run, name, data).await;
@@ -168,7 +175,11 @@ async fn an_upload_cut_inside_a_record_or_a_bgzf_block_resumes_after_a_restart(e
             assert_eq!(p.status, StatusCode::NO_CONTENT, "{what}: {}", p.text);
             // the server stops; the new one resumes from the staged bytes
             let restarted = restart(&e);
-            assert_eq!(restarted.tus_head("centre", &url).await, cut as u64, "{what}");
+            assert_eq!(
+                restarted.tus_head("centre", &url).await,
+                cut as u64,
+                "{what}"
+            );
             resume_and_check(&restarted, &url, data, &what).await;
         }
     }
@@ -207,8 +218,17 @@ async fn an_upload_whose_bytes_were_all_staged_is_finished_on_head_and_at_start_
     for (url, data) in [(&url_a, &a), (&url_b, &b)] {
         let p = e.tus_patch("centre", url, 0, data).await;
         assert_eq!(p.status, StatusCode::INTERNAL_SERVER_ERROR, "{}", p.text);
-        let st = e.app.store().upload(url.rsplit('/').next().unwrap()).await.unwrap().unwrap();
-        assert_eq!((st.state.as_str(), st.received), ("receiving", data.len() as i64));
+        let st = e
+            .app
+            .store()
+            .upload(url.rsplit('/').next().unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (st.state.as_str(), st.received),
+            ("receiving", data.len() as i64)
+        );
     }
     std::fs::remove_file(&cold_b).unwrap();
     std::fs::rename(&aside, &cold_b).unwrap();
@@ -220,7 +240,10 @@ async fn an_upload_whose_bytes_were_all_staged_is_finished_on_head_and_at_start_
     let restarted = restart(&e);
     // a HEAD for such an upload finishes it
     assert_eq!(restarted.tus_head("centre", &url_a).await, a.len() as u64);
-    let st = restarted.call("GET", &url_a, Some("centre"), None).await.json;
+    let st = restarted
+        .call("GET", &url_a, Some("centre"), None)
+        .await
+        .json;
     assert_eq!(st["state"], "stored", "{st}");
     // start-up recovery finishes the other and removes the partial file
     let r = restarted
@@ -233,7 +256,10 @@ async fn an_upload_whose_bytes_were_all_staged_is_finished_on_head_and_at_start_
     assert!(r.failed.is_empty(), "{r:?}");
     assert_eq!(r.partials, vec![partial.clone()]);
     assert!(!partial.exists());
-    let st = restarted.call("GET", &url_b, Some("centre"), None).await.json;
+    let st = restarted
+        .call("GET", &url_b, Some("centre"), None)
+        .await
+        .json;
     assert_eq!(st["state"], "stored", "{st}");
     for (url, data) in [(&url_a, &a), (&url_b, &b)] {
         let st = restarted.call("GET", url, Some("centre"), None).await.json;
@@ -367,9 +393,20 @@ async fn tus_numbers_with_a_sign_or_spaces_are_refused(e: Env) {
             .unwrap()
     };
     let n = data.len();
-    for bad in [format!("+{n}"), format!("-{n}"), format!(" {n}"), format!("{n} "), format!("0x{n:x}"), String::new()] {
+    for bad in [
+        format!("+{n}"),
+        format!("-{n}"),
+        format!(" {n}"),
+        format!("{n} "),
+        format!("0x{n:x}"),
+        String::new(),
+    ] {
         let r = e.send(post(&bad)).await;
-        assert!(r.status.is_client_error(), "Upload-Length {bad:?}: {}", r.status);
+        assert!(
+            r.status.is_client_error(),
+            "Upload-Length {bad:?}: {}",
+            r.status
+        );
         assert_eq!(r.json["field"], "Upload-Length", "{bad:?}: {}", r.text);
     }
     let r = e.send(post(&n.to_string())).await;
@@ -387,7 +424,11 @@ async fn tus_numbers_with_a_sign_or_spaces_are_refused(e: Env) {
             .body(Body::from(data.clone()))
             .unwrap();
         let r = e.send(req).await;
-        assert!(r.status.is_client_error(), "Upload-Offset {bad:?}: {}", r.status);
+        assert!(
+            r.status.is_client_error(),
+            "Upload-Offset {bad:?}: {}",
+            r.status
+        );
         assert_eq!(r.json["field"], "Upload-Offset", "{bad:?}: {}", r.text);
     }
     assert_eq!(e.tus_head("centre", &url).await, 0, "no byte was taken");
@@ -415,7 +456,12 @@ async fn file_names_with_bidi_or_control_characters_are_refused(e: Env) {
                 ],
             )
             .await;
-        assert!(r.status.is_client_error(), "U+{:04X}: {}", u32::from(c), r.status);
+        assert!(
+            r.status.is_client_error(),
+            "U+{:04X}: {}",
+            u32::from(c),
+            r.status
+        );
         assert_eq!(r.json["field"], "filename", "{}", r.text);
     }
     // names in other scripts are fine
