@@ -121,8 +121,16 @@ async fn offset(client: &reqwest::Client, url: &str, token: &str) -> Result<Opti
         .send()
         .await
         .context("asking the server for the upload's offset")?;
-    if !r.status().is_success() {
+    // gone (rejected, cancelled, unknown): any other failure is not a reason
+    // to give the upload up and start another
+    if matches!(
+        r.status(),
+        reqwest::StatusCode::NOT_FOUND | reqwest::StatusCode::GONE
+    ) {
         return Ok(None);
+    }
+    if !r.status().is_success() {
+        bail!("asking the server for the upload's offset: {}", r.status());
     }
     Ok(r.headers()
         .get("upload-offset")

@@ -361,9 +361,10 @@ impl Stores {
 
     /// Removes what interrupted writes left in the local stores: the
     /// `.NAME.partial` files that [`Stores::put_file`] and
-    /// [`Stores::link_file`] write before their rename, when older than
-    /// `before` (so a write in progress is never touched). Returns the
-    /// paths removed.
+    /// [`Stores::link_file`] write before their rename, and the `NAME#N`
+    /// files object_store's local backend stages its writes in (indexes,
+    /// repairs), when older than `before` (so a write in progress is never
+    /// touched). Returns the paths removed.
     pub async fn remove_partials(
         &self,
         before: std::time::SystemTime,
@@ -396,7 +397,11 @@ impl Stores {
                         .metadata()
                         .and_then(|m| m.modified())
                         .is_ok_and(|t| t < before);
-                    if name.starts_with('.') && name.ends_with(".partial") && old {
+                    let ours = name.starts_with('.') && name.ends_with(".partial");
+                    let staged = name.rsplit_once('#').is_some_and(|(_, n)| {
+                        !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())
+                    });
+                    if (ours || staged) && old {
                         std::fs::remove_file(&path).map_err(|e| ObjectError::Io {
                             what: path.display().to_string(),
                             source: e,

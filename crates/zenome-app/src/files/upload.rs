@@ -6,7 +6,12 @@
 //! acknowledged survives a crash. When the last byte is in, the checksums
 //! are compared with the declared ones, QC is judged, the encrypted object
 //! is copied to its stores and only then — one transaction — registered.
-//! A rejected upload leaves nothing visible.
+//! A rejected or cancelled upload leaves nothing visible, not even the
+//! placeholder it made. A request that never ended (its client vanished)
+//! leaves its in-memory session marked dirty: the next request rebuilds it
+//! from the staged bytes, so the hashes and the validator always continue
+//! exactly at the acknowledged offset. After a crash, `recover_uploads`
+//! finishes uploads whose bytes were all durable and removes partial files.
 
 use std::collections::HashMap;
 use std::io::{Read, Write};
@@ -414,7 +419,15 @@ impl App {
     pub async fn settled_upload(&self, actor: &Actor, id: &str) -> Result<UploadRow, AppError> {
         let row = self.upload(actor, id).await?;
         if row.state == "receiving" && row.received == row.length {
-            return self.complete_upload(actor, &row.id).await;
+            return match self.complete_upload(actor, &row.id).await {
+                Ok(done) => Ok(done),
+                // still receiving at offset = length: the client's empty
+                // PATCH (or the next start-up) tries again
+                Err(e) => {
+                    tracing::error!(upload = id, error = ?e, "cannot finish an upload whose bytes are all in");
+                    Ok(row)
+                }
+            };
         }
         Ok(row)
     }
@@ -660,8 +673,9 @@ impl App {
         self.reload(id).await
     }
 
-    /// Hashes a chunk and hands it to the validator (starting it on the
-    /// first chunk, from the bytes' own signature).
+    /// Hashes a chunk and hands it to the validator (starting it once the
+    /// first [`DETECT`] bytes, or the whole file, are in, from the bytes' own
+    /// signature).
     async fn feed(&self, s: &mut Session, row: &UploadRow, chunk: Bytes) -> Result<(), String> {
         s.md5.update(&chunk);
         let chunk = if s.started {
@@ -902,7 +916,8 @@ impl App {
                 let mut dst = std::fs::File::create(&tmp)?;
                 std::io::copy(&mut src, &mut dst)?;
                 dst.sync_all()?;
-                return std::fs::rename(&tmp, &p);
+                std::fs::rename(&tmp, &p)?;
+                return std::fs::File::open(p.parent().expect("in a dir"))?.sync_all();
             }
             let f = std::fs::OpenOptions::new().write(true).open(&p)?;
             f.set_len(keep)?;
