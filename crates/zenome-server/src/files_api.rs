@@ -209,7 +209,8 @@ pub(crate) async fn status(
 }
 
 /// The offset the server has durably received (`Upload-Offset`): where a
-/// client resumes.
+/// client resumes. An upload whose every byte was in when the server stopped
+/// before registering it is finished first (answered once stored or gone).
 #[utoipa::path(head, path = "/api/v1/uploads/{id}", tag = "files", params(("id" = String, Path)),
     responses((status = 200, description = "Upload-Offset and Upload-Length headers"), (status = 404), (status = 410, description = "rejected or cancelled")),
     security(("bearer" = [])))]
