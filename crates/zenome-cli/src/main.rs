@@ -386,7 +386,18 @@ async fn run() -> Result<()> {
                     );
                     Ok(())
                 }
-                _ => bail!("the upload ended {}: {}", status["state"], status["error"]),
+                state => match status["error"].as_str() {
+                    Some(error) => bail!(
+                        "the upload ended {}: {error}",
+                        state.unwrap_or("in an unknown state")
+                    ),
+                    None => bail!(
+                        "the upload ended {} at byte {} of {}",
+                        state.unwrap_or("in an unknown state"),
+                        status["offset"],
+                        status["length"]
+                    ),
+                },
             }
         }
         Command::Phenopacket {

@@ -121,8 +121,16 @@ async fn offset(client: &reqwest::Client, url: &str, token: &str) -> Result<Opti
         .send()
         .await
         .context("asking the server for the upload's offset")?;
-    if !r.status().is_success() {
+    // gone (rejected, cancelled, unknown): any other failure is not a reason
+    // to give the upload up and start another
+    if matches!(
+        r.status(),
+        reqwest::StatusCode::NOT_FOUND | reqwest::StatusCode::GONE
+    ) {
         return Ok(None);
+    }
+    if !r.status().is_success() {
+        bail!("asking the server for the upload's offset: {}", r.status());
     }
     Ok(r.headers()
         .get("upload-offset")
@@ -203,8 +211,9 @@ pub async fn run(a: Args) -> Result<serde_json::Value> {
     let mut buf = vec![0u8; CHUNK];
     let mut failures: u32 = 0;
     loop {
+        // gone (rejected, cancelled): its status below says why
         let Some(at) = offset(&client, &url, &a.token).await? else {
-            bail!("the upload at {url} is no longer open (see its status)");
+            break;
         };
         b.set_position(at);
         if at == len {
@@ -259,14 +268,43 @@ pub async fn run(a: Args) -> Result<serde_json::Value> {
         }
     }
     b.finish_and_clear();
-    remember(&key, None);
-    let status: serde_json::Value = client
-        .get(&url)
-        .bearer_auth(&a.token)
+    let mut status = status_of(&client, &url, &a.token).await?;
+    if status["state"] == "receiving" && status["offset"].as_u64() == Some(len) {
+        // every byte is in but the server stopped before registering the
+        // file: an empty PATCH at the end asks it to finish
+        let r = client
+            .patch(&url)
+            .bearer_auth(&a.token)
+            .header("Tus-Resumable", "1.0.0")
+            .header("Upload-Offset", len.to_string())
+            .header("Content-Type", "application/offset+octet-stream")
+            .body(Vec::new())
+            .send()
+            .await
+            .context("asking the server to finish the upload")?;
+        if r.status().is_server_error() {
+            bail!(
+                "the server could not finish the upload ({}); run the command again to resume it",
+                r.status()
+            );
+        }
+        status = status_of(&client, &url, &a.token).await?;
+    }
+    if status["state"] != "receiving" {
+        remember(&key, None);
+    }
+    Ok(status)
+}
+
+async fn status_of(client: &reqwest::Client, url: &str, token: &str) -> Result<serde_json::Value> {
+    let r = client
+        .get(url)
+        .bearer_auth(token)
         .send()
-        .await?
-        .json()
         .await
         .context("reading the upload's status")?;
-    Ok(status)
+    if !r.status().is_success() {
+        bail!("reading the upload's status at {url}: {}", r.status());
+    }
+    r.json().await.context("reading the upload's status")
 }

@@ -1,9 +1,10 @@
 //! `zenome upload` against a real `zenome serve` process, as a sequencing
 //! centre's pipeline runs it: the server is killed with SIGKILL in the middle
 //! of an upload; after the restart nothing of the file is visible, the
-//! server still holds the bytes it acknowledged, and running the same
-//! command again resumes from there and ends with a stored object whose
-//! bytes, read back through DRS, are the file's.
+//! server still holds the bytes it acknowledged; the client is then killed
+//! part-way three times, and running the same command again resumes from
+//! there and ends with a stored object whose bytes, read back through DRS,
+//! are the file's, with no placeholder of an attempt left on the run.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -134,6 +135,18 @@ fn stored_files(tree: &Value, run: &str, out: &mut Vec<Value>) {
     }
 }
 
+/// File placeholders (expected, not received) under a run.
+fn expected_files(tree: &Value, run: &str, out: &mut Vec<Value>) {
+    if let Some(children) = tree.get("children").and_then(Value::as_array) {
+        for c in children {
+            if c["kind"] == "file" && c["parent_id"] == run && c["details"]["state"] == "expected" {
+                out.push(c.clone());
+            }
+            expected_files(c, run, out);
+        }
+    }
+}
+
 fn find_run(tree: &Value, centre: &str) -> Option<String> {
     if tree["kind"] == "sequencing_run" && tree["details"]["centre"] == centre {
         return tree["id"].as_str().map(str::to_string);
@@ -152,7 +165,7 @@ fn find_run(tree: &Value, centre: &str) -> Option<String> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_upload_killed_with_the_server_resumes_after_restart_and_nothing_partial_is_visible() {
+async fn an_upload_killed_with_the_server_then_the_client_resumes_and_nothing_partial_is_visible() {
     let tmp = tempfile::tempdir().unwrap();
     let data: PathBuf = tmp.path().join("data");
     let state = tmp.path().join("state");
@@ -231,6 +244,14 @@ async fn an_upload_killed_with_the_server_resumes_after_restart_and_nothing_part
         v
     };
     let before = files_under_run(get_json(&lineage_url, &staff).await).len();
+    let mut placeholders = Vec::new();
+    for s in get_json(&lineage_url, &staff).await["specimens"]
+        .as_array()
+        .unwrap()
+    {
+        expected_files(s, &run, &mut placeholders);
+    }
+    let expected_before = placeholders.len();
 
     let file = tmp.path().join("killed.fastq");
     write_fastq(&file, 40);
@@ -294,7 +315,37 @@ async fn an_upload_killed_with_the_server_resumes_after_restart_and_nothing_part
         "no partial file is visible in the lineage"
     );
 
-    // second run of the same command: resumes, and ends stored
+    // the client itself is killed (SIGKILL) part-way through its chunks,
+    // three times at different points, each run resuming the last: what
+    // arrived whole is kept, and the server's state for the upload survives
+    // requests that never ended (inside FASTQ records, between chunks)
+    for step in [3u64 << 20, 11 << 20, 5 << 20] {
+        let at = get_json(&url, &token).await["offset"].as_u64().unwrap();
+        let mut client = upload().spawn().unwrap();
+        let start = Instant::now();
+        let mut exited = false;
+        while staged_bytes(&data) < at + step {
+            if client.try_wait().unwrap().is_some() {
+                exited = true;
+                break;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(300),
+                "the resumed upload never progressed"
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        if exited {
+            break;
+        }
+        client.kill().unwrap(); // SIGKILL
+        client.wait().unwrap();
+        let status = get_json(&url, &token).await;
+        assert_eq!(status["state"], "receiving", "{status}");
+        assert!(status["offset"].as_u64().unwrap() >= at, "{status}");
+    }
+
+    // a last run of the same command: resumes, and ends stored
     let second = upload().output().unwrap();
     let err = String::from_utf8_lossy(&second.stderr);
     assert!(second.status.success(), "resumed upload failed: {err}");
@@ -336,5 +387,14 @@ async fn an_upload_killed_with_the_server_resumes_after_restart_and_nothing_part
         files_under_run(get_json(&lineage_url, &staff).await).len(),
         before + 1
     );
+    // and no placeholder of an attempt is left under the run
+    let mut placeholders = Vec::new();
+    for s in get_json(&lineage_url, &staff).await["specimens"]
+        .as_array()
+        .unwrap()
+    {
+        expected_files(s, &run, &mut placeholders);
+    }
+    assert_eq!(placeholders.len(), expected_before, "{placeholders:?}");
     drop(server);
 }

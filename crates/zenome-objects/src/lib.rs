@@ -453,6 +453,66 @@ impl Stores {
         Ok(n)
     }
 
+    /// Removes what interrupted writes left in the local stores: the
+    /// `.NAME.partial` files that [`Stores::put_file`] and
+    /// [`Stores::link_file`] write before their rename, and the `NAME#N`
+    /// files object_store's local backend stages its writes in (indexes,
+    /// repairs), when older than `before` (so a write in progress is never
+    /// touched). Returns the paths removed.
+    pub async fn remove_partials(
+        &self,
+        before: std::time::SystemTime,
+    ) -> Result<Vec<std::path::PathBuf>, ObjectError> {
+        let roots: Vec<std::path::PathBuf> = self
+            .stores
+            .values()
+            .filter_map(|s| s.local_root.clone())
+            .collect();
+        tokio::task::spawn_blocking(move || {
+            let mut removed = Vec::new();
+            let mut stack = roots;
+            while let Some(dir) = stack.pop() {
+                let entries = std::fs::read_dir(&dir).map_err(|e| ObjectError::Io {
+                    what: dir.display().to_string(),
+                    source: e,
+                })?;
+                for entry in entries.flatten() {
+                    let path = entry.path();
+                    let Ok(kind) = entry.file_type() else {
+                        continue;
+                    };
+                    if kind.is_dir() {
+                        stack.push(path);
+                        continue;
+                    }
+                    let name = entry.file_name();
+                    let name = name.to_string_lossy();
+                    let old = entry
+                        .metadata()
+                        .and_then(|m| m.modified())
+                        .is_ok_and(|t| t < before);
+                    let ours = name.starts_with('.') && name.ends_with(".partial");
+                    let staged = name.rsplit_once('#').is_some_and(|(_, n)| {
+                        !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())
+                    });
+                    if (ours || staged) && old {
+                        std::fs::remove_file(&path).map_err(|e| ObjectError::Io {
+                            what: path.display().to_string(),
+                            source: e,
+                        })?;
+                        removed.push(path);
+                    }
+                }
+            }
+            Ok(removed)
+        })
+        .await
+        .map_err(|e| ObjectError::Io {
+            what: "local stores".into(),
+            source: std::io::Error::other(e),
+        })?
+    }
+
     /// Deletes an object (missing is fine).
     pub async fn delete(&self, store: &str, key: &str) -> Result<(), ObjectError> {
         let s = self.get(store)?;

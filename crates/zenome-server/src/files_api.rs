@@ -79,6 +79,21 @@ fn check_tus(h: &HeaderMap) -> Result<(), ApiError> {
     }
 }
 
+/// `Upload-Length` or `Upload-Offset`: tus 1.0 wants a non-negative integer,
+/// so digits only — no sign, no spaces, nothing Rust's `parse` would let in.
+fn tus_number(h: &HeaderMap, name: &'static str, missing: &str) -> Result<u64, AppError> {
+    let v = header_str(h, &name.to_ascii_lowercase())
+        .ok_or_else(|| AppError::invalid(name, missing))?;
+    if v.is_empty() || !v.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(AppError::invalid(
+            name,
+            "a number of bytes, in decimal digits only",
+        ));
+    }
+    v.parse()
+        .map_err(|_| AppError::invalid(name, "a number of bytes, too large"))
+}
+
 /// Parses `Upload-Metadata`: comma-separated `key base64value` pairs.
 fn metadata(h: &HeaderMap) -> Result<std::collections::HashMap<String, String>, ApiError> {
     let mut m = std::collections::HashMap::new();
@@ -117,15 +132,11 @@ pub(crate) async fn create(
     h: HeaderMap,
 ) -> Result<Response, ApiError> {
     check_tus(&h)?;
-    let length: u64 = header_str(&h, "upload-length")
-        .ok_or_else(|| {
-            AppError::invalid(
-                "Upload-Length",
-                "required (deferred lengths are not supported)",
-            )
-        })?
-        .parse()
-        .map_err(|_| AppError::invalid("Upload-Length", "a number of bytes"))?;
+    let length = tus_number(
+        &h,
+        "Upload-Length",
+        "required (deferred lengths are not supported)",
+    )?;
     let m = metadata(&h)?;
     let get = |k: &str| m.get(k).cloned().filter(|v| !v.is_empty());
     let row = s
@@ -194,11 +205,12 @@ pub(crate) async fn status(
     ApiActor(a): ApiActor,
     Path(id): Path<String>,
 ) -> Result<Json<UploadDto>, ApiError> {
-    Ok(Json(upload_dto(&s.app.upload(&a, &id).await?)))
+    Ok(Json(upload_dto(&s.app.settled_upload(&a, &id).await?)))
 }
 
 /// The offset the server has durably received (`Upload-Offset`): where a
-/// client resumes.
+/// client resumes. An upload whose every byte was in when the server stopped
+/// before registering it is finished first (answered once stored or gone).
 #[utoipa::path(head, path = "/api/v1/uploads/{id}", tag = "files", params(("id" = String, Path)),
     responses((status = 200, description = "Upload-Offset and Upload-Length headers"), (status = 404), (status = 410, description = "rejected or cancelled")),
     security(("bearer" = [])))]
@@ -207,7 +219,7 @@ pub(crate) async fn head(
     ApiActor(a): ApiActor,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let row = s.app.upload(&a, &id).await?;
+    let row = s.app.settled_upload(&a, &id).await?;
     let mut r = if row.state == "receiving" || row.state == "stored" {
         StatusCode::OK.into_response()
     } else {
@@ -248,10 +260,7 @@ pub(crate) async fn patch(
             "application/offset+octet-stream",
         )));
     }
-    let offset: u64 = header_str(&h, "upload-offset")
-        .ok_or_else(|| AppError::invalid("Upload-Offset", "required"))?
-        .parse()
-        .map_err(|_| AppError::invalid("Upload-Offset", "a number of bytes"))?;
+    let offset = tus_number(&h, "Upload-Offset", "required")?;
     let row = s
         .app
         .append_upload(&a, &id, offset, body.into_data_stream())

@@ -82,6 +82,30 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let store = app.store().clone();
+    // what a crash left in the upload path: finish uploads whose bytes were
+    // all durable, remove partial copies and ended stagings
+    let started = std::time::SystemTime::now();
+    let recover_app = app.clone();
+    let recovery = tokio::spawn(async move {
+        match recover_app.recover_uploads(started).await {
+            Ok(r) => {
+                if !(r.finished.is_empty()
+                    && r.failed.is_empty()
+                    && r.partials.is_empty()
+                    && r.stale_staging.is_empty())
+                {
+                    tracing::warn!(
+                        finished = ?r.finished,
+                        failed = ?r.failed,
+                        partial_files_removed = r.partials.len(),
+                        stale_staging_removed = r.stale_staging.len(),
+                        "recovered the upload path after an unclean stop"
+                    );
+                }
+            }
+            Err(e) => tracing::error!(error = ?e, "upload recovery at start-up failed"),
+        }
+    });
     let purge_store = store.clone();
     let purge = tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(600));
@@ -133,6 +157,7 @@ pub async fn serve(
     )
     .with_graceful_shutdown(shutdown)
     .await;
+    recovery.abort();
     purge.abort();
     anchor.abort();
     scrub.abort();

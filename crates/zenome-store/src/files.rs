@@ -38,6 +38,9 @@ pub struct UploadRow {
     pub error: Option<String>,
     /// The stored object.
     pub object_id: Option<String>,
+    /// Whether this upload made its node (a placeholder under the `parent`
+    /// it named), which a rejection or cancellation then removes.
+    pub created_node: bool,
     /// Created.
     pub created_at: OffsetDateTime,
 }
@@ -116,8 +119,9 @@ type UploadTuple = (
     Option<String>,
     Option<String>,
     i64,
+    i64,
 );
-const UPLOAD_COLS: &str = "id, uploader, node_id, file_name, format, length, received, declared_md5, declared_sha256, pipeline, reference, state, error, object_id, created_at";
+const UPLOAD_COLS: &str = "id, uploader, node_id, file_name, format, length, received, declared_md5, declared_sha256, pipeline, reference, state, error, object_id, created_at, created_node";
 
 fn upload(r: UploadTuple) -> Result<UploadRow, StoreError> {
     Ok(UploadRow {
@@ -136,6 +140,7 @@ fn upload(r: UploadTuple) -> Result<UploadRow, StoreError> {
         error: r.12,
         object_id: r.13,
         created_at: from_ms(r.14)?,
+        created_node: r.15 != 0,
     })
 }
 
@@ -180,7 +185,7 @@ impl WriteTx {
     pub async fn insert_upload(&mut self, u: &UploadRow) -> Result<(), StoreError> {
         let at = to_ms(self.at());
         sqlx::query(sql(format!(
-            "INSERT INTO uploads ({UPLOAD_COLS}, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
+            "INSERT INTO uploads ({UPLOAD_COLS}, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
         )))
         .bind(&u.id)
         .bind(&u.uploader)
@@ -197,6 +202,7 @@ impl WriteTx {
         .bind(u.error.clone())
         .bind(u.object_id.clone())
         .bind(at)
+        .bind(i64::from(u.created_node))
         .bind(at)
         .execute(self.conn())
         .await
@@ -220,6 +226,28 @@ impl WriteTx {
             .bind(expected)
             .execute(self.conn())
             .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    /// Removes the file placeholder an upload made, unless something else
+    /// holds on to it (a node below it, an object, another upload still
+    /// receiving or stored). Returns whether it was removed.
+    pub async fn remove_placeholder(
+        &mut self,
+        node: &str,
+        upload: &str,
+    ) -> Result<bool, StoreError> {
+        let r = sqlx::query(
+            "DELETE FROM lineage_nodes WHERE id = $1 AND kind = 'file' \
+             AND NOT EXISTS (SELECT 1 FROM lineage_nodes c WHERE c.parent_id = $1) \
+             AND NOT EXISTS (SELECT 1 FROM objects o WHERE o.node_id = $1) \
+             AND NOT EXISTS (SELECT 1 FROM uploads u WHERE u.node_id = $1 AND u.id <> $2 \
+                             AND u.state IN ('receiving', 'stored'))",
+        )
+        .bind(node)
+        .bind(upload)
+        .execute(self.conn())
+        .await?;
         Ok(r.rows_affected() == 1)
     }
 

@@ -40,6 +40,9 @@ pub(crate) struct Staged {
 /// A running writer.
 pub(crate) struct Writer {
     pub tx: mpsc::Sender<Msg>,
+    /// The writer's thread: awaited when a session is abandoned, so that no
+    /// write of the old session lands after the staging is cut back.
+    handle: tokio::task::JoinHandle<()>,
 }
 
 struct State {
@@ -135,7 +138,7 @@ pub(crate) fn start(
         header_len,
     };
     let (tx, mut rx) = mpsc::channel::<Msg>(32);
-    tokio::task::spawn_blocking(move || {
+    let handle = tokio::task::spawn_blocking(move || {
         let mut failed: Option<String> = None;
         while let Some(m) = rx.blocking_recv() {
             match m {
@@ -182,7 +185,7 @@ pub(crate) fn start(
             }
         }
     });
-    Ok(Writer { tx })
+    Ok(Writer { tx, handle })
 }
 
 impl Writer {
@@ -203,6 +206,14 @@ impl Writer {
             .map_err(|_| "the staging writer stopped".to_string())?;
         rx.await
             .map_err(|_| "the staging writer stopped".to_string())?
+    }
+
+    /// Stops the writer without completing the object and waits until its
+    /// thread has let go of the staging file (what it wrote past the
+    /// acknowledged offset is cut back by the next resume).
+    pub async fn abandon(self) {
+        drop(self.tx);
+        let _ = self.handle.await;
     }
 
     /// Completes the staged object.

@@ -6,7 +6,12 @@
 //! acknowledged survives a crash. When the last byte is in, the checksums
 //! are compared with the declared ones, QC is judged, the encrypted object
 //! is copied to its stores and only then — one transaction — registered.
-//! A rejected upload leaves nothing visible.
+//! A rejected or cancelled upload leaves nothing visible, not even the
+//! placeholder it made. A request that never ended (its client vanished)
+//! leaves its in-memory session marked dirty: the next request rebuilds it
+//! from the staged bytes, so the hashes and the validator always continue
+//! exactly at the acknowledged offset. After a crash, `recover_uploads`
+//! finishes uploads whose bytes were all durable and removes partial files.
 
 use std::collections::HashMap;
 use std::io::{Read, Write};
@@ -52,6 +57,21 @@ pub struct NewUpload {
     pub reference: Option<String>,
 }
 
+/// What start-up recovery did ([`App::recover_uploads`]).
+#[derive(Debug, Clone, Default)]
+pub struct Recovery {
+    /// Uploads whose bytes were all durable, finished now: id and the state
+    /// they ended in (`stored`, or `rejected`).
+    pub finished: Vec<(String, String)>,
+    /// Uploads that could not be finished now (logged; tried again on their
+    /// next `HEAD`, `PATCH` or start-up).
+    pub failed: Vec<String>,
+    /// Partial files of interrupted copies removed from the local stores.
+    pub partials: Vec<PathBuf>,
+    /// Staging areas of uploads that had ended, removed.
+    pub stale_staging: Vec<String>,
+}
+
 /// The state of an upload in memory between requests.
 pub(crate) struct Session {
     format: FileFormat,
@@ -59,9 +79,38 @@ pub(crate) struct Session {
     received: u64,
     validator: Option<Validator>,
     indexer: Option<Indexer>,
-    /// Whether the bytes were sniffed (the validator starts on the first chunk).
+    /// Whether the bytes were sniffed (the validator starts once [`DETECT`]
+    /// bytes, or the whole file, are in).
     started: bool,
+    /// The first bytes, gathered until the format can be told from them.
+    head: Vec<u8>,
     writer: Option<super::staging::Writer>,
+    /// Set while a request feeds the session, cleared once the offset it
+    /// reached is durable. A request dropped half way (its client went away)
+    /// leaves it set: the hashes and the validator may then have seen bytes
+    /// the server never acknowledged, so the next request rebuilds the
+    /// session from the staged bytes instead of continuing this one.
+    dirty: bool,
+}
+
+/// Bytes gathered before the format is told from them: a whole BGZF block,
+/// so a first request cut after a few bytes cannot make the file unreadable.
+const DETECT: usize = 64 * 1024;
+
+impl Session {
+    /// Stops the session's threads; the staging writer has let go of the
+    /// file when this returns.
+    async fn abandon(mut self) {
+        if let Some(v) = self.validator.take() {
+            drop(v.tx);
+        }
+        if let Some(ix) = self.indexer.take() {
+            drop(ix.tx);
+        }
+        if let Some(w) = self.writer.take() {
+            w.abandon().await;
+        }
+    }
 }
 
 struct Validator {
@@ -141,6 +190,32 @@ fn duplicate_message(o: &ObjectRow) -> String {
     )
 }
 
+/// Whether a file has other names (a hard link into a local store).
+fn linked_elsewhere(p: &std::path::Path) -> std::io::Result<bool> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        Ok(std::fs::metadata(p)?.nlink() > 1)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = p;
+        Ok(false)
+    }
+}
+
+/// Characters that make a name display other than it is: control
+/// characters and the Unicode bidirectional controls (embeddings,
+/// overrides, isolates, marks), which can make `evil\u{202E}txt.fastq` read
+/// as `evilqtsaf.txt`.
+fn hidden_in_names(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+        )
+}
+
 fn hex_ok(s: &str, len: usize) -> bool {
     s.len() == len && s.bytes().all(|b| b.is_ascii_hexdigit())
 }
@@ -172,6 +247,15 @@ impl App {
             return Err(AppError::invalid(
                 "filename",
                 "a plain file name (no directories), 1 to 255 bytes",
+            ));
+        }
+        if let Some(c) = name.chars().find(|&c| hidden_in_names(c)) {
+            return Err(AppError::invalid(
+                "filename",
+                format!(
+                    "U+{:04X} is a control or bidirectional formatting character, not allowed in a file name",
+                    u32::from(c)
+                ),
             ));
         }
         if nu.length == 0 {
@@ -307,6 +391,7 @@ impl App {
             error: None,
             object_id: None,
             created_at: tx.at(),
+            created_node: nu.node.is_none(),
         };
         tx.insert_upload(&row).await?;
         tx.commit().await?;
@@ -374,6 +459,103 @@ impl App {
         Ok(row)
     }
 
+    /// An upload as `HEAD` and its status report it. One whose every byte
+    /// was durable but that a crash left unregistered is finished first, so
+    /// a client resuming it sees it end instead of waiting at offset = length.
+    pub async fn settled_upload(&self, actor: &Actor, id: &str) -> Result<UploadRow, AppError> {
+        let row = self.upload(actor, id).await?;
+        if row.state == "receiving" && row.received == row.length {
+            return match self.complete_upload(actor, &row.id).await {
+                Ok(done) => Ok(done),
+                // still receiving at offset = length: the client's empty
+                // PATCH (or the next start-up) tries again
+                Err(e) => {
+                    tracing::error!(upload = id, error = ?e, "cannot finish an upload whose bytes are all in");
+                    Ok(row)
+                }
+            };
+        }
+        Ok(row)
+    }
+
+    /// Finishes an upload whose bytes are all staged (a crash came between
+    /// the last byte and the registration): the session is rebuilt from the
+    /// staging, and the file checked, stored and registered — or rejected.
+    async fn complete_upload(&self, actor: &Actor, id: &str) -> Result<UploadRow, AppError> {
+        let slot = self.inner.sessions.slot(id);
+        let mut guard = slot.lock().await;
+        let row = self.reload(id).await?;
+        if row.state != "receiving" || row.received != row.length {
+            return Ok(row);
+        }
+        if let Some(s) = guard.take() {
+            s.abandon().await;
+        }
+        let s = self.resume_session(&row).await?;
+        tracing::info!(
+            upload = id,
+            "finishing an upload whose bytes were all staged"
+        );
+        self.finish_upload(actor, &row, s).await
+    }
+
+    /// Start-up recovery of the upload path, for what a crash (`kill -9`,
+    /// power loss) left behind: uploads whose every byte was durable are
+    /// finished; `.partial` files of interrupted copies older than `before`
+    /// (the start of this process) are removed from the local stores; and
+    /// the staging areas of uploads that had ended are removed. Uploads still
+    /// part-way wait for their client, as before.
+    pub async fn recover_uploads(
+        &self,
+        before: std::time::SystemTime,
+    ) -> Result<Recovery, AppError> {
+        let mut out = Recovery {
+            partials: self
+                .inner
+                .stores
+                .remove_partials(before)
+                .await
+                .map_err(|e| AppError::Internal(format!("removing partial files: {e}")))?,
+            ..Recovery::default()
+        };
+        let actor = Actor::local();
+        for row in self.store().open_uploads().await? {
+            if row.received != row.length {
+                continue;
+            }
+            match self.complete_upload(&actor, &row.id).await {
+                Ok(done) => out.finished.push((done.id, done.state)),
+                Err(e) => {
+                    tracing::error!(upload = row.id, error = ?e, "cannot finish an upload at start-up");
+                    out.failed.push(row.id);
+                }
+            }
+        }
+        let staging = self.config().data_dir.join("staging");
+        let mut dirs = match tokio::fs::read_dir(&staging).await {
+            Ok(d) => d,
+            Err(_) => return Ok(out),
+        };
+        while let Ok(Some(d)) = dirs.next_entry().await {
+            let Some(id) = d.file_name().to_str().map(str::to_string) else {
+                continue;
+            };
+            let stale = match self.store().upload(&id).await? {
+                Some(row) => row.state != "receiving",
+                // made by a create that crashed before its row: only an old one
+                None => d
+                    .metadata()
+                    .await
+                    .and_then(|m| m.modified())
+                    .is_ok_and(|t| t < before),
+            };
+            if stale && tokio::fs::remove_dir_all(d.path()).await.is_ok() {
+                out.stale_staging.push(id);
+            }
+        }
+        Ok(out)
+    }
+
     /// Cancels an upload that is still receiving; its staging is removed.
     pub async fn cancel_upload(&self, actor: &Actor, id: &str) -> Result<(), AppError> {
         let row = self.upload(actor, id).await?;
@@ -385,7 +567,9 @@ impl App {
         }
         let slot = self.inner.sessions.slot(id);
         let mut guard = slot.lock().await;
-        *guard = None;
+        if let Some(s) = guard.take() {
+            s.abandon().await;
+        }
         let mut tx = self
             .store()
             .begin(AuditEntry::new(
@@ -395,6 +579,9 @@ impl App {
             ))
             .await?;
         tx.end_upload(id, "cancelled", None, None).await?;
+        if row.created_node {
+            tx.remove_placeholder(&row.node_id, id).await?;
+        }
         tx.commit().await?;
         let _ = tokio::fs::remove_dir_all(self.staging(id)).await;
         self.inner.sessions.forget(id);
@@ -443,10 +630,19 @@ impl App {
                 message: format!("the upload is at offset {}, not {offset}", row.received),
             });
         }
+        if guard
+            .as_ref()
+            .is_some_and(|s| s.dirty || s.received != offset)
+        {
+            // left by a request that never finished: start again from what is durable
+            tracing::info!(upload = id, "rebuilding an interrupted upload session");
+            guard.take().expect("present").abandon().await;
+        }
         if guard.is_none() {
             *guard = Some(self.resume_session(&row).await?);
         }
         let session = guard.as_mut().expect("just set");
+        session.dirty = true;
         let length = row.length as u64;
         let mut failure: Option<String> = None;
         while let Some(chunk) = body.next().await {
@@ -473,7 +669,9 @@ impl App {
             session.received += chunk.len() as u64;
         }
         if let Some(reason) = failure {
-            *guard = None;
+            if let Some(s) = guard.take() {
+                s.abandon().await;
+            }
             return self.reject(&row, &reason).await;
         }
         // durable: the segments, then the sealed tail, then the offset
@@ -513,6 +711,7 @@ impl App {
             }
             tx.commit().await?;
         }
+        session.dirty = false;
         if session.received == length {
             let s = guard.take().expect("session");
             return self.finish_upload(actor, &row, s).await;
@@ -520,12 +719,22 @@ impl App {
         self.reload(id).await
     }
 
-    /// Hashes a chunk and hands it to the validator (starting it on the
-    /// first chunk, from the bytes' own signature).
+    /// Hashes a chunk and hands it to the validator (starting it once the
+    /// first [`DETECT`] bytes, or the whole file, are in, from the bytes' own
+    /// signature).
     async fn feed(&self, s: &mut Session, row: &UploadRow, chunk: Bytes) -> Result<(), String> {
         s.md5.update(&chunk);
-        if !s.started {
+        let chunk = if s.started {
+            chunk
+        } else {
+            // tell the format from enough bytes, whatever size the first request had
+            s.head.extend_from_slice(&chunk);
+            let last = s.received + chunk.len() as u64 >= row.length as u64;
+            if s.head.len() < DETECT && !last {
+                return Ok(());
+            }
             s.started = true;
+            let chunk = Bytes::from(std::mem::take(&mut s.head));
             let detected = zenome_formats::detect(&chunk, &row.file_name).ok_or_else(|| {
                 format!(
                     "byte offset 0: not a FASTQ, BAM, CRAM, VCF or BCF file ({} declared)",
@@ -552,7 +761,8 @@ impl App {
                 });
                 s.indexer = Some(Indexer { tx, handle });
             }
-        }
+            chunk
+        };
         if let Some(ix) = &s.indexer
             && ix.tx.send(chunk.clone()).await.is_err()
         {
@@ -669,7 +879,9 @@ impl App {
             validator: None,
             indexer: None,
             started: false,
+            head: Vec::new(),
             writer: None,
+            dirty: false,
         };
         // the plaintext of the acknowledged bytes, segment by segment
         let (ptx, mut prx) = tokio::sync::mpsc::channel::<Result<Bytes, AppError>>(8);
@@ -742,6 +954,17 @@ impl App {
         let keep = header_len + keep_segments.min(on_disk_segments) * CIPHER_SEGMENT as u64;
         let p = path.clone();
         tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+            if linked_elsewhere(&p)? {
+                // a crash after the stage was linked into a store: cut a
+                // copy, never the file that is the store's too
+                let tmp = p.with_extension("c4gh.cut");
+                let mut src = std::fs::File::open(&p)?.take(keep);
+                let mut dst = std::fs::File::create(&tmp)?;
+                std::io::copy(&mut src, &mut dst)?;
+                dst.sync_all()?;
+                std::fs::rename(&tmp, &p)?;
+                return std::fs::File::open(p.parent().expect("in a dir"))?.sync_all();
+            }
             let f = std::fs::OpenOptions::new().write(true).open(&p)?;
             f.set_len(keep)?;
             f.sync_all()
@@ -783,6 +1006,11 @@ impl App {
             .await?;
         tx.end_upload(&row.id, "rejected", Some(reason), None)
             .await?;
+        // the placeholder this upload made goes with it: a failed upload
+        // leaves nothing on the run
+        if row.created_node {
+            tx.remove_placeholder(&row.node_id, &row.id).await?;
+        }
         tx.commit().await?;
         let _ = tokio::fs::remove_dir_all(self.staging(&row.id)).await;
         self.inner.sessions.forget(&row.id);
