@@ -112,8 +112,8 @@ impl App {
         })
     }
 
+    /// Records a failed login (the limiter counted it before the check).
     async fn login_failed(&self, username: &str, ip: Option<&str>, reason: &str) -> AppError {
-        self.inner.limiter.fail(username, ip);
         let entry = AuditEntry::new(
             format!("anonymous@{}", ip.unwrap_or("unknown")),
             "auth.login_failed",
@@ -141,16 +141,33 @@ impl App {
         ip: Option<&str>,
     ) -> Result<LoginOutcome, AppError> {
         let username = username.trim();
-        if let Some(retry_after) = self.inner.limiter.locked(username, ip) {
-            return Err(AppError::RateLimited { retry_after });
+        // counted before the hash, under the limiter's lock: parallel
+        // attempts cannot all pass the check
+        let attempt = self
+            .inner
+            .limiter
+            .reserve(username, ip)
+            .map_err(|retry_after| AppError::RateLimited { retry_after })?;
+        if !attempt.delay.is_zero() {
+            tokio::time::sleep(attempt.delay).await;
         }
+        // at most N hashes at once (each holds `memory_kib`); the rest are
+        // refused now rather than queued, and not counted as failures
+        let Some(permit) = self.inner.limiter.hash_permit() else {
+            self.inner.limiter.release(&attempt);
+            return Err(AppError::RateLimited { retry_after: 1 });
+        };
         let user = self.store().user_by_name(username).await?;
         let hasher = self.inner.hasher.clone();
         let pw = password.to_string();
         let phc = user.as_ref().and_then(|u| u.password_hash.clone());
-        let password_ok = tokio::task::spawn_blocking(move || hasher.verify(&pw, phc.as_deref()))
-            .await
-            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let password_ok = tokio::task::spawn_blocking(move || {
+            let ok = hasher.verify(&pw, phc.as_deref());
+            drop(permit);
+            ok
+        })
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
         let Some(user) = user else {
             return Err(self.login_failed(username, ip, "unknown user").await);
         };
@@ -200,12 +217,19 @@ impl App {
         let expires_at = tx.at() + Duration::hours(i64::from(self.config().security.session_hours));
         tx.insert_session(&hash, &user.id, expires_at, ip).await?;
         tx.commit().await?;
-        self.inner.limiter.succeed(username);
+        self.inner.limiter.succeed(&attempt);
         Ok(LoginOutcome {
             token: Secret::new(token),
             actor,
             expires_at,
         })
+    }
+
+    /// Password checks run since start and the most that ran at once (for
+    /// metrics and tests: the second never exceeds
+    /// `security.login_max_concurrent_hashes`).
+    pub fn password_check_stats(&self) -> (u64, usize) {
+        self.inner.limiter.stats()
     }
 
     /// The actor behind a session token.
