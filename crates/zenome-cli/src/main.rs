@@ -587,7 +587,7 @@ async fn admin(app: &App, command: AdminCommand) -> Result<()> {
         AdminCommand::Token {
             command: TokenCommand::Issue { username, label },
         } => {
-            let t = app.issue_api_token(&local, &username, &label).await?;
+            let (_, t) = app.issue_api_token(&local, &username, &label, None).await?;
             println!("api token: {}", t.expose());
         }
     }

@@ -165,3 +165,310 @@ async fn a_stranger_locked_the_account_for_everyone() {
         assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     }
 }
+
+// ---------- revocation ----------
+
+async fn status(e: &Env, method: &str, uri: &str, who: &str) -> StatusCode {
+    e.call(method, uri, Some(who), None).await.status
+}
+
+async fn issued(e: &Env, user: &str, body: Value) -> (String, String) {
+    let r = e
+        .call(
+            "POST",
+            &format!("/api/v1/users/{user}/tokens"),
+            Some("admin"),
+            Some(body),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    (
+        r.json["id"].as_str().unwrap().to_string(),
+        r.json["token"].as_str().unwrap().to_string(),
+    )
+}
+
+async fn passport_of(e: &Env, who: &str) -> String {
+    let r = e.call("GET", "/api/v1/passport", Some(who), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    r.json["passport"].as_str().unwrap().to_string()
+}
+
+fn application() -> Value {
+    json!({"title": "Revocation check", "purpose": {"kind": "general_research"}, "lay_summary": "x", "datasets": []})
+}
+
+async fn a_revoked_token_kept_working(mut e: Env) {
+    let (id, token) = issued(&e, "pipe.kz", json!({"label": "nightly"})).await;
+    e.tokens.insert("spare", token.clone());
+    assert_eq!(
+        status(&e, "GET", "/api/v1/me", "spare").await,
+        StatusCode::OK
+    );
+    // the owner lists its tokens: ids and times, never a secret
+    let r = e
+        .call("GET", "/api/v1/users/pipe.kz/tokens", Some("centre"), None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let listed = r.json.as_array().unwrap();
+    assert!(
+        listed
+            .iter()
+            .any(|t| t["id"] == id.as_str() && t["state"] == "active")
+    );
+    assert!(!r.text.contains(&token) && !r.text.contains(&token[3..]));
+    assert!(!r.text.contains(&zenome_auth::hash_token(&token)));
+    let r = e
+        .call(
+            "DELETE",
+            &format!("/api/v1/users/pipe.kz/tokens/{id}"),
+            Some("centre"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
+    assert_eq!(
+        status(&e, "GET", "/api/v1/me", "spare").await,
+        StatusCode::UNAUTHORIZED
+    );
+    // the owner's other token is untouched
+    assert_eq!(
+        status(&e, "GET", "/api/v1/me", "centre").await,
+        StatusCode::OK
+    );
+    let r = e
+        .call("GET", "/api/v1/users/pipe.kz/tokens", Some("admin"), None)
+        .await;
+    let t = r
+        .json
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == id.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(t["state"], "revoked");
+    assert!(t["revoked_at"].is_string() && t["last_used_at"].is_string());
+    // audited
+    let audit = e.app.store().audit_after(0, 100_000).await.unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|a| a.action == "token.revoke" && a.actor == "token:pipe.kz")
+    );
+    // another centre cannot even see the token exists
+    let r = e
+        .call(
+            "DELETE",
+            &format!("/api/v1/users/pipe.kz/tokens/{id}"),
+            Some("centre_other"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+}
+
+async fn a_disabled_user_kept_their_session_token_and_passport(mut e: Env) {
+    let passport = passport_of(&e, "academic").await;
+    e.tokens.insert("academic_passport", passport);
+    for who in ["academic", "academic_passport", "centre"] {
+        assert_eq!(status(&e, "GET", "/api/v1/me", who).await, StatusCode::OK);
+    }
+    for user in ["res.acad", "pipe.kz"] {
+        let r = e
+            .call(
+                "POST",
+                &format!("/api/v1/users/{user}/disable"),
+                Some("admin"),
+                None,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
+    }
+    for who in ["academic", "academic_passport", "centre"] {
+        assert_eq!(
+            status(&e, "GET", "/api/v1/me", who).await,
+            StatusCode::UNAUTHORIZED,
+            "{who}"
+        );
+    }
+    let r = e
+        .call(
+            "POST",
+            "/api/v1/applications",
+            Some("academic_passport"),
+            Some(application()),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    // nor can they log in again
+    let (pw, totp) = e.passwords["academic"].clone();
+    let r = e
+        .call(
+            "POST",
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"username": "res.acad", "password": pw, "totp": totp_code(&totp, unix_now() + 30)})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    // re-enabled: the token works again, the ended session stays ended
+    for user in ["res.acad", "pipe.kz"] {
+        let r = e
+            .call(
+                "POST",
+                &format!("/api/v1/users/{user}/enable"),
+                Some("admin"),
+                None,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
+    }
+    assert_eq!(
+        status(&e, "GET", "/api/v1/me", "centre").await,
+        StatusCode::OK
+    );
+    assert_eq!(
+        status(&e, "GET", "/api/v1/me", "academic").await,
+        StatusCode::UNAUTHORIZED
+    );
+    // an admin cannot disable themselves (the last way back in)
+    let r = e
+        .call("POST", "/api/v1/users/admin/disable", Some("admin"), None)
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json["field"], "username", "{}", r.text);
+    let audit = e.app.store().audit_after(0, 100_000).await.unwrap();
+    for action in ["user.disable", "user.enable"] {
+        assert!(
+            audit
+                .iter()
+                .any(|a| a.action == action && a.target == "user:res.acad")
+        );
+    }
+}
+
+async fn a_passport_outlived_the_logout(mut e: Env) {
+    let passport = passport_of(&e, "academic").await;
+    e.tokens.insert("academic_passport", passport);
+    assert_eq!(
+        status(&e, "GET", "/api/v1/me", "academic_passport").await,
+        StatusCode::OK
+    );
+    let r = e
+        .call("POST", "/api/v1/auth/logout", Some("academic"), None)
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        status(&e, "GET", "/api/v1/me", "academic_passport").await,
+        StatusCode::UNAUTHORIZED
+    );
+    let r = e
+        .call(
+            "POST",
+            "/api/v1/applications",
+            Some("academic_passport"),
+            Some(application()),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    // a passport naming no session at all (or a made-up one) is refused too
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    for sid in [None, Some("s:0000"), Some("x:1")] {
+        let mut claims = json!({"iss": "https://zenome.jp", "sub": "res.ind", "iat": now, "exp": now + 3600, "jti": "z", "ga4gh_passport_v1": []});
+        if let Some(sid) = sid {
+            claims["sid"] = json!(sid);
+        }
+        e.tokens.insert("made_up", e.app.sign_jwt(&claims).unwrap());
+        assert_eq!(
+            status(&e, "GET", "/api/v1/me", "made_up").await,
+            StatusCode::UNAUTHORIZED,
+            "{sid:?}"
+        );
+    }
+}
+
+async fn an_api_token_never_expired(mut e: Env) {
+    // expiry is set at creation
+    let r = e
+        .call(
+            "POST",
+            "/api/v1/users/pipe.kz/tokens",
+            Some("admin"),
+            Some(json!({"label": "x", "expires_in_days": 0})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json["field"], "expires_in_days");
+    let (_, token) = issued(
+        &e,
+        "pipe.kz",
+        json!({"label": "week", "expires_in_days": 7}),
+    )
+    .await;
+    e.tokens.insert("week", token);
+    assert_eq!(
+        status(&e, "GET", "/api/v1/me", "week").await,
+        StatusCode::OK
+    );
+    let r = e
+        .call("GET", "/api/v1/users/pipe.kz/tokens", Some("centre"), None)
+        .await;
+    assert!(
+        r.json
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["label"] == "week" && t["expires_at"].is_string())
+    );
+    // one whose time has come
+    let user = e
+        .app
+        .store()
+        .user_by_name("pipe.kz")
+        .await
+        .unwrap()
+        .unwrap();
+    let (token, hash) = zenome_auth::new_token(zenome_auth::TokenKind::Api);
+    let mut tx = e
+        .app
+        .store()
+        .begin(zenome_store::AuditEntry::new(
+            "test",
+            "token.issue",
+            "user:pipe.kz",
+        ))
+        .await
+        .unwrap();
+    tx.insert_token(
+        &user.id,
+        &hash,
+        "old",
+        Some(time::OffsetDateTime::now_utc() - time::Duration::seconds(1)),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    e.tokens.insert("expired", token);
+    assert_eq!(
+        status(&e, "GET", "/api/v1/me", "expired").await,
+        StatusCode::UNAUTHORIZED
+    );
+    let r = e
+        .call("GET", "/api/v1/users/pipe.kz/tokens", Some("centre"), None)
+        .await;
+    assert!(
+        r.json
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["label"] == "old" && t["state"] == "expired")
+    );
+}
+
+crate::on_both_engines!(
+    a_revoked_token_kept_working,
+    a_disabled_user_kept_their_session_token_and_passport,
+    a_passport_outlived_the_logout,
+    an_api_token_never_expired,
+);
