@@ -11,6 +11,7 @@ mod chart;
 mod clinical;
 mod files;
 mod i18n;
+mod users;
 
 use std::collections::HashMap;
 
@@ -66,6 +67,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .merge(access::routes())
         .merge(files::routes())
         .merge(clinical::routes())
+        .merge(users::routes())
 }
 
 async fn css() -> impl IntoResponse {

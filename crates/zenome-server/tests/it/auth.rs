@@ -471,4 +471,181 @@ crate::on_both_engines!(
     a_disabled_user_kept_their_session_token_and_passport,
     a_passport_outlived_the_logout,
     an_api_token_never_expired,
+    the_portal_had_no_way_to_revoke_or_disable,
 );
+
+// ---------- the portal ----------
+
+/// Just enough of a browser: one cookie jar, forms posted urlencoded.
+struct Portal<'a> {
+    env: &'a Env,
+    cookies: Vec<(String, String)>,
+}
+
+impl Portal<'_> {
+    async fn go(&mut self, method: &str, uri: &str, form: Option<&[(&str, &str)]>) -> Resp {
+        let jar = self
+            .cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let b = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header(header::COOKIE, jar);
+        let req = match form {
+            Some(f) => {
+                let body = f
+                    .iter()
+                    .map(|(k, v)| {
+                        format!(
+                            "{k}={}",
+                            v.replace('+', "%2B")
+                                .replace('/', "%2F")
+                                .replace('=', "%3D")
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("&");
+                b.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                    .body(Body::from(body))
+                    .unwrap()
+            }
+            None => b.body(Body::empty()).unwrap(),
+        };
+        let r = self.env.send(req).await;
+        for v in r.headers.get_all(header::SET_COOKIE) {
+            let v = v.to_str().unwrap();
+            let kv = v.split(';').next().unwrap();
+            let (k, val) = kv.split_once('=').unwrap();
+            self.cookies.retain(|(n, _)| n != k);
+            self.cookies.push((k.to_string(), val.to_string()));
+        }
+        r
+    }
+
+    async fn login<'e>(env: &'e Env, label: &str, username: &str) -> Portal<'e> {
+        let mut p = Portal {
+            env,
+            cookies: vec![],
+        };
+        let page = p.go("GET", "/login", None).await;
+        let csrf = csrf_of(&page.text);
+        let (pw, totp) = env.passwords[label].clone();
+        let code = totp_code(&totp, unix_now() + 30);
+        let r = p
+            .go(
+                "POST",
+                "/login",
+                Some(&[
+                    ("csrf", &csrf),
+                    ("username", username),
+                    ("password", &pw),
+                    ("totp", &code),
+                ]),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+        p
+    }
+}
+
+fn csrf_of(html: &str) -> String {
+    let m = "name=\"csrf\" value=\"";
+    let i = html.find(m).expect("a csrf field") + m.len();
+    html[i..].split('"').next().unwrap().to_string()
+}
+
+async fn the_portal_had_no_way_to_revoke_or_disable(e: Env) {
+    let (spare, _) = e
+        .app
+        .issue_api_token(&zenome_app::Actor::local(), "pipe.kz", "spare", None)
+        .await
+        .unwrap();
+    let mut admin = Portal::login(&e, "admin", "admin").await;
+    let users = admin.go("GET", "/portal/users", None).await;
+    assert_eq!(users.status, StatusCode::OK);
+    assert!(users.text.contains("/portal/users/dac2/disable") && users.text.contains("無効にする"));
+    assert!(users.text.contains("/portal/users/pipe.kz/tokens"));
+    let csrf = csrf_of(&users.text);
+    // without the CSRF token nothing happens
+    let r = admin
+        .go("POST", "/portal/users/dac/disable", Some(&[]))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(status(&e, "GET", "/api/v1/me", "dac").await, StatusCode::OK);
+    let r = admin
+        .go(
+            "POST",
+            "/portal/users/dac/disable",
+            Some(&[("csrf", &csrf)]),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert_eq!(
+        status(&e, "GET", "/api/v1/me", "dac").await,
+        StatusCode::UNAUTHORIZED
+    );
+    // tokens: listed by id, revoked by a form
+    let tokens = admin.go("GET", "/portal/users/pipe.kz/tokens", None).await;
+    assert_eq!(tokens.status, StatusCode::OK);
+    assert!(tokens.text.contains(&spare) && tokens.text.contains("失効させる"));
+    assert!(!tokens.text.contains(&e.tokens["centre"][3..]));
+    let path = format!("/portal/users/pipe.kz/tokens/{spare}/revoke");
+    assert_eq!(
+        admin.go("POST", &path, Some(&[])).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let r = admin.go("POST", &path, Some(&[("csrf", &csrf)])).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let listed = e
+        .app
+        .store()
+        .tokens_of(
+            &e.app
+                .store()
+                .user_by_name("pipe.kz")
+                .await
+                .unwrap()
+                .unwrap()
+                .id,
+        )
+        .await
+        .unwrap();
+    assert!(
+        listed
+            .iter()
+            .any(|t| t.id == spare && t.revoked_at.is_some())
+    );
+    // in English too
+    admin.cookies.push(("zenome_lang".into(), "en".into()));
+    let users = admin.go("GET", "/portal/users", None).await;
+    assert!(users.text.contains(">Enable<") && users.text.contains(">Disable<"));
+    // others: no user list, no one else's tokens
+    let mut researcher = Portal::login(&e, "academic", "res.acad").await;
+    assert_eq!(
+        researcher.go("GET", "/portal/users", None).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        researcher
+            .go("GET", "/portal/users/pipe.kz/tokens", None)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let csrf = csrf_of(&researcher.go("GET", "/portal", None).await.text);
+    let r = researcher
+        .go(
+            "POST",
+            "/portal/users/staff/disable",
+            Some(&[("csrf", &csrf)]),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        status(&e, "GET", "/api/v1/me", "staff").await,
+        StatusCode::OK
+    );
+}
