@@ -15,6 +15,35 @@ pub enum AuthMethod {
     Visa,
 }
 
+/// The session or API token an actor authenticated with (by public id, never
+/// the secret). A GA4GH Passport names it (`sid`) and dies with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Credential {
+    /// A login session.
+    Session(String),
+    /// An API token.
+    ApiToken(String),
+}
+
+impl Credential {
+    /// The `sid` claim: `s:<id>` or `t:<id>`.
+    pub fn to_claim(&self) -> String {
+        match self {
+            Self::Session(id) => format!("s:{id}"),
+            Self::ApiToken(id) => format!("t:{id}"),
+        }
+    }
+
+    /// Parses a `sid` claim.
+    pub fn from_claim(s: &str) -> Option<Self> {
+        match s.split_once(':')? {
+            ("s", id) if !id.is_empty() => Some(Self::Session(id.to_string())),
+            ("t", id) if !id.is_empty() => Some(Self::ApiToken(id.to_string())),
+            _ => None,
+        }
+    }
+}
+
 /// An authenticated caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor {
@@ -30,6 +59,9 @@ pub struct Actor {
     pub via: AuthMethod,
     /// With a passport: the only datasets its visas open.
     pub visa_datasets: Option<Vec<String>>,
+    /// The session or token behind this actor (a passport's: the one it was
+    /// issued under); `None` for the local operator.
+    pub credential: Option<Credential>,
 }
 
 impl Actor {
@@ -42,6 +74,7 @@ impl Actor {
             role: Role::Admin,
             via: AuthMethod::Local,
             visa_datasets: None,
+            credential: None,
         }
     }
 

@@ -11,9 +11,9 @@ use time::{Duration, OffsetDateTime};
 use zenome_auth::{Secret, TokenKind, TotpSecret, hash_token, new_token, verify_totp};
 use zenome_domain::organisation::OrgKind;
 use zenome_domain::role::Role;
-use zenome_store::{AuditEntry, NewUser, UserKind, UserRecord};
+use zenome_store::{AuditEntry, NewUser, TokenInfo, UserKind, UserRecord};
 
-use crate::{Actor, App, AppError, AuthMethod, policy};
+use crate::{Actor, App, AppError, AuthMethod, Credential, policy};
 
 /// A successful login.
 #[derive(Debug)]
@@ -109,11 +109,12 @@ impl App {
             role,
             via,
             visa_datasets: None,
+            credential: None,
         })
     }
 
+    /// Records a failed login (the limiter counted it before the check).
     async fn login_failed(&self, username: &str, ip: Option<&str>, reason: &str) -> AppError {
-        self.inner.limiter.fail(username, ip);
         let entry = AuditEntry::new(
             format!("anonymous@{}", ip.unwrap_or("unknown")),
             "auth.login_failed",
@@ -141,16 +142,33 @@ impl App {
         ip: Option<&str>,
     ) -> Result<LoginOutcome, AppError> {
         let username = username.trim();
-        if let Some(retry_after) = self.inner.limiter.locked(username, ip) {
-            return Err(AppError::RateLimited { retry_after });
+        // counted before the hash, under the limiter's lock: parallel
+        // attempts cannot all pass the check
+        let attempt = self
+            .inner
+            .limiter
+            .reserve(username, ip)
+            .map_err(|retry_after| AppError::RateLimited { retry_after })?;
+        if !attempt.delay.is_zero() {
+            tokio::time::sleep(attempt.delay).await;
         }
+        // at most N hashes at once (each holds `memory_kib`); the rest are
+        // refused now rather than queued, and not counted as failures
+        let Some(permit) = self.inner.limiter.hash_permit() else {
+            self.inner.limiter.release(&attempt);
+            return Err(AppError::RateLimited { retry_after: 1 });
+        };
         let user = self.store().user_by_name(username).await?;
         let hasher = self.inner.hasher.clone();
         let pw = password.to_string();
         let phc = user.as_ref().and_then(|u| u.password_hash.clone());
-        let password_ok = tokio::task::spawn_blocking(move || hasher.verify(&pw, phc.as_deref()))
-            .await
-            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let password_ok = tokio::task::spawn_blocking(move || {
+            let ok = hasher.verify(&pw, phc.as_deref());
+            drop(permit);
+            ok
+        })
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
         let Some(user) = user else {
             return Err(self.login_failed(username, ip, "unknown user").await);
         };
@@ -171,7 +189,7 @@ impl App {
         let Some(step) = step else {
             return Err(self.login_failed(username, ip, "wrong second factor").await);
         };
-        let actor = match self.actor_of(&user, AuthMethod::Session) {
+        let mut actor = match self.actor_of(&user, AuthMethod::Session) {
             Ok(a) => a,
             Err(e) => {
                 self.login_failed(username, ip, "unknown role").await;
@@ -198,14 +216,22 @@ impl App {
                 .await);
         }
         let expires_at = tx.at() + Duration::hours(i64::from(self.config().security.session_hours));
-        tx.insert_session(&hash, &user.id, expires_at, ip).await?;
+        let session_id = tx.insert_session(&hash, &user.id, expires_at, ip).await?;
         tx.commit().await?;
-        self.inner.limiter.succeed(username);
+        actor.credential = Some(Credential::Session(session_id));
+        self.inner.limiter.succeed(&attempt);
         Ok(LoginOutcome {
             token: Secret::new(token),
             actor,
             expires_at,
         })
+    }
+
+    /// Password checks run since start and the most that ran at once (for
+    /// metrics and tests: the second never exceeds
+    /// `security.login_max_concurrent_hashes`).
+    pub fn password_check_stats(&self) -> (u64, usize) {
+        self.inner.limiter.stats()
     }
 
     /// The actor behind a session token.
@@ -215,7 +241,9 @@ impl App {
             .session(&hash_token(token), OffsetDateTime::now_utc())
             .await?
             .ok_or(AppError::Unauthorized)?;
-        self.actor_of(&s.user, AuthMethod::Session)
+        let mut a = self.actor_of(&s.user, AuthMethod::Session)?;
+        a.credential = Some(Credential::Session(s.id));
+        Ok(a)
     }
 
     /// The actor behind a bearer token: an API token (`zk_…`) or a session
@@ -229,7 +257,26 @@ impl App {
             .token(&hash_token(token), OffsetDateTime::now_utc())
             .await?
             .ok_or(AppError::Unauthorized)?;
-        self.actor_of(&t.user, AuthMethod::ApiToken)
+        let mut a = self.actor_of(&t.user, AuthMethod::ApiToken)?;
+        // last use, to the minute (one write per token per minute at most)
+        let now = OffsetDateTime::now_utc();
+        let stale = t
+            .last_used_ms
+            .is_none_or(|ms| (now.unix_timestamp() * 1000).saturating_sub(ms) >= 60_000);
+        if stale && let Err(e) = self.store().touch_token(&t.id, now).await {
+            tracing::warn!(error = %e, "cannot record a token's last use");
+        }
+        a.credential = Some(Credential::ApiToken(t.id));
+        Ok(a)
+    }
+
+    /// Whether the session or token a passport names is still live.
+    pub(crate) async fn credential_alive(&self, c: &Credential) -> Result<bool, AppError> {
+        let now = OffsetDateTime::now_utc();
+        Ok(match c {
+            Credential::Session(id) => self.store().session_alive(id, now).await?,
+            Credential::ApiToken(id) => self.store().token_alive(id, now).await?,
+        })
     }
 
     /// Ends a session.
@@ -362,14 +409,26 @@ impl App {
         })
     }
 
-    /// Issues another API token to a machine user (admin only).
+    /// Issues another API token to a machine user (admin only), valid until
+    /// `expires_at` when given. Returns its id and the secret, once.
     pub async fn issue_api_token(
         &self,
         actor: &Actor,
         username: &str,
         label: &str,
-    ) -> Result<Secret<String>, AppError> {
+        expires_at: Option<OffsetDateTime>,
+    ) -> Result<(String, Secret<String>), AppError> {
         policy::require_admin(actor)?;
+        let label = label.trim();
+        if label.is_empty() || label.chars().count() > 100 || label.chars().any(char::is_control) {
+            return Err(AppError::invalid(
+                "label",
+                "1 to 100 characters, no control characters",
+            ));
+        }
+        if expires_at.is_some_and(|t| t <= OffsetDateTime::now_utc()) {
+            return Err(AppError::invalid("expires_at", "must be in the future"));
+        }
         let u = self
             .store()
             .user_by_name(username)
@@ -390,12 +449,109 @@ impl App {
                     "token.issue",
                     format!("user:{username}"),
                 )
-                .with_detail(json!({ "label": label })),
+                .with_detail(
+                    json!({ "label": label, "expires_at": expires_at.map(|t| t.unix_timestamp()) }),
+                ),
             )
             .await?;
-        tx.insert_token(&u.id, &hash, label, None).await?;
+        let id = tx.insert_token(&u.id, &hash, label, expires_at).await?;
         tx.commit().await?;
-        Ok(Secret::new(token))
+        Ok((id, Secret::new(token)))
+    }
+
+    /// The user whose credentials `actor` may manage: themselves, or anyone
+    /// for an admin. Anyone else's look absent (404).
+    async fn credentials_owner(
+        &self,
+        actor: &Actor,
+        username: &str,
+    ) -> Result<UserRecord, AppError> {
+        let u = self
+            .store()
+            .user_by_name(username)
+            .await?
+            .ok_or(AppError::NotFound("user"))?;
+        if u.id != actor.user_id && policy::require_admin(actor).is_err() {
+            return Err(AppError::NotFound("user"));
+        }
+        Ok(u)
+    }
+
+    /// A user's API tokens (the user or an admin): ids, labels and times,
+    /// never the secrets.
+    pub async fn api_tokens(
+        &self,
+        actor: &Actor,
+        username: &str,
+    ) -> Result<Vec<TokenInfo>, AppError> {
+        let u = self.credentials_owner(actor, username).await?;
+        Ok(self.store().tokens_of(&u.id).await?)
+    }
+
+    /// Revokes one of a user's API tokens (the user or an admin); it is
+    /// refused (401) from the next request on. Revoking twice is harmless.
+    pub async fn revoke_api_token(
+        &self,
+        actor: &Actor,
+        username: &str,
+        id: &str,
+    ) -> Result<(), AppError> {
+        let u = self.credentials_owner(actor, username).await?;
+        let mut tx = self
+            .store()
+            .begin(
+                AuditEntry::new(
+                    actor.audit_name(),
+                    "token.revoke",
+                    format!("user:{}", u.username),
+                )
+                .with_detail(json!({ "token": id })),
+            )
+            .await?;
+        if !tx.revoke_token(&u.id, id).await? {
+            return Err(AppError::NotFound("token"));
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Disables or re-enables a user (admin only). Disabling ends every
+    /// session at once; tokens and passports stop because every
+    /// authentication path refuses a disabled user.
+    pub async fn set_user_disabled(
+        &self,
+        actor: &Actor,
+        username: &str,
+        disabled: bool,
+    ) -> Result<(), AppError> {
+        policy::require_admin(actor)?;
+        let u = self
+            .store()
+            .user_by_name(username)
+            .await?
+            .ok_or(AppError::NotFound("user"))?;
+        if disabled && u.id == actor.user_id {
+            return Err(AppError::invalid("username", "you cannot disable yourself"));
+        }
+        let action = if disabled {
+            "user.disable"
+        } else {
+            "user.enable"
+        };
+        let mut tx = self
+            .store()
+            .begin(AuditEntry::new(
+                actor.audit_name(),
+                action,
+                format!("user:{}", u.username),
+            ))
+            .await?;
+        tx.set_user_disabled(&u.id, disabled).await?;
+        if disabled {
+            tx.delete_sessions_of(&u.id).await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     /// All users (admin only).

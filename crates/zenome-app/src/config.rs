@@ -54,6 +54,13 @@ pub struct SecurityConfig {
     pub login_max_failures_per_user: u32,
     /// Failed logins per client address within the window before refusing.
     pub login_max_failures_per_ip: u32,
+    /// Most seconds a login for a user with many recent failures (from any
+    /// address) is delayed; the delay doubles from 1 s. Addresses the user
+    /// logged in from before are not delayed.
+    pub login_max_delay_seconds: u32,
+    /// Password hashes run at once at most (each takes `password.memory_kib`);
+    /// more attempts are refused with 429. 0 = twice the number of cores.
+    pub login_max_concurrent_hashes: u32,
     /// Mark cookies `Secure` (keep on; browsers accept it on localhost).
     pub cookie_secure: bool,
     /// Server key file (default `DATA_DIR/keys/server.key`).
@@ -68,6 +75,8 @@ impl Default for SecurityConfig {
             login_window_minutes: 15,
             login_max_failures_per_user: 5,
             login_max_failures_per_ip: 30,
+            login_max_delay_seconds: 30,
+            login_max_concurrent_hashes: 0,
             cookie_secure: true,
             server_key_file: None,
         }

@@ -26,7 +26,7 @@ use std::sync::Arc;
 use zenome_auth::{CsrfKey, PasswordHasher, SealKey};
 use zenome_store::Store;
 
-pub use actor::{Actor, AuthMethod};
+pub use actor::{Actor, AuthMethod, Credential};
 pub use config::Config;
 pub use error::AppError;
 

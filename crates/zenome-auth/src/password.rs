@@ -1,7 +1,15 @@
 //! argon2id password hashes in PHC string format.
+//!
+//! Verification fills argon2's working memory (`memory_kib`, 19 MiB by
+//! default) in buffers taken from a pool and given back afterwards, so the
+//! memory a burst of logins takes is reused rather than freed into per-thread
+//! malloc arenas that keep it (the caller bounds how many run at once, which
+//! bounds the pool).
+
+use std::sync::{Arc, Mutex};
 
 use argon2::PasswordHasher as _;
-use argon2::{Algorithm, Argon2, Params, PasswordHash, PasswordVerifier, Version};
+use argon2::{Algorithm, Argon2, Block, Params, PasswordHash, Version};
 
 use crate::AuthError;
 
@@ -33,6 +41,7 @@ impl Default for PasswordParams {
 pub struct PasswordHasher {
     argon: Argon2<'static>,
     dummy: String,
+    pool: Arc<Mutex<Vec<Vec<Block>>>>,
 }
 
 impl std::fmt::Debug for PasswordHasher {
@@ -51,7 +60,58 @@ impl PasswordHasher {
             .hash_password(b"zenome-dummy-password")
             .map_err(|e| AuthError::Hash(e.to_string()))?
             .to_string();
-        Ok(Self { argon, dummy })
+        Ok(Self {
+            argon,
+            dummy,
+            pool: Arc::default(),
+        })
+    }
+
+    /// Working-memory buffers kept for reuse (at most the number of
+    /// verifications that ever ran at once).
+    pub fn pooled_buffers(&self) -> usize {
+        self.pool.lock().map_or(0, |p| p.len())
+    }
+
+    /// Recomputes the hash of `password` with the parameters and salt of
+    /// `phc`, in pooled memory, and compares in constant time.
+    fn check(&self, password: &str, phc: &str) -> Option<bool> {
+        let h = PasswordHash::new(phc).ok()?;
+        let algorithm = Algorithm::try_from(h.algorithm.as_str()).ok()?;
+        let version = match h.version {
+            Some(v) => Version::try_from(v).ok()?,
+            None => Version::default(),
+        };
+        let params = Params::try_from(&h).ok()?;
+        let salt = h.salt?;
+        let expected = h.hash?;
+        let blocks = params.block_count();
+        let argon = Argon2::new(algorithm, version, params);
+        let mut mem = self
+            .pool
+            .lock()
+            .ok()
+            .and_then(|mut p| p.pop())
+            .unwrap_or_default();
+        if mem.len() < blocks {
+            mem.resize(blocks, Block::new());
+        }
+        let mut out = vec![0u8; expected.len()];
+        let r = argon.hash_password_into_with_memory(
+            password.as_bytes(),
+            &salt,
+            &mut out,
+            &mut mem[..blocks],
+        );
+        if let Ok(mut p) = self.pool.lock() {
+            p.push(mem);
+        }
+        r.ok()?;
+        let diff = out
+            .iter()
+            .zip(expected.as_bytes())
+            .fold(0u8, |d, (a, b)| d | (a ^ b));
+        Some(diff == 0)
     }
 
     /// The PHC string of a new salted hash of `password`.
@@ -71,10 +131,7 @@ impl PasswordHasher {
             Some(h) => (h, true),
             None => (self.dummy.as_str(), false),
         };
-        let ok = PasswordHash::new(hash)
-            .map(|h| self.argon.verify_password(password.as_bytes(), &h).is_ok())
-            .unwrap_or(false);
-        ok && real
+        self.check(password, hash).unwrap_or(false) && real
     }
 }
 
@@ -96,5 +153,30 @@ mod tests {
         assert!(!h.verify("wrong", Some(&phc)));
         assert!(!h.verify("correct horse", None));
         assert!(!h.verify("x", Some("not a hash")));
+        // a hash made with other parameters still verifies
+        let other = PasswordHasher::new(PasswordParams {
+            memory_kib: 2048,
+            iterations: 2,
+            parallelism: 2,
+        })
+        .unwrap();
+        let phc2 = other.hash("battery staple").unwrap();
+        assert!(h.verify("battery staple", Some(&phc2)));
+        assert!(!h.verify("battery stapl", Some(&phc2)));
+    }
+
+    #[test]
+    fn verification_memory_is_reused() {
+        let h = PasswordHasher::new(PasswordParams {
+            memory_kib: 1024,
+            iterations: 1,
+            parallelism: 1,
+        })
+        .unwrap();
+        let phc = h.hash("correct horse").unwrap();
+        for _ in 0..10 {
+            assert!(h.verify("correct horse", Some(&phc)));
+        }
+        assert_eq!(h.pooled_buffers(), 1);
     }
 }

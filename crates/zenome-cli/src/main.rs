@@ -221,6 +221,17 @@ enum UserCommand {
     },
     /// Lists users.
     List,
+    /// Disables a user: every session, API token and passport of theirs
+    /// stops working at once.
+    Disable {
+        /// Login name.
+        username: String,
+    },
+    /// Re-enables a disabled user (their old sessions stay ended).
+    Enable {
+        /// Login name.
+        username: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -252,6 +263,21 @@ enum TokenCommand {
         /// A label (e.g. the pipeline host).
         #[arg(long, default_value = "cli")]
         label: String,
+        /// Days until it expires (default: never).
+        #[arg(long)]
+        expires_in_days: Option<u32>,
+    },
+    /// Lists a user's API tokens (ids, never the secrets).
+    List {
+        /// The user.
+        username: String,
+    },
+    /// Revokes an API token: refused from its next use on.
+    Revoke {
+        /// The user.
+        username: String,
+        /// The token id (from `list`).
+        id: String,
     },
 }
 
@@ -607,11 +633,74 @@ async fn admin(app: &App, command: AdminCommand) -> Result<()> {
             }
             println!("(these secrets are shown once)");
         }
-        AdminCommand::Token {
-            command: TokenCommand::Issue { username, label },
+        AdminCommand::User {
+            command: UserCommand::Disable { username },
         } => {
-            let t = app.issue_api_token(&local, &username, &label).await?;
+            app.set_user_disabled(&local, &username, true).await?;
+            println!("user {username} disabled: their sessions, tokens and passports stop now");
+        }
+        AdminCommand::User {
+            command: UserCommand::Enable { username },
+        } => {
+            app.set_user_disabled(&local, &username, false).await?;
+            println!("user {username} enabled");
+        }
+        AdminCommand::Token {
+            command:
+                TokenCommand::Issue {
+                    username,
+                    label,
+                    expires_in_days,
+                },
+        } => {
+            let expires_at = match expires_in_days {
+                None => None,
+                Some(d @ 1..=3650) => {
+                    Some(time::OffsetDateTime::now_utc() + time::Duration::days(i64::from(d)))
+                }
+                Some(_) => bail!("--expires-in-days: 1 to 3650"),
+            };
+            let (id, t) = app
+                .issue_api_token(&local, &username, &label, expires_at)
+                .await?;
             println!("api token: {}", t.expose());
+            println!("id: {id} (this secret is shown once)");
+        }
+        AdminCommand::Token {
+            command: TokenCommand::List { username },
+        } => {
+            let now = time::OffsetDateTime::now_utc();
+            let fmt = |t: Option<time::OffsetDateTime>| {
+                t.and_then(|t| {
+                    t.format(&time::format_description::well_known::Rfc3339)
+                        .ok()
+                })
+                .unwrap_or_else(|| "-".into())
+            };
+            println!("id\tlabel\tcreated\tlast used\texpires\tstate");
+            for t in app.api_tokens(&local, &username).await? {
+                let state = if t.revoked_at.is_some() {
+                    "revoked"
+                } else if t.expires_at.is_some_and(|e| e <= now) {
+                    "expired"
+                } else {
+                    "active"
+                };
+                println!(
+                    "{}\t{}\t{}\t{}\t{}\t{state}",
+                    t.id,
+                    t.label,
+                    fmt(Some(t.created_at)),
+                    fmt(t.last_used_at),
+                    fmt(t.expires_at)
+                );
+            }
+        }
+        AdminCommand::Token {
+            command: TokenCommand::Revoke { username, id },
+        } => {
+            app.revoke_api_token(&local, &username, &id).await?;
+            println!("token {id} of {username} revoked");
         }
     }
     Ok(())

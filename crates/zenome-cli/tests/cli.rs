@@ -218,3 +218,117 @@ fn scrub_reports_every_failure_and_exits_non_zero() {
     assert!(out.status.success(), "{stdout}");
     assert!(victim.exists(), "{stdout}");
 }
+
+fn ok(out: &std::process::Output) -> String {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
+
+#[test]
+fn an_operator_could_not_revoke_a_token_or_disable_a_user() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let text = ok(&zenome(&[
+        "--data-dir",
+        d,
+        "admin",
+        "user",
+        "add",
+        "--username",
+        "robot",
+        "--role",
+        "data_centre_staff",
+        "--machine",
+    ]));
+    let first = text
+        .split_whitespace()
+        .find(|w| w.starts_with("zk_"))
+        .expect("token printed")
+        .to_string();
+    let text = ok(&zenome(&[
+        "--data-dir",
+        d,
+        "admin",
+        "token",
+        "issue",
+        "--username",
+        "robot",
+        "--label",
+        "nightly",
+        "--expires-in-days",
+        "30",
+    ]));
+    let id = text
+        .lines()
+        .find_map(|l| l.strip_prefix("id: "))
+        .and_then(|l| l.split_whitespace().next())
+        .expect("id printed")
+        .to_string();
+    let listed = ok(&zenome(&[
+        "--data-dir",
+        d,
+        "admin",
+        "token",
+        "list",
+        "robot",
+    ]));
+    assert!(
+        listed.contains(&id) && listed.contains("nightly"),
+        "{listed}"
+    );
+    assert!(!listed.contains(&first[3..]), "no secret in the list");
+    ok(&zenome(&[
+        "--data-dir",
+        d,
+        "admin",
+        "token",
+        "revoke",
+        "robot",
+        &id,
+    ]));
+    let listed = ok(&zenome(&[
+        "--data-dir",
+        d,
+        "admin",
+        "token",
+        "list",
+        "robot",
+    ]));
+    let line = listed.lines().find(|l| l.starts_with(&id)).unwrap();
+    assert!(line.ends_with("revoked"), "{line}");
+    // an unknown token is an error
+    assert!(
+        !zenome(&["--data-dir", d, "admin", "token", "revoke", "robot", "nope"])
+            .status
+            .success()
+    );
+    ok(&zenome(&[
+        "--data-dir",
+        d,
+        "admin",
+        "user",
+        "disable",
+        "robot",
+    ]));
+    let users = ok(&zenome(&["--data-dir", d, "admin", "user", "list"]));
+    assert!(
+        users
+            .lines()
+            .any(|l| l.starts_with("robot") && l.ends_with("disabled")),
+        "{users}"
+    );
+    ok(&zenome(&[
+        "--data-dir",
+        d,
+        "admin",
+        "user",
+        "enable",
+        "robot",
+    ]));
+    let users = ok(&zenome(&["--data-dir", d, "admin", "user", "list"]));
+    assert!(!users.contains("disabled"), "{users}");
+}

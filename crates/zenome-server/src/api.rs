@@ -2,6 +2,7 @@
 //! one `App` service with the authenticated actor, and shapes the answer.
 
 pub(crate) mod access;
+pub(crate) mod credentials;
 pub(crate) mod dto;
 
 use axum::Json;
@@ -55,6 +56,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/v1/libraries/{barcode}", get(get_library))
         .route("/api/v1/audit", get(list_audit))
         .merge(access::routes())
+        .merge(credentials::routes())
 }
 
 fn pid(s: &str) -> Result<ParticipantId, ApiError> {

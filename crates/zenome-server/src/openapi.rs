@@ -41,6 +41,8 @@ impl Modify for Bearer {
         crate::clinical_api::dictionary_versions, crate::clinical_api::dictionary, crate::clinical_api::get_record,
         crate::clinical_api::post_record, crate::clinical_api::history, crate::clinical_api::bulk, crate::clinical_api::template, crate::clinical_api::hpo_terms, crate::clinical_api::export,
         crate::clinical_api::phenopacket, crate::clinical_api::family, crate::clinical_api::import_phenopacket,
+        api::credentials::list_tokens, api::credentials::issue_token, api::credentials::revoke_token,
+        api::credentials::disable_user, api::credentials::enable_user,
     ),
     components(schemas(crate::problem::Problem, dto::TreeNodeDto)),
     modifiers(&Bearer),

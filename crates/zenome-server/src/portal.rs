@@ -11,6 +11,7 @@ mod chart;
 mod clinical;
 mod files;
 mod i18n;
+mod users;
 
 use std::collections::HashMap;
 
@@ -66,6 +67,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .merge(access::routes())
         .merge(files::routes())
         .merge(clinical::routes())
+        .merge(users::routes())
 }
 
 async fn css() -> impl IntoResponse {
@@ -655,12 +657,16 @@ async fn login_submit(
         }
         Err(e) => {
             let status = status_of(&e);
+            let retry_after = match &e {
+                AppError::RateLimited { retry_after } => Some(*retry_after),
+                _ => None,
+            };
             let msg = match e {
                 AppError::RateLimited { .. } => v.tr().t("rate_limited"),
                 AppError::Unauthorized | AppError::Forbidden(_) => v.tr().t("login_failed"),
                 other => return error_page(&s, &v, other),
             };
-            page(
+            let mut r = page(
                 status,
                 LoginPage {
                     ctx: v.ctx(
@@ -671,7 +677,12 @@ async fn login_submit(
                         }),
                     ),
                 },
-            )
+            );
+            if let Some(secs) = retry_after {
+                r.headers_mut()
+                    .insert(header::RETRY_AFTER, header::HeaderValue::from(secs));
+            }
+            r
         }
     }
 }

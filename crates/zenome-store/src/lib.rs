@@ -41,7 +41,7 @@ pub use files::{CopyRow, ObjectRow, UploadRow};
 pub use participants::{ParticipantFilter, ParticipantRow};
 pub use stats::{PublicStats, StatCount};
 pub use time_ms::{now, truncate};
-pub use users::{NewUser, SessionRecord, TokenRecord, UserKind, UserRecord};
+pub use users::{NewUser, SessionRecord, TokenInfo, TokenRecord, UserKind, UserRecord};
 
 /// Which database engine the store talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

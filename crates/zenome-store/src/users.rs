@@ -88,6 +88,10 @@ impl std::fmt::Debug for UserRecord {
 /// A token's row.
 #[derive(Debug, Clone)]
 pub struct TokenRecord {
+    /// Public id (not the secret).
+    pub id: String,
+    /// When it was last used (milliseconds since the epoch), if ever.
+    pub last_used_ms: Option<i64>,
     /// Label given at creation.
     pub label: String,
     /// Owner.
@@ -97,10 +101,29 @@ pub struct TokenRecord {
 /// A session's row.
 #[derive(Debug, Clone)]
 pub struct SessionRecord {
+    /// Public id (not the secret).
+    pub id: String,
     /// When it ends.
     pub expires_at: OffsetDateTime,
     /// Owner.
     pub user: UserRecord,
+}
+
+/// An API token as listed to its owner or an admin.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenInfo {
+    /// Public id.
+    pub id: String,
+    /// Label given at creation.
+    pub label: String,
+    /// When it was issued.
+    pub created_at: OffsetDateTime,
+    /// When it was last used (to the minute).
+    pub last_used_at: Option<OffsetDateTime>,
+    /// When it stops working, if ever.
+    pub expires_at: Option<OffsetDateTime>,
+    /// When it was revoked.
+    pub revoked_at: Option<OffsetDateTime>,
 }
 
 type UserRow = (
@@ -116,8 +139,10 @@ type UserRow = (
     i64,
 );
 
-/// A user row preceded by one extra column (a token's label).
+/// A user row preceded by a token's id, last use and label.
 type LabelledUserRow = (
+    String,
+    Option<i64>,
     String,
     String,
     String,
@@ -130,8 +155,9 @@ type LabelledUserRow = (
     Option<i64>,
     i64,
 );
-/// A user row preceded by one extra column (a session's expiry).
+/// A user row preceded by a session's id and expiry.
 type ExpiringUserRow = (
+    String,
     i64,
     String,
     String,
@@ -197,20 +223,22 @@ impl WriteTx {
         token_hash: &str,
         label: &str,
         expires_at: Option<OffsetDateTime>,
-    ) -> Result<(), StoreError> {
+    ) -> Result<String, StoreError> {
         let at = to_ms(self.at());
+        let id = uuid::Uuid::now_v7().simple().to_string();
         sqlx::query(
-            "INSERT INTO api_tokens (token_hash, user_id, label, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO api_tokens (token_hash, user_id, label, created_at, expires_at, id) VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(token_hash)
         .bind(user_id)
         .bind(label)
         .bind(at)
         .bind(expires_at.map(to_ms))
+        .bind(&id)
         .execute(self.conn())
         .await
         .map_err(|e| StoreError::on_write(e, "token"))?;
-        Ok(())
+        Ok(id)
     }
 
     /// Opens a session.
@@ -220,20 +248,46 @@ impl WriteTx {
         user_id: &str,
         expires_at: OffsetDateTime,
         client_ip: Option<&str>,
-    ) -> Result<(), StoreError> {
+    ) -> Result<String, StoreError> {
         let at = to_ms(self.at());
+        let id = uuid::Uuid::now_v7().simple().to_string();
         sqlx::query(
-            "INSERT INTO sessions (token_hash, user_id, created_at, expires_at, client_ip) VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO sessions (token_hash, user_id, created_at, expires_at, client_ip, id) VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(token_hash)
         .bind(user_id)
         .bind(at)
         .bind(to_ms(expires_at))
         .bind(client_ip.map(str::to_string))
+        .bind(&id)
         .execute(self.conn())
         .await
         .map_err(|e| StoreError::on_write(e, "session"))?;
-        Ok(())
+        Ok(id)
+    }
+
+    /// Revokes a user's token by id; false when the user has no such token.
+    /// Revoking a revoked token keeps its first revocation time.
+    pub async fn revoke_token(&mut self, user_id: &str, id: &str) -> Result<bool, StoreError> {
+        let at = to_ms(self.at());
+        let r = sqlx::query(
+            "UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2 AND user_id = $3",
+        )
+        .bind(at)
+        .bind(id)
+        .bind(user_id)
+        .execute(self.conn())
+        .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    /// Ends every session of a user; returns how many.
+    pub async fn delete_sessions_of(&mut self, user_id: &str) -> Result<u64, StoreError> {
+        let r = sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user_id)
+            .execute(self.conn())
+            .await?;
+        Ok(r.rows_affected())
     }
 
     /// Ends a session.
@@ -308,7 +362,7 @@ impl Store {
     ) -> Result<Option<TokenRecord>, StoreError> {
         let row: Option<LabelledUserRow> =
             sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "SELECT t.label, {USER_COLS} FROM api_tokens t JOIN users u ON u.id = t.user_id \
+                "SELECT t.id, t.last_used_at, t.label, {USER_COLS} FROM api_tokens t JOIN users u ON u.id = t.user_id \
                  WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2)"
             )))
             .bind(token_hash)
@@ -317,8 +371,10 @@ impl Store {
             .await?;
         row.map(|r| {
             Ok(TokenRecord {
-                label: r.0,
-                user: user((r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9, r.10))?,
+                id: r.0,
+                last_used_ms: r.1,
+                label: r.2,
+                user: user((r.3, r.4, r.5, r.6, r.7, r.8, r.9, r.10, r.11, r.12))?,
             })
         })
         .transpose()
@@ -331,7 +387,7 @@ impl Store {
         now: OffsetDateTime,
     ) -> Result<Option<SessionRecord>, StoreError> {
         let row: Option<ExpiringUserRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT s.expires_at, {USER_COLS} FROM sessions s JOIN users u ON u.id = s.user_id \
+            "SELECT s.id, s.expires_at, {USER_COLS} FROM sessions s JOIN users u ON u.id = s.user_id \
                  WHERE s.token_hash = $1 AND s.expires_at > $2"
         )))
         .bind(token_hash)
@@ -340,11 +396,69 @@ impl Store {
         .await?;
         row.map(|r| {
             Ok(SessionRecord {
-                expires_at: from_ms(r.0)?,
-                user: user((r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9, r.10))?,
+                id: r.0,
+                expires_at: from_ms(r.1)?,
+                user: user((r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9, r.10, r.11))?,
             })
         })
         .transpose()
+    }
+
+    /// A user's API tokens, newest first (never the secret or its hash).
+    pub async fn tokens_of(&self, user_id: &str) -> Result<Vec<TokenInfo>, StoreError> {
+        type Row = (String, String, i64, Option<i64>, Option<i64>, Option<i64>);
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT id, label, created_at, last_used_at, expires_at, revoked_at FROM api_tokens \
+             WHERE user_id = $1 ORDER BY created_at DESC, id DESC",
+        )
+        .bind(user_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(TokenInfo {
+                    id: r.0,
+                    label: r.1,
+                    created_at: from_ms(r.2)?,
+                    last_used_at: r.3.map(from_ms).transpose()?,
+                    expires_at: r.4.map(from_ms).transpose()?,
+                    revoked_at: r.5.map(from_ms).transpose()?,
+                })
+            })
+            .collect()
+    }
+
+    /// Notes that a token was used now.
+    pub async fn touch_token(&self, id: &str, now: OffsetDateTime) -> Result<(), StoreError> {
+        sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
+            .bind(to_ms(now))
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Whether the session with this id is live (exists, not expired).
+    pub async fn session_alive(&self, id: &str, now: OffsetDateTime) -> Result<bool, StoreError> {
+        let n: (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM sessions WHERE id = $1 AND expires_at > $2")
+                .bind(id)
+                .bind(to_ms(now))
+                .fetch_one(self.pool())
+                .await?;
+        Ok(n.0 > 0)
+    }
+
+    /// Whether the API token with this id is live (not revoked, not expired).
+    pub async fn token_alive(&self, id: &str, now: OffsetDateTime) -> Result<bool, StoreError> {
+        let n: (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM api_tokens WHERE id = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)",
+        )
+        .bind(id)
+        .bind(to_ms(now))
+        .fetch_one(self.pool())
+        .await?;
+        Ok(n.0 > 0)
     }
 
     /// Removes expired sessions; returns how many.

@@ -15,7 +15,7 @@ use serde_json::json;
 use sha2::Sha256;
 use time::OffsetDateTime;
 
-use crate::{Actor, App, AppError, AuthMethod};
+use crate::{Actor, App, AppError, AuthMethod, Credential};
 
 /// The visa signing key.
 #[derive(Clone)]
@@ -102,6 +102,10 @@ pub struct VisaClaims {
     pub exp: i64,
     /// Token id.
     pub jti: String,
+    /// The session or API token it was issued under (`s:<id>` or `t:<id>`):
+    /// it stops working when that one ends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
     /// The visa.
     pub ga4gh_visa_v1: VisaObject,
 }
@@ -113,6 +117,8 @@ struct PassportClaims {
     iat: i64,
     exp: i64,
     jti: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sid: Option<String>,
     ga4gh_passport_v1: Vec<String>,
 }
 
@@ -151,6 +157,7 @@ impl App {
     /// grant.
     pub async fn passport(&self, actor: &Actor) -> Result<String, AppError> {
         let now = OffsetDateTime::now_utc();
+        let sid = actor.credential.as_ref().map(Credential::to_claim);
         let lifetime = time::Duration::hours(i64::from(self.config().access.visas.lifetime_hours));
         let mut visas = Vec::new();
         for g in self.grants(actor).await? {
@@ -164,6 +171,7 @@ impl App {
                     iat: now.unix_timestamp(),
                     exp: (now + lifetime).min(g.row.expires_at).unix_timestamp(),
                     jti: uuid::Uuid::new_v4().to_string(),
+                    sid: sid.clone(),
                     ga4gh_visa_v1: VisaObject {
                         kind: "ControlledAccessGrants".into(),
                         asserted: g.row.starts_at.unix_timestamp(),
@@ -181,6 +189,7 @@ impl App {
             iat: now.unix_timestamp(),
             exp: (now + lifetime).unix_timestamp(),
             jti: uuid::Uuid::new_v4().to_string(),
+            sid,
             ga4gh_passport_v1: visas,
         })
     }
@@ -232,8 +241,21 @@ impl App {
             .user_by_name(&sub.sub)
             .await?
             .ok_or(AppError::Unauthorized)?;
+        // it dies with the session or token it was issued under: logout,
+        // revocation and expiry end it too
+        let credential = sub
+            .sid
+            .as_deref()
+            .and_then(Credential::from_claim)
+            .ok_or(AppError::Unauthorized)?;
+        if visas.iter().any(|v| v.sid.as_deref() != sub.sid.as_deref())
+            || !self.credential_alive(&credential).await?
+        {
+            return Err(AppError::Unauthorized);
+        }
         let mut actor = self.actor_of(&user, AuthMethod::Visa)?;
         actor.visa_datasets = Some(datasets);
+        actor.credential = Some(credential);
         Ok(actor)
     }
 }
@@ -241,4 +263,6 @@ impl App {
 #[derive(Debug, Deserialize)]
 struct PassportSub {
     sub: String,
+    #[serde(default)]
+    sid: Option<String>,
 }

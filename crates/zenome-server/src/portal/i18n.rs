@@ -822,6 +822,37 @@ pub(crate) const TEXTS: &[(&str, &str, &str)] = &[
     ),
     ("clinician", "Clinician", "医師"),
     ("admin", "Administrator", "管理者"),
+    // credentials (users, API tokens)
+    ("nav_users", "Users", "ユーザー"),
+    ("users", "Users", "ユーザー"),
+    (
+        "users_lead",
+        "Disabling a user stops every session, API token and passport of theirs at once.",
+        "ユーザーを無効にすると、そのユーザーのセッション、APIトークン、パスポートはすべて直ちに使えなくなります。",
+    ),
+    ("user_display_name", "Display name", "表示名"),
+    ("user_role", "Role", "ロール"),
+    ("user_scope", "Organisation", "所属機関"),
+    ("user_state", "State", "状態"),
+    ("user_enabled", "Active", "有効"),
+    ("user_disabled", "Disabled", "無効"),
+    ("disable_user", "Disable", "無効にする"),
+    ("enable_user", "Enable", "有効にする"),
+    ("api_tokens", "API tokens", "APIトークン"),
+    (
+        "tokens_lead",
+        "A revoked token is refused from its next use on. Secrets are never shown again after issue.",
+        "失効させたトークンは次回の利用から拒否されます。秘密の値は発行時以外には表示されません。",
+    ),
+    ("no_tokens", "No API tokens.", "APIトークンはありません。"),
+    ("token_label", "Label", "ラベル"),
+    ("token_created", "Issued", "発行日時"),
+    ("token_last_used", "Last used", "最終利用"),
+    ("token_expires", "Expires", "有効期限"),
+    ("token_active", "Active", "有効"),
+    ("token_expired", "Expired", "期限切れ"),
+    ("token_revoked", "Revoked", "失効"),
+    ("revoke_token", "Revoke", "失効させる"),
 ];
 
 #[cfg(test)]

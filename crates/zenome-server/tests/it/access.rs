@@ -778,10 +778,19 @@ async fn passports_work_and_forged_or_expired_visas_are_401(e: Env) {
     env2.tokens.insert("expired", expired);
     let r = env2.call("GET", &read, Some("expired"), None).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.text);
-    // a visa for someone without a grant opens nothing
+    // a visa for someone without a grant opens nothing (issued under their
+    // live session: a visa dies with the session it names)
+    let sid = env2
+        .app
+        .actor_from_bearer(&env2.tokens["industry"])
+        .await
+        .unwrap()
+        .credential
+        .unwrap()
+        .to_claim();
     let stranger = env2
         .app
-        .sign_jwt(&json!({"iss": "https://zenome.jp", "sub": "res.ind", "iat": now, "exp": now + 3600, "jti": "y",
+        .sign_jwt(&json!({"iss": "https://zenome.jp", "sub": "res.ind", "iat": now, "exp": now + 3600, "jti": "y", "sid": sid,
             "ga4gh_visa_v1": {"type": "ControlledAccessGrants", "asserted": now, "value": "https://zenome.jp/datasets/cancer-wgs-r1", "source": "https://zenome.jp/dac", "by": "dac"}}))
         .unwrap();
     env2.tokens.insert("stranger", stranger);

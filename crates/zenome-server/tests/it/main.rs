@@ -5,6 +5,7 @@
 mod access;
 mod access_matrix;
 mod api;
+mod auth;
 mod browser;
 mod clinical;
 mod files;

@@ -36,6 +36,11 @@ async fn every_endpoint_for_every_role(e: Env) {
     let mut amend = give();
     amend["action"] = json!("amend");
     let run = json!({"kind": "sequencing_run", "parent_id": s.library.0, "centre": "SEQ-KZ", "run_id": "RM", "instrument": "NovaSeq X", "run_date": "2026-07-01"});
+    let (spare, _) = e
+        .app
+        .issue_api_token(&zenome_app::Actor::local(), "pipe.kz", "spare", None)
+        .await
+        .unwrap();
     //                                            anon fac  oth  cen  cen2 stf  dac  aca  ind  cli  adm  unk
     let cases = vec![
         Case {
@@ -153,6 +158,41 @@ async fn every_endpoint_for_every_role(e: Env) {
             uri: "/api/v1/audit".into(),
             body: None,
             expect: [401, 403, 403, 403, 403, 200, 403, 403, 403, 403, 200, 403],
+        },
+        Case {
+            name: "list tokens",
+            method: "GET",
+            uri: "/api/v1/users/pipe.kz/tokens".into(),
+            body: None,
+            expect: [401, 404, 404, 200, 404, 404, 404, 404, 404, 404, 200, 403],
+        },
+        Case {
+            name: "issue token",
+            method: "POST",
+            uri: "/api/v1/users/pipe.kz/tokens".into(),
+            body: Some(json!({"label": "matrix"})),
+            expect: [401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 201, 403],
+        },
+        Case {
+            name: "revoke token",
+            method: "DELETE",
+            uri: format!("/api/v1/users/pipe.kz/tokens/{spare}"),
+            body: None,
+            expect: [401, 404, 404, 204, 404, 404, 404, 404, 404, 404, 204, 403],
+        },
+        Case {
+            name: "disable user",
+            method: "POST",
+            uri: "/api/v1/users/dac2/disable".into(),
+            body: None,
+            expect: [401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 204, 403],
+        },
+        Case {
+            name: "enable user",
+            method: "POST",
+            uri: "/api/v1/users/dac2/enable".into(),
+            body: None,
+            expect: [401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 204, 403],
         },
         Case {
             name: "who am I",
