@@ -8,6 +8,7 @@
 //! a key and never decides who may read.
 
 mod error;
+mod write_once;
 
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -22,6 +23,7 @@ use sha2::{Digest, Sha256};
 use tokio::io::AsyncReadExt;
 
 pub use error::ObjectError;
+pub use write_once::{Listed, PutOnce};
 
 /// One configured store.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
