@@ -5,6 +5,7 @@
 mod access;
 mod access_matrix;
 mod api;
+mod audit;
 mod browser;
 mod clinical;
 mod files;
