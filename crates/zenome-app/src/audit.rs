@@ -541,11 +541,29 @@ mod tests {
             at: t0,
         };
         assert!(anchor_due(&cfg, 0, None, t0, false), "first check anchors");
-        assert!(!anchor_due(&cfg, 50, Some(&last), t0 + time::Duration::hours(5), false));
+        assert!(!anchor_due(
+            &cfg,
+            50,
+            Some(&last),
+            t0 + time::Duration::hours(5),
+            false
+        ));
         assert!(!anchor_due(&cfg, 149, Some(&last), t0, false));
         assert!(anchor_due(&cfg, 150, Some(&last), t0, false));
-        assert!(!anchor_due(&cfg, 51, Some(&last), t0 + time::Duration::minutes(9), false));
-        assert!(anchor_due(&cfg, 51, Some(&last), t0 + time::Duration::minutes(10), false));
+        assert!(!anchor_due(
+            &cfg,
+            51,
+            Some(&last),
+            t0 + time::Duration::minutes(9),
+            false
+        ));
+        assert!(anchor_due(
+            &cfg,
+            51,
+            Some(&last),
+            t0 + time::Duration::minutes(10),
+            false
+        ));
         assert!(anchor_due(&cfg, 51, Some(&last), t0, true));
         assert!(!anchor_due(&cfg, 50, Some(&last), t0, true));
     }

@@ -40,7 +40,13 @@ async fn head(e: &Env) -> i64 {
 /// Changes one byte of an entry's detail, then recomputes every hash, as an
 /// attacker who wants the chain check to pass would.
 async fn edit_and_rehash(e: &Env, seq: i64) {
-    let row = e.app.store().audit_after(seq - 1, 1).await.unwrap().remove(0);
+    let row = e
+        .app
+        .store()
+        .audit_after(seq - 1, 1)
+        .await
+        .unwrap()
+        .remove(0);
     let mut detail = row.detail.into_bytes();
     let i = detail.len() / 2;
     detail[i] = if detail[i] == b'a' { b'b' } else { b'a' };
@@ -69,7 +75,13 @@ async fn a_cut_after_the_newest_anchor_is_caught(e: Env) {
     truncate_audit_after(e.app.store(), a.seq).await;
     assert!(e.app.store().verify_audit().await.unwrap().is_ok());
     activity(&e, 2).await;
-    let p = e.app.verify_audit().await.unwrap().problem.expect("cut not caught");
+    let p = e
+        .app
+        .verify_audit()
+        .await
+        .unwrap()
+        .problem
+        .expect("cut not caught");
     assert_eq!(p.seq, a.seq + 1);
     assert!(p.reason.contains("were removed"), "{}", p.reason);
 }
@@ -86,7 +98,7 @@ async fn an_edit_after_the_newest_anchor_is_caught_once_the_next_anchor_is_due(e
     let v = app.verify_audit().await.unwrap();
     assert!(v.is_intact(), "{v:?}");
     assert_eq!(v.tail.entries, 1);
-    assert_eq!(v.tail.oldest.is_some(), true);
+    assert!(v.tail.oldest.is_some());
 
     // five entries after the last anchor's record: the next check anchors
     activity(&e, 4).await;
@@ -96,7 +108,12 @@ async fn an_edit_after_the_newest_anchor_is_caught_once_the_next_anchor_is_due(e
     assert_eq!(app.verify_audit().await.unwrap().tail.entries, 0);
 
     edit_and_rehash(&e, victim).await;
-    let p = app.verify_audit().await.unwrap().problem.expect("edit not caught");
+    let p = app
+        .verify_audit()
+        .await
+        .unwrap()
+        .problem
+        .expect("edit not caught");
     assert_eq!(p.seq, second.seq);
     assert!(p.reason.contains("rewritten"), "{}", p.reason);
 }
@@ -289,7 +306,9 @@ async fn each_anchor_is_also_posted_to_the_webhook(e: Env) {
             }
         }
     });
-    let app = with_audit(&e, |a| a.webhook_url = Some(format!("http://{addr}/anchors")));
+    let app = with_audit(&e, |a| {
+        a.webhook_url = Some(format!("http://{addr}/anchors"))
+    });
     let a = app.write_anchor().await.unwrap();
     let (head, body) = tokio::time::timeout(std::time::Duration::from_secs(60), received)
         .await
