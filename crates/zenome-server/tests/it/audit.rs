@@ -322,6 +322,40 @@ async fn each_anchor_is_also_posted_to_the_webhook(e: Env) {
     assert_eq!(body["store"], app.anchor_location().as_str());
 }
 
+/// `serve` anchors at start and once more at shutdown, so a stopped server
+/// leaves no unanchored tail behind (SQLite only: `serve` closes the pool,
+/// and the file is reopened to verify).
+#[tokio::test]
+async fn serve_leaves_no_unanchored_tail_at_shutdown() {
+    let e = crate::harness::env().await;
+    activity(&e, 2).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(zenome_server::serve(e.app.clone(), listener, async {
+        stopped.await.ok();
+    }));
+    // a read while serving leaves an entry after the start-up anchor
+    let r = reqwest::Client::new()
+        .get(format!("http://{addr}/api/v1/datasets"))
+        .bearer_auth(&e.tokens["academic"])
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+    let before = head(&e).await;
+    stop.send(()).unwrap();
+    server.await.unwrap().unwrap();
+    let store = zenome_store::Store::connect(&e.app.config().database_url())
+        .await
+        .unwrap();
+    let app = App::new(store, e.seal.clone(), e.app.config().clone()).unwrap();
+    let v = app.verify_audit().await.unwrap();
+    assert!(v.is_intact(), "{v:?}");
+    assert!(v.newest_anchor.unwrap().seq >= before);
+    assert_eq!(v.tail.entries, 0);
+}
+
 crate::on_both_engines!(
     a_cut_after_the_newest_anchor_is_caught,
     an_edit_after_the_newest_anchor_is_caught_once_the_next_anchor_is_due,
