@@ -52,8 +52,11 @@ pub struct Anchor {
 /// What the background anchoring remembers between checks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AnchorMark {
-    /// The head right after the last anchor's record.
-    pub after_seq: i64,
+    /// The position the last anchor vouches for.
+    pub seq: i64,
+    /// Where its record went (entries may have landed between the two:
+    /// those are still unanchored).
+    pub record_seq: i64,
     /// When the last anchor was written.
     pub at: OffsetDateTime,
 }
@@ -128,8 +131,8 @@ struct Found {
     at: Option<OffsetDateTime>,
 }
 
-/// Whether the background anchoring should anchor now: something follows
-/// the last anchor's record, and either `every_entries` entries do or
+/// Whether the background anchoring should anchor now: something besides
+/// its record follows the last anchor, and either `every_entries` entries do or
 /// `every_minutes` have passed since. With no anchor yet (`last` absent) it
 /// anchors at once; `closing` anchors whatever is pending (at shutdown).
 pub fn anchor_due(
@@ -140,7 +143,8 @@ pub fn anchor_due(
     closing: bool,
 ) -> bool {
     let Some(last) = last else { return true };
-    let pending = head_seq - last.after_seq;
+    // the anchor's own record needs no anchor of its own
+    let pending = head_seq - last.seq - 1;
     if pending <= 0 {
         return false;
     }
@@ -266,20 +270,29 @@ impl App {
 
     /// One check of the background anchoring (the server calls it every few
     /// seconds; it costs one read of the head): anchors when
-    /// [`anchor_due`] says so, and remembers it in `last`.
+    /// [`anchor_due`] says so, and remembers it in `last`. A head behind the
+    /// last anchor's record (entries removed while the server runs) is an
+    /// error, and no anchor is written over it.
     pub async fn anchor_if_due(
         &self,
         last: &mut Option<AnchorMark>,
         closing: bool,
     ) -> Result<Option<Anchor>, AppError> {
         let (head, _) = self.store().audit_head().await?;
+        if let Some(l) = last.as_ref().filter(|l| head < l.record_seq) {
+            return Err(AppError::Internal(format!(
+                "the audit head went back from entry {} to {head}: entries were removed",
+                l.record_seq
+            )));
+        }
         let now = OffsetDateTime::now_utc();
         if !anchor_due(&self.config().audit, head, last.as_ref(), now, closing) {
             return Ok(None);
         }
         let a = self.write_anchor().await?;
         *last = Some(AnchorMark {
-            after_seq: a.record_seq,
+            seq: a.seq,
+            record_seq: a.record_seq,
             at: now,
         });
         Ok(Some(a))
@@ -537,10 +550,25 @@ mod tests {
         };
         let t0 = OffsetDateTime::UNIX_EPOCH + time::Duration::days(20_000);
         let last = AnchorMark {
-            after_seq: 50,
+            seq: 49,
+            record_seq: 50,
             at: t0,
         };
         assert!(anchor_due(&cfg, 0, None, t0, false), "first check anchors");
+        // two entries landed between reading the head and the record
+        let raced = AnchorMark {
+            seq: 49,
+            record_seq: 52,
+            at: t0,
+        };
+        assert!(anchor_due(&cfg, 52, Some(&raced), t0, true));
+        assert!(anchor_due(
+            &cfg,
+            52,
+            Some(&raced),
+            t0 + time::Duration::minutes(10),
+            false
+        ));
         assert!(!anchor_due(
             &cfg,
             50,
