@@ -593,4 +593,26 @@ mod tests {
         assert_eq!(c.database_url(), "postgres://u:pw@h/db");
         assert!(Config::default_toml().contains("listen"));
     }
+
+    #[test]
+    fn the_anchor_store_is_apart_and_write_once_on_s3() {
+        let c = Config::load(None, [("ZENOME_DATA_DIR".into(), "/srv/z".into())]).unwrap();
+        assert_eq!(c.anchor_store().url, "file:///srv/z/audit/anchors");
+        let mut c = Config::load(
+            None,
+            [(
+                "ZENOME_AUDIT_ANCHOR_URL".into(),
+                "s3://audit-anchors/zenome".into(),
+            )],
+        )
+        .unwrap();
+        c.audit
+            .anchor_options
+            .insert("secret_access_key".into(), Secret::new("s3cr3t".into()));
+        let spec = c.anchor_store();
+        assert_eq!(spec.url, "s3://audit-anchors/zenome");
+        assert_eq!(spec.options["conditional_put"], "etag");
+        assert_eq!(spec.options["secret_access_key"], "s3cr3t");
+        assert!(!format!("{c:?}").contains("s3cr3t"));
+    }
 }
