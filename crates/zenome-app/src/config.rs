@@ -381,6 +381,49 @@ impl Default for FilesConfig {
     }
 }
 
+/// The audit trail's anchors (R8.2): the head of the hash chain written,
+/// write-once, where whoever can change the database cannot.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuditConfig {
+    /// Where anchors are written, each as a write-once object:
+    /// `s3://bucket/prefix` (production: a bucket of another account, with
+    /// S3 Object Lock default retention) or `file:///absolute/dir`. Absent:
+    /// `DATA_DIR/audit/anchors` (the same machine: better than nothing, not
+    /// out of an intruder's reach).
+    pub anchor_url: Option<String>,
+    /// For an S3 anchor store: `endpoint`, `region`, `access_key_id`,
+    /// `secret_access_key`, `allow_http` (as for `[[files.stores]]`);
+    /// `conditional_put = "etag"` is implied. Values never print.
+    pub anchor_options: std::collections::BTreeMap<String, Secret<String>>,
+    /// The server anchors once this many entries follow the last anchor…
+    pub every_entries: u64,
+    /// …or this many minutes after the last anchor when any entry follows it.
+    pub every_minutes: u32,
+    /// `audit verify` fails when more entries than this follow the newest
+    /// anchor (anchoring stopped, or anchors were removed).
+    pub max_unanchored_entries: u64,
+    /// `audit verify` fails when the oldest unanchored entry is older than
+    /// this, in minutes.
+    pub max_unanchored_minutes: u32,
+    /// Where to POST each anchor as JSON too (an external log), if anywhere.
+    pub webhook_url: Option<String>,
+}
+
+impl Default for AuditConfig {
+    fn default() -> Self {
+        Self {
+            anchor_url: None,
+            anchor_options: Default::default(),
+            every_entries: 1_000,
+            every_minutes: 10,
+            max_unanchored_entries: 5_000,
+            max_unanchored_minutes: 60,
+            webhook_url: None,
+        }
+    }
+}
+
 /// Zenome's configuration.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
@@ -395,6 +438,8 @@ pub struct Config {
     pub public_url: Option<String>,
     /// Logging.
     pub log: LogConfig,
+    /// The audit trail's anchors.
+    pub audit: AuditConfig,
     /// Security.
     pub security: SecurityConfig,
     /// Secondary use.
@@ -426,6 +471,7 @@ impl Default for Config {
             database_url: None,
             public_url: None,
             log: LogConfig::default(),
+            audit: AuditConfig::default(),
             security: SecurityConfig::default(),
             access: AccessConfig::default(),
             files: FilesConfig::default(),
@@ -469,6 +515,7 @@ impl Config {
                     }
                 }
                 "ZENOME_LOG" => c.log.filter = v,
+                "ZENOME_AUDIT_ANCHOR_URL" => c.audit.anchor_url = Some(v),
                 "ZENOME_COOKIE_SECURE" => {
                     c.security.cookie_secure = v.parse().map_err(|_| {
                         AppError::invalid("ZENOME_COOKIE_SECURE", "expected true or false")
@@ -508,6 +555,32 @@ impl Config {
                 options: Default::default(),
             })
             .collect()
+    }
+
+    /// The anchor store in force (its URL is the location `audit verify`
+    /// reports; the options may hold secrets and are never printed).
+    pub fn anchor_store(&self) -> zenome_objects::StoreSpec {
+        let url = self.audit.anchor_url.clone().unwrap_or_else(|| {
+            let dir = self.data_dir.join("audit").join("anchors");
+            let dir = std::path::absolute(&dir).unwrap_or(dir);
+            format!("file://{}", dir.display())
+        });
+        let mut options: std::collections::BTreeMap<String, String> = self
+            .audit
+            .anchor_options
+            .iter()
+            .map(|(k, v)| (k.clone(), v.expose().clone()))
+            .collect();
+        if url.starts_with("s3://") {
+            options
+                .entry("conditional_put".into())
+                .or_insert_with(|| "etag".into());
+        }
+        zenome_objects::StoreSpec {
+            name: "anchors".into(),
+            url,
+            options,
+        }
     }
 
     /// The server key file in force.
@@ -576,5 +649,27 @@ mod tests {
         assert!(!format!("{c:?}").contains("pw@"));
         assert_eq!(c.database_url(), "postgres://u:pw@h/db");
         assert!(Config::default_toml().contains("listen"));
+    }
+
+    #[test]
+    fn the_anchor_store_is_apart_and_write_once_on_s3() {
+        let c = Config::load(None, [("ZENOME_DATA_DIR".into(), "/srv/z".into())]).unwrap();
+        assert_eq!(c.anchor_store().url, "file:///srv/z/audit/anchors");
+        let mut c = Config::load(
+            None,
+            [(
+                "ZENOME_AUDIT_ANCHOR_URL".into(),
+                "s3://audit-anchors/zenome".into(),
+            )],
+        )
+        .unwrap();
+        c.audit
+            .anchor_options
+            .insert("secret_access_key".into(), Secret::new("s3cr3t".into()));
+        let spec = c.anchor_store();
+        assert_eq!(spec.url, "s3://audit-anchors/zenome");
+        assert_eq!(spec.options["conditional_put"], "etag");
+        assert_eq!(spec.options["secret_access_key"], "s3cr3t");
+        assert!(!format!("{c:?}").contains("s3cr3t"));
     }
 }

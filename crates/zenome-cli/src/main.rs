@@ -167,11 +167,13 @@ enum DbCommand {
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Verifies the hash chain and the anchors; exits non-zero naming the
-    /// first bad entry.
+    /// Verifies the hash chain against every anchor and reports the
+    /// unanchored tail; exits non-zero naming the first bad entry (also when
+    /// anchors are missing or the tail exceeds its bound).
     Verify,
-    /// Writes the current head to the anchor file (the server does it every
-    /// hour; run it from cron too, or copy the file off the machine).
+    /// Writes the current head to the anchor store (`[audit] anchor_url`) as
+    /// a write-once object; the server does it every `every_entries` entries
+    /// or `every_minutes` minutes — run it from cron when no server runs.
     Anchor,
 }
 
@@ -498,28 +500,35 @@ async fn run() -> Result<()> {
             match command {
                 AuditCommand::Verify => {
                     let started = std::time::Instant::now();
-                    match app
+                    let v = app
                         .verify_audit()
                         .await
-                        .context("reading the audit trail")?
-                    {
-                        zenome_app::audit::Verification::Intact { entries, anchors } => {
+                        .context("reading the audit trail")?;
+                    let summary = audit_summary(&v);
+                    match &v.problem {
+                        None => {
                             println!(
-                                "audit trail intact: {entries} entries, {anchors} anchors checked ({:.2} s)",
+                                "audit trail intact: {} entries, {} anchors checked ({:.2} s)\n{summary}",
+                                v.entries,
+                                v.anchors,
                                 started.elapsed().as_secs_f64()
                             );
                             Ok(())
                         }
-                        zenome_app::audit::Verification::Broken { seq, reason } => {
-                            bail!("audit trail broken at entry {seq}: {reason}")
+                        Some(p) => {
+                            eprintln!("{summary}");
+                            bail!("audit trail broken at entry {}: {}", p.seq, p.reason)
                         }
                     }
                 }
                 AuditCommand::Anchor => {
-                    let (seq, hash) = app.write_anchor().await?;
+                    let a = app.write_anchor().await?;
                     println!(
-                        "anchored entry {seq} ({hash}) in {}",
-                        app.anchor_file().display()
+                        "anchored entry {} ({}) as {} in {}",
+                        a.seq,
+                        a.hash,
+                        a.key,
+                        app.anchor_location()
                     );
                     Ok(())
                 }
@@ -985,4 +994,29 @@ fn summary(format: zenome_formats::Format, qc: &zenome_formats::Qc) -> String {
             q.ts_tv.map_or("n/a".into(), |r| format!("{r:.2}"))
         ),
     }
+}
+
+/// The anchors and the unanchored tail, as `audit verify` reports them.
+fn audit_summary(v: &zenome_app::audit::Verification) -> String {
+    let legacy = if v.legacy_anchors > 0 {
+        format!(" (and {} from the legacy anchors.log)", v.legacy_anchors)
+    } else {
+        String::new()
+    };
+    let newest = match &v.newest_anchor {
+        Some(a) => match a.age_minutes {
+            Some(m) => format!("newest anchor: entry {}, {m} minutes ago", a.seq),
+            None => format!("newest anchor: entry {}", a.seq),
+        },
+        None => "newest anchor: none".to_string(),
+    };
+    let tail = if v.tail.entries == 0 {
+        "unanchored tail: 0 entries".to_string()
+    } else {
+        format!(
+            "unanchored tail: {} entries, the oldest {} minutes old",
+            v.tail.entries, v.tail.age_minutes
+        )
+    };
+    format!("anchors in {}{legacy}\n{newest}\n{tail}", v.location)
 }

@@ -62,7 +62,22 @@ fn demo_then_audit_verify_catches_a_one_byte_change() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("intact"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("intact"), "{stdout}");
+    assert!(stdout.contains("unanchored tail: 0 entries"), "{stdout}");
+    assert!(stdout.contains("/audit/anchors"), "{stdout}");
+
+    // the anchor store emptied: verify fails, naming what is missing, and
+    // still reports the unanchored tail
+    let anchors = dir.path().join("audit").join("anchors").join("anchors");
+    let aside = dir.path().join("anchors-aside");
+    std::fs::rename(&anchors, &aside).unwrap();
+    let out = zenome(&["--data-dir", d, "audit", "verify"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("anchors were deleted"), "{err}");
+    assert!(err.contains("unanchored tail:"), "{err}");
+    std::fs::rename(&aside, &anchors).unwrap();
 
     // flip one byte of entry 10's detail on disk, through SQLite itself
     let rt = tokio::runtime::Runtime::new().unwrap();
@@ -91,6 +106,10 @@ fn the_default_config_prints_and_reads_back() {
     assert!(text.contains("listen = \"127.0.0.1:8080\""));
     assert!(
         text.contains("[access.industry]") && text.contains("required_approvals = 2"),
+        "{text}"
+    );
+    assert!(
+        text.contains("[audit]") && text.contains("every_entries = 1000"),
         "{text}"
     );
     let dir = tempfile::tempdir().unwrap();

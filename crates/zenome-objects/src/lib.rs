@@ -15,6 +15,7 @@
 //! an explicit [`Stores::delete`] first.
 
 mod error;
+mod write_once;
 
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -29,6 +30,7 @@ use sha2::{Digest, Sha256};
 use tokio::io::AsyncReadExt;
 
 pub use error::ObjectError;
+pub use write_once::{Listed, PutOnce};
 
 /// One configured store.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]

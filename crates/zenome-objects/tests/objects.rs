@@ -206,3 +206,62 @@ async fn s3_refuses_a_wrong_secret() {
         .unwrap_err();
     assert!(err.to_string().contains("store s3"), "{err}");
 }
+
+async fn write_once(stores: &Stores, store: &str) {
+    let nonce = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let dir = format!("once-{nonce}");
+    let key = format!("{dir}/00000000000000000007-abc.json");
+    assert_eq!(
+        stores
+            .put_once(store, &key, b"first".to_vec())
+            .await
+            .unwrap(),
+        zenome_objects::PutOnce::Created
+    );
+    // a second write of the same key is refused by the store: the first stays
+    assert_eq!(
+        stores
+            .put_once(store, &key, b"forged".to_vec())
+            .await
+            .unwrap(),
+        zenome_objects::PutOnce::Exists
+    );
+    assert_eq!(
+        stores.read_all(store, &key).await.unwrap().as_deref(),
+        Some(&b"first"[..])
+    );
+    let other = format!("{dir}/00000000000000000012-def.json");
+    stores
+        .put_once(store, &other, b"second".to_vec())
+        .await
+        .unwrap();
+    let listed = stores.list_keys(store, &dir).await.unwrap();
+    let keys: Vec<&str> = listed.iter().map(|l| l.key.as_str()).collect();
+    assert_eq!(keys, [key.as_str(), other.as_str()]);
+    assert_eq!(listed[0].size, 5);
+    assert!(listed[0].modified_ms > 0);
+    assert!(
+        stores
+            .list_keys(store, "nothing-here")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        stores.read_all(store, "nothing-here/x").await.unwrap(),
+        None
+    );
+}
+
+#[tokio::test]
+async fn write_once_objects_are_never_replaced_locally_or_on_s3() {
+    let dir = tempfile::tempdir().unwrap();
+    let stores = Stores::open(&[local("site-a", dir.path())]).unwrap();
+    write_once(&stores, "site-a").await;
+    let Some(spec) = s3(None) else { return };
+    let stores = Stores::open(&[spec]).unwrap();
+    write_once(&stores, "s3").await;
+}

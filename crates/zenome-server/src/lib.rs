@@ -119,14 +119,30 @@ pub async fn serve(
             }
         }
     });
+    // Anchors the audit head at start, then whenever `[audit] every_entries`
+    // entries or `every_minutes` minutes have passed (a cheap read of the
+    // head every few seconds), and once more at shutdown.
     let anchor_app = app.clone();
+    let anchor_mark = std::sync::Arc::new(tokio::sync::Mutex::new(None));
+    let anchor_state = anchor_mark.clone();
     let anchor = tokio::spawn(async move {
-        // the first tick is immediate: anchor at start, then every hour
-        let mut tick = tokio::time::interval(Duration::from_secs(3600));
+        let mut tick = tokio::time::interval(Duration::from_secs(5));
+        let mut failing = false;
         loop {
             tick.tick().await;
-            if let Err(e) = anchor_app.write_anchor().await {
-                tracing::warn!(error = ?e, "cannot write an audit anchor");
+            let mut last = anchor_state.lock().await;
+            match anchor_app.anchor_if_due(&mut last, false).await {
+                Ok(_) if failing => {
+                    failing = false;
+                    tracing::info!("audit anchors are written again");
+                }
+                Ok(_) => {}
+                // logged once per outage, not every few seconds
+                Err(e) if !failing => {
+                    failing = true;
+                    tracing::error!(error = ?e, "cannot write an audit anchor");
+                }
+                Err(_) => {}
             }
         }
     });
@@ -151,6 +167,7 @@ pub async fn serve(
             }
         }
     });
+    let closing_app = app.clone();
     let r = axum::serve(
         listener,
         router(app).into_make_service_with_connect_info::<SocketAddr>(),
@@ -159,7 +176,13 @@ pub async fn serve(
     .await;
     recovery.abort();
     purge.abort();
+    // taken first, so the task is never stopped between an anchor's put
+    // and its record
+    let mut last = anchor_mark.lock().await;
     anchor.abort();
+    if let Err(e) = closing_app.anchor_if_due(&mut last, true).await {
+        tracing::error!(error = ?e, "cannot write the closing audit anchor");
+    }
     scrub.abort();
     store.close().await;
     r

@@ -4,6 +4,8 @@
 //! target, detail)` with `prev_hash = hash(n-1)` (64 zeros for the first), so
 //! changing, removing or reordering any entry breaks every later hash.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use sha2::{Digest, Sha256};
 use sqlx::{Any, Transaction};
 use time::OffsetDateTime;
@@ -68,6 +70,17 @@ pub struct AuditRecord {
     pub prev_hash: String,
     /// Hash of this entry.
     pub hash: String,
+}
+
+/// What a walk of the chain found ([`Store::walk_audit`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChainWalk {
+    /// The number of entries, or where the chain breaks.
+    pub verdict: Result<i64, ChainBreak>,
+    /// Hash and time of each asked-for position that the walk reached.
+    pub seen: BTreeMap<i64, (String, OffsetDateTime)>,
+    /// The entries with the asked-for action, oldest first.
+    pub marked: Vec<AuditRecord>,
 }
 
 /// Where the chain breaks.
@@ -233,34 +246,60 @@ impl Store {
     /// second on SQLite, bound by the driver handing rows across threads one
     /// at a time, not by SHA-256.)
     pub async fn verify_audit(&self) -> Result<Result<i64, ChainBreak>, StoreError> {
+        Ok(self.walk_audit(&BTreeSet::new(), None).await?.verdict)
+    }
+
+    /// [`Store::verify_audit`], noting on the way the entries an outside
+    /// check needs: the hash and time of every position in `positions` (the
+    /// anchors' positions), and every entry whose action is `action` (the
+    /// anchors' own records). Entries past a break are not noted.
+    pub async fn walk_audit(
+        &self,
+        positions: &BTreeSet<i64>,
+        action: Option<&str>,
+    ) -> Result<ChainWalk, StoreError> {
         use futures_util::TryStreamExt;
+        let mut walk = ChainWalk {
+            verdict: Ok(0),
+            seen: BTreeMap::new(),
+            marked: Vec::new(),
+        };
         let mut expected_seq = 1;
         let mut prev = GENESIS_HASH.to_string();
-        let mut rows = sqlx::query_as::<_, (i64, i64, String, String, String, String, String, String)>(
+        let mut rows = sqlx::query_as::<_, AuditRow>(
             "SELECT seq, at, actor, action, target, detail, prev_hash, hash FROM audit_log ORDER BY seq",
         )
         .fetch(self.pool());
-        while let Some((seq, at, actor, action, target, detail, prev_hash, hash)) =
-            rows.try_next().await?
-        {
+        while let Some(row) = rows.try_next().await? {
+            let (seq, at, actor, action_here, target, detail, prev_hash, hash) = &row;
+            let seq = *seq;
             if seq != expected_seq {
-                return Ok(Err(ChainBreak {
+                walk.verdict = Err(ChainBreak {
                     seq: expected_seq,
                     reason: format!("entry {expected_seq} is missing (next present is {seq})"),
-                }));
+                });
+                return Ok(walk);
             }
-            if prev_hash != prev {
-                return Ok(Err(ChainBreak {
+            if *prev_hash != prev {
+                walk.verdict = Err(ChainBreak {
                     seq,
                     reason: "prev_hash does not match the previous entry".into(),
-                }));
+                });
+                return Ok(walk);
             }
-            let h = entry_hash(&prev_hash, seq, at, &actor, &action, &target, &detail);
-            if h != hash {
-                return Ok(Err(ChainBreak {
+            let h = entry_hash(prev_hash, seq, *at, actor, action_here, target, detail);
+            if h != *hash {
+                walk.verdict = Err(ChainBreak {
                     seq,
                     reason: "content does not match its hash".into(),
-                }));
+                });
+                return Ok(walk);
+            }
+            if positions.contains(&seq) {
+                walk.seen.insert(seq, (h.clone(), from_ms(*at)?));
+            }
+            if action == Some(action_here.as_str()) {
+                walk.marked.push(record(row)?);
             }
             prev = h;
             expected_seq += 1;
@@ -268,14 +307,16 @@ impl Store {
         drop(rows);
         let (head_seq, head_hash) = self.audit_head().await?;
         if head_seq != expected_seq - 1 || head_hash != prev {
-            return Ok(Err(ChainBreak {
+            walk.verdict = Err(ChainBreak {
                 seq: head_seq,
                 reason: format!(
                     "the head says {head_seq} entries but the chain has {}",
                     expected_seq - 1
                 ),
-            }));
+            });
+            return Ok(walk);
         }
-        Ok(Ok(expected_seq - 1))
+        walk.verdict = Ok(expected_seq - 1);
+        Ok(walk)
     }
 }

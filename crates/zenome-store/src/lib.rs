@@ -34,7 +34,7 @@ use sqlx::{Any, AnyPool, Transaction};
 use time::OffsetDateTime;
 
 pub use access::{AlertRow, ApplicationEventRow, ApplicationRow, DatasetRow, GrantRow};
-pub use audit::{AuditEntry, AuditRecord, ChainBreak, GENESIS_HASH, entry_hash};
+pub use audit::{AuditEntry, AuditRecord, ChainBreak, ChainWalk, GENESIS_HASH, entry_hash};
 pub use clinical::{ClinicalRow, NewClinical};
 pub use error::StoreError;
 pub use files::{CopyRow, ObjectRow, UploadRow};

@@ -111,6 +111,42 @@ pub async fn rewrite_audit_chain(store: &Store) {
         .expect("rewrite head");
 }
 
+/// Removes every audit entry after `seq` and sets the head back to entry
+/// `seq`, as an attacker with database access who wants to hide the latest
+/// entries would (tests of tamper detection only).
+pub async fn truncate_audit_after(store: &Store, seq: i64) {
+    let hash = if seq == 0 {
+        crate::GENESIS_HASH.to_string()
+    } else {
+        store.audit_after(seq - 1, 1).await.expect("read entry")[0]
+            .hash
+            .clone()
+    };
+    sqlx::query("DELETE FROM audit_log WHERE seq > $1")
+        .bind(seq)
+        .execute(store.pool())
+        .await
+        .expect("truncate");
+    sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
+        .bind(seq)
+        .bind(&hash)
+        .execute(store.pool())
+        .await
+        .expect("truncate head");
+}
+
+/// Moves every audit entry `minutes` into the past and recomputes the chain
+/// (tests of the unanchored tail's age, which would otherwise wait for the
+/// clock).
+pub async fn age_audit_trail(store: &Store, minutes: i64) {
+    sqlx::query("UPDATE audit_log SET at = at - $1")
+        .bind(minutes * 60_000)
+        .execute(store.pool())
+        .await
+        .expect("age");
+    rewrite_audit_chain(store).await;
+}
+
 /// Appends `n` audit entries in one transaction, fast (benchmarks of
 /// `verify`): the chain they form is valid.
 pub async fn bulk_audit(store: &Store, n: i64) -> Result<(), StoreError> {

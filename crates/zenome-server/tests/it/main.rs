@@ -5,6 +5,7 @@
 mod access;
 mod access_matrix;
 mod api;
+mod audit;
 mod auth;
 mod browser;
 mod clinical;
