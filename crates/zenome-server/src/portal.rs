@@ -1076,10 +1076,15 @@ fn summary(tr: Tr, d: &NodeDetails) -> String {
             tr.code(analyte.as_str()),
             yield_ng.map(|y| format!(" · {y} ng")).unwrap_or_default()
         ),
-        NodeDetails::Library { strategy, kit } => format!(
-            "{}{}",
+        NodeDetails::Library {
+            strategy,
+            kit,
+            centre,
+        } => format!(
+            "{}{}{}",
             tr.code(strategy.as_str()),
-            kit.as_ref().map(|k| format!(" · {k}")).unwrap_or_default()
+            kit.as_ref().map(|k| format!(" · {k}")).unwrap_or_default(),
+            centre.as_ref().map(|c| format!(" → {c}")).unwrap_or_default()
         ),
         NodeDetails::SequencingRun {
             centre,

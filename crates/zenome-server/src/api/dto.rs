@@ -604,8 +604,12 @@ pub(crate) fn details_value(d: &NodeDetails) -> serde_json::Value {
         } => {
             json!({ "analyte": analyte.as_str(), "yield_ng": yield_ng, "status": status.as_str() })
         }
-        NodeDetails::Library { strategy, kit } => {
-            json!({ "strategy": strategy.as_str(), "kit": kit })
+        NodeDetails::Library {
+            strategy,
+            kit,
+            centre,
+        } => {
+            json!({ "strategy": strategy.as_str(), "kit": kit, "centre": centre.as_ref().map(|c| c.as_str()) })
         }
         NodeDetails::SequencingRun {
             centre,
@@ -758,6 +762,7 @@ impl NewNodeDto {
             NodeKind::Library => NodeDetails::Library {
                 strategy: parse("strategy", self.strategy.as_deref())?,
                 kit: opt_text(&self.kit),
+                centre: parse_opt("centre", self.centre.as_deref())?,
             },
             NodeKind::SequencingRun => NodeDetails::SequencingRun {
                 centre: parse("centre", self.centre.as_deref())?,

@@ -349,7 +349,7 @@ impl Env {
         let specimen = node(serde_json::json!({"kind": "specimen", "participant_id": pid, "specimen_type": "tumour_tissue", "collected_on": "2026-05-01", "anatomical_site": "右上葉"})).await;
         let extract = node(serde_json::json!({"kind": "extract", "parent_id": specimen.0, "analyte": "dna", "yield_ng": 1500})).await;
         let library =
-            node(serde_json::json!({"kind": "library", "parent_id": extract.0, "strategy": "wgs"}))
+            node(serde_json::json!({"kind": "library", "parent_id": extract.0, "strategy": "wgs", "centre": "SEQ-KZ"}))
                 .await;
         Seeded {
             pid,

@@ -12,3 +12,4 @@ mod harness;
 mod htsget;
 mod matrix;
 mod portal;
+mod scope;
