@@ -100,11 +100,10 @@ impl App {
             centre: Some(c), ..
         } = &nn.details
         {
-            let is_centre = self
-                .store()
-                .organisation(c)
-                .await?
-                .is_some_and(|o| o.kind == zenome_domain::organisation::OrgKind::SequencingCentre);
+            let is_centre =
+                self.store().organisation(c).await?.is_some_and(|o| {
+                    o.kind == zenome_domain::organisation::OrgKind::SequencingCentre
+                });
             if !is_centre {
                 return Err(AppError::invalid(
                     "centre",

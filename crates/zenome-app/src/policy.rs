@@ -39,6 +39,13 @@ pub fn participant_scope(actor: &Actor) -> Result<ParticipantScope, AppError> {
     }
 }
 
+/// For reads of one participant's records by id: a role without registry
+/// access is answered *not found*, exactly as for an id that does not exist,
+/// so the answer never tells whether the participant is registered.
+pub fn participant_scope_or_absent(actor: &Actor) -> Result<ParticipantScope, AppError> {
+    participant_scope(actor).map_err(|_| AppError::NotFound("participant"))
+}
+
 /// Checks that `actor` may read `p`.
 pub fn can_read_participant(actor: &Actor, p: &Participant) -> Result<(), AppError> {
     match participant_scope(actor)? {

@@ -1084,7 +1084,10 @@ fn summary(tr: Tr, d: &NodeDetails) -> String {
             "{}{}{}",
             tr.code(strategy.as_str()),
             kit.as_ref().map(|k| format!(" · {k}")).unwrap_or_default(),
-            centre.as_ref().map(|c| format!(" → {c}")).unwrap_or_default()
+            centre
+                .as_ref()
+                .map(|c| format!(" → {c}"))
+                .unwrap_or_default()
         ),
         NodeDetails::SequencingRun {
             centre,

@@ -48,7 +48,9 @@ async fn a_centre_cannot_upload_into_another_centres_run(e: Env) {
     assert_eq!(shape(&r), shape(&absent));
     assert_eq!(e.snapshot().await, before, "nothing was registered");
     // its own centre still may
-    let ok = e.tus_create("centre", 100, &upload_meta("parent", &run)).await;
+    let ok = e
+        .tus_create("centre", 100, &upload_meta("parent", &run))
+        .await;
     assert_eq!(ok.status, StatusCode::CREATED, "{}", ok.text);
 }
 
@@ -124,7 +126,12 @@ async fn a_centre_sees_only_the_libraries_sent_to_it(e: Env) {
     assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
     // a library not sent anywhere yet is no centre's
     let unsent = e
-        .call("POST", "/api/v1/lineage/nodes", Some("facility"), Some(json!({"kind": "library", "parent_id": s.extract.0, "strategy": "wes"})))
+        .call(
+            "POST",
+            "/api/v1/lineage/nodes",
+            Some("facility"),
+            Some(json!({"kind": "library", "parent_id": s.extract.0, "strategy": "wes"})),
+        )
         .await;
     assert_eq!(unsent.status, StatusCode::CREATED, "{}", unsent.text);
     let b = unsent.json["barcode"].as_str().unwrap();
