@@ -8,6 +8,7 @@ mod api;
 mod browser;
 mod clinical;
 mod files;
+mod hardening;
 mod harness;
 mod htsget;
 mod matrix;
