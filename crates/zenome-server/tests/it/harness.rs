@@ -25,8 +25,12 @@ pub struct Env {
     pub _dir: Option<tempfile::TempDir>,
 }
 
+/// Where the test server says it is reached (access URLs, htsget tickets).
+pub const PUBLIC_URL: &str = "http://zenome.test";
+
 pub fn config() -> Config {
     let mut c = Config::default();
+    c.public_url = Some(PUBLIC_URL.into());
     c.security.password = PasswordParams {
         memory_kib: 1024,
         iterations: 1,
