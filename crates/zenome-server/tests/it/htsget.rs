@@ -496,3 +496,35 @@ async fn without_a_public_url_tickets_and_access_urls_are_refused() {
         assert!(!String::from_utf8_lossy(&body).contains("attacker.example"));
     }
 }
+
+/// The GA4GH client in htslib follows a ticket over a real socket: it sends
+/// each piece's own headers (the single-purpose token), not the caller's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bcftools_reads_a_vcf_through_an_htsget_ticket_over_a_socket() {
+    if !tool("bcftools") {
+        return;
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut c = crate::harness::config();
+    c.public_url = Some(format!("http://{addr}"));
+    let e = crate::harness::env_with(c).await;
+    let Some(object) = small_vcf(&e).await else {
+        return;
+    };
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(zenome_server::serve(e.app.clone(), listener, async {
+        let _ = stop_rx.await;
+    }));
+    let dir = tempfile::tempdir().unwrap();
+    let auth = dir.path().join("token");
+    std::fs::write(&auth, &e.tokens["staff"]).unwrap();
+    let cmd = format!(
+        "HTS_AUTH_LOCATION={a} HTS_ALLOW_UNENCRYPTED_AUTHORIZATION_HEADER='I understand the risks' bcftools view -H 'http://{addr}/htsget/variants/{object}?format=VCF' | wc -l",
+        a = auth.display()
+    );
+    let out = tokio::task::spawn_blocking(move || sh(&cmd)).await.unwrap();
+    assert_eq!(out.trim(), "200");
+    let _ = stop_tx.send(());
+    server.await.unwrap().unwrap();
+}
