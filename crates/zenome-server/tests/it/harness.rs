@@ -30,12 +30,12 @@ pub const PUBLIC_URL: &str = "http://zenome.test";
 
 pub fn config() -> Config {
     let mut c = Config::default();
-    c.public_url = Some(PUBLIC_URL.into());
     c.security.password = PasswordParams {
         memory_kib: 1024,
         iterations: 1,
         parallelism: 1,
     };
+    c.public_url = Some(PUBLIC_URL.into());
     c
 }
 
