@@ -85,7 +85,17 @@ impl App {
         let kind = nn.details.kind();
         let run_centre = match kind {
             NodeKind::SequencingRun | NodeKind::File => Some(policy::run_submitter(actor)?),
-            _ => None,
+            _ => {
+                // the role first: a role that may not register material is
+                // refused alike whether or not the parent exists
+                if !matches!(actor.role, Role::FacilitySubmitter { .. }) {
+                    return Err(AppError::Forbidden(format!(
+                        "role {} may not register specimens or their derivatives",
+                        actor.role.name()
+                    )));
+                }
+                None
+            }
         };
         if let (Some(Some(centre)), NodeDetails::SequencingRun { centre: c, .. }) =
             (&run_centre, &nn.details)

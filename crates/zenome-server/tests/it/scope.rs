@@ -149,7 +149,32 @@ async fn a_centre_sees_only_the_libraries_sent_to_it(e: Env) {
     assert_eq!(r.json["field"], "centre", "{}", r.text);
 }
 
+async fn a_role_that_may_not_register_material_learns_nothing_of_the_parent(e: Env) {
+    let s = e.seeded_participant().await;
+    for who in ["dac", "academic", "clinician", "staff", "centre", "admin"] {
+        let there = e
+            .call(
+                "POST",
+                "/api/v1/lineage/nodes",
+                Some(who),
+                Some(json!({"kind": "aliquot", "parent_id": s.specimen.0})),
+            )
+            .await;
+        let absent = e
+            .call(
+                "POST",
+                "/api/v1/lineage/nodes",
+                Some(who),
+                Some(json!({"kind": "aliquot", "parent_id": ABSENT})),
+            )
+            .await;
+        assert_eq!(there.status, StatusCode::FORBIDDEN, "{who}: {}", there.text);
+        assert_eq!(shape(&there), shape(&absent), "{who}");
+    }
+}
+
 crate::on_both_engines!(
+    a_role_that_may_not_register_material_learns_nothing_of_the_parent,
     a_centre_cannot_upload_into_another_centres_run,
     another_centres_node_in_an_upload_answers_like_an_absent_one,
     a_centre_cannot_register_nodes_under_another_centres_run_or_library,
