@@ -709,7 +709,8 @@ pub struct NewNodeDto {
     pub strategy: Option<String>,
     /// Library: kit.
     pub kit: Option<String>,
-    /// Run: sequencing centre code.
+    /// Run: sequencing centre code. Library: the sequencing centre it is sent
+    /// to (the only centre that sees it and registers runs under it).
     pub centre: Option<String>,
     /// Run: the centre's run id.
     pub run_id: Option<String>,
