@@ -176,6 +176,7 @@ impl App {
         actor: &Actor,
         id: &ParticipantId,
     ) -> Result<zenome_domain::participant::Participant, AppError> {
+        policy::participant_scope_or_absent(actor)?;
         let p = self
             .store()
             .participant(id)

@@ -361,6 +361,8 @@ pub struct FilesConfig {
     pub forbidden_header_patterns: Vec<String>,
     /// Reference FASTA used to decode CRAM (absent: CRAM is checked without it).
     pub reference_fasta: Option<PathBuf>,
+    /// Lifetime, in seconds, of the single-purpose tokens in htsget tickets.
+    pub htsget_ticket_secs: u64,
     /// Largest accepted upload, in bytes.
     pub max_upload_bytes: u64,
     /// Hours between scheduled scrubs in `serve` (0: never).
@@ -375,6 +377,7 @@ impl Default for FilesConfig {
             qc: QcThresholds::default(),
             forbidden_header_patterns: vec![],
             reference_fasta: None,
+            htsget_ticket_secs: 300,
             max_upload_bytes: 1 << 40,
             scrub_interval_hours: 24,
         }

@@ -11,6 +11,7 @@ pub mod qc;
 pub mod scrub;
 pub mod segments;
 mod staging;
+pub mod ticket;
 pub mod upload;
 
 use zenome_domain::access::DataType;

@@ -58,6 +58,25 @@ fn descendants(all: &[LineageNode], root: &NodeId) -> Vec<LineageNode> {
     out
 }
 
+/// `node` and its ancestors up to the specimen, read inside `tx`.
+async fn chain_in(
+    tx: &mut zenome_store::WriteTx,
+    node: &LineageNode,
+) -> Result<Vec<LineageNode>, AppError> {
+    let mut chain = vec![node.clone()];
+    let mut next = node.parent.clone();
+    // a lineage is at most a handful of levels deep; the bound guards a cycle
+    while let Some(id) = next.take()
+        && chain.len() < 32
+    {
+        if let Some(n) = tx.node(&id).await? {
+            next = n.parent.clone();
+            chain.push(n);
+        }
+    }
+    Ok(chain)
+}
+
 impl App {
     /// Registers a lineage node: facility submitters register specimens and
     /// their derivatives up to libraries; sequencing centres (and staff)
@@ -66,7 +85,17 @@ impl App {
         let kind = nn.details.kind();
         let run_centre = match kind {
             NodeKind::SequencingRun | NodeKind::File => Some(policy::run_submitter(actor)?),
-            _ => None,
+            _ => {
+                // the role first: a role that may not register material is
+                // refused alike whether or not the parent exists
+                if !matches!(actor.role, Role::FacilitySubmitter { .. }) {
+                    return Err(AppError::Forbidden(format!(
+                        "role {} may not register specimens or their derivatives",
+                        actor.role.name()
+                    )));
+                }
+                None
+            }
         };
         if let (Some(Some(centre)), NodeDetails::SequencingRun { centre: c, .. }) =
             (&run_centre, &nn.details)
@@ -76,6 +105,21 @@ impl App {
                 "centre",
                 format!("you submit for {centre}, not {c}"),
             ));
+        }
+        if let NodeDetails::Library {
+            centre: Some(c), ..
+        } = &nn.details
+        {
+            let is_centre =
+                self.store().organisation(c).await?.is_some_and(|o| {
+                    o.kind == zenome_domain::organisation::OrgKind::SequencingCentre
+                });
+            if !is_centre {
+                return Err(AppError::invalid(
+                    "centre",
+                    format!("{c} is not a registered sequencing centre"),
+                ));
+            }
         }
         let generate = nn.barcode.is_none() && nn.details.barcode_kind().is_some();
         for _ in 0..5 {
@@ -121,6 +165,28 @@ impl App {
                         NodeRef::Barcode(b) => tx.node_by_barcode(b).await?,
                     }
                     .ok_or(AppError::NotFound("parent"))?;
+                    // the caller's scope over the parent comes first, before
+                    // anything that would tell an out-of-scope parent from
+                    // an absent one
+                    match &run_centre {
+                        Some(Some(centre)) => {
+                            let chain = chain_in(&mut tx, &parent).await?;
+                            if !policy::centre_scope_over(centre, &chain) {
+                                return Err(AppError::NotFound("parent"));
+                            }
+                        }
+                        Some(None) => {}
+                        None => {
+                            let owner = tx
+                                .participant(&parent.participant)
+                                .await?
+                                .ok_or(AppError::NotFound("parent"))?;
+                            policy::can_write_participant(actor, &owner).map_err(|e| match e {
+                                AppError::NotFound(_) => AppError::NotFound("parent"),
+                                e => e,
+                            })?;
+                        }
+                    }
                     if let Some(p) = &nn.participant
                         && *p != parent.participant
                     {
@@ -244,9 +310,8 @@ impl App {
             .ok_or(AppError::NotFound("node"))?;
         let chain = self.store().ancestry(&node.id).await?;
         if let Role::SequencingCentre { centre } = &actor.role {
-            // a centre sees libraries (it holds their barcodes) and its own runs and files
-            let own_run = chain.iter().any(|n| matches!(&n.details, NodeDetails::SequencingRun { centre: c, .. } if c == centre));
-            if node.details.kind() == NodeKind::Library || own_run {
+            // a centre sees the libraries sent to it and its own runs and files
+            if policy::centre_scope_over(centre, &chain) {
                 return Ok(chain);
             }
             return Err(AppError::NotFound("node"));
@@ -273,8 +338,19 @@ impl App {
         if node.details.kind() != NodeKind::Library {
             return Err(AppError::NotFound("library"));
         }
+        let ancestry = self.store().ancestry(&node.id).await?;
+        let all = self.store().nodes_of(&node.participant).await?;
         match &actor.role {
-            Role::SequencingCentre { .. } => {}
+            Role::SequencingCentre { centre } => {
+                // sent to this centre — or, for a library registered before
+                // destinations were recorded, one this centre has sequenced
+                let sequenced_here = descendants(&all, &node.id).iter().any(|n| {
+                    matches!(&n.details, NodeDetails::SequencingRun { centre: c, .. } if c == centre)
+                });
+                if !policy::centre_scope_over(centre, &ancestry) && !sequenced_here {
+                    return Err(AppError::NotFound("library"));
+                }
+            }
             _ => {
                 let p = self
                     .store()
@@ -287,8 +363,6 @@ impl App {
                 })?;
             }
         }
-        let ancestry = self.store().ancestry(&node.id).await?;
-        let all = self.store().nodes_of(&node.participant).await?;
         let mut below = descendants(&all, &node.id);
         if let Role::SequencingCentre { centre } = &actor.role {
             // only this centre's runs (and what hangs under them)

@@ -8,6 +8,7 @@
 //! Out-of-scope reads answer *not found*, not *forbidden*: a facility must
 //! not learn that another facility's participant exists.
 
+use zenome_domain::lineage::{LineageNode, NodeDetails};
 use zenome_domain::organisation::OrgCode;
 use zenome_domain::participant::Participant;
 use zenome_domain::role::Role;
@@ -36,6 +37,13 @@ pub fn participant_scope(actor: &Actor) -> Result<ParticipantScope, AppError> {
         Role::DataCentreStaff => Ok(ParticipantScope::All),
         _ => Err(forbidden(actor, "read the participant registry")),
     }
+}
+
+/// For reads of one participant's records by id: a role without registry
+/// access is answered *not found*, exactly as for an id that does not exist,
+/// so the answer never tells whether the participant is registered.
+pub fn participant_scope_or_absent(actor: &Actor) -> Result<ParticipantScope, AppError> {
+    participant_scope(actor).map_err(|_| AppError::NotFound("participant"))
 }
 
 /// Checks that `actor` may read `p`.
@@ -73,6 +81,21 @@ pub fn run_submitter(actor: &Actor) -> Result<Option<OrgCode>, AppError> {
         Role::DataCentreStaff => Ok(None),
         _ => Err(forbidden(actor, "register sequencing runs or files")),
     }
+}
+
+/// Whether sequencing centre `centre` has scope over the node whose chain is
+/// `chain` (the node first, then its ancestors up to the specimen): a
+/// library sent to it, or one of its own runs and whatever hangs under it.
+/// Anything else is out of scope — and must be answered like an absent node.
+pub fn centre_scope_over(centre: &OrgCode, chain: &[LineageNode]) -> bool {
+    let sent_here = matches!(
+        chain.first().map(|n| &n.details),
+        Some(NodeDetails::Library { centre: Some(c), .. }) if c == centre
+    );
+    sent_here
+        || chain.iter().any(
+            |n| matches!(&n.details, NodeDetails::SequencingRun { centre: c, .. } if c == centre),
+        )
 }
 
 /// Admin only: users and organisations.

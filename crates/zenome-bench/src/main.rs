@@ -719,6 +719,7 @@ async fn ingest(size_mib: u64, file: Option<std::path::PathBuf>) -> Result<()> {
                 NodeDetails::Library {
                     strategy: LibraryStrategy::Wgs,
                     kit: None,
+                    centre: None,
                 },
                 Some(ext.id),
                 None,

@@ -354,6 +354,11 @@ async fn serve(app: App) -> Result<()> {
         .with_context(|| format!("listening on {listen}"))?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "serving");
+    if app.config().public_url.is_none() {
+        tracing::warn!(
+            "public_url is not set: DRS access URLs and htsget tickets are refused until it is (public_url or ZENOME_PUBLIC_URL)"
+        );
+    }
     eprintln!(
         "Zenome is serving on http://{addr}/ (portal), http://{addr}/api/v1/openapi.json (API)"
     );
@@ -725,6 +730,11 @@ async fn demo(
     if reset && c.data_dir.exists() {
         std::fs::remove_dir_all(&c.data_dir)
             .with_context(|| format!("removing {}", c.data_dir.display()))?;
+    }
+    // Access URLs and htsget tickets point at the public URL; the demo is
+    // reached at its listen address.
+    if c.public_url.is_none() {
+        c.public_url = Some(format!("http://{}", c.listen));
     }
     // The demo's sequencing files are aligned to a small synthetic reference
     // written beside the data; CRAM decoding and htsget need it configured.

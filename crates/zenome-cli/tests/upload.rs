@@ -43,6 +43,7 @@ async fn serve(data: &Path, port: u16) -> Server {
     let child = zenome()
         .args(["serve", "--data-dir", data.to_str().unwrap(), "--listen"])
         .arg(format!("127.0.0.1:{port}"))
+        .env("ZENOME_PUBLIC_URL", format!("http://127.0.0.1:{port}"))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()

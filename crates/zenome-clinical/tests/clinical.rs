@@ -1072,3 +1072,79 @@ fn hpo_search_by_id_name_and_synonym() {
         seizure.synonyms
     );
 }
+
+// ---- arbitrary input: no panic ----
+
+mod arbitrary_input {
+    use proptest::prelude::*;
+    use zenome_clinical::bulk;
+    use zenome_clinical::{Area, Dictionaries};
+
+    fn config() -> ProptestConfig {
+        ProptestConfig {
+            cases: 2000,
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        }
+    }
+
+    fn cell() -> impl Strategy<Value = String> {
+        prop_oneof![
+            any::<String>(),
+            "[0-9.+eE-]{0,6}[^0-9]{0,3}",
+            "[0-9]{4}-[0-9]{2}(-[0-9]{2})?.{0,2}",
+            "HP:[0-9º]{0,8}",
+            Just("0º0000".to_string()),
+        ]
+    }
+
+    fn dicts() -> &'static Dictionaries {
+        static D: std::sync::OnceLock<Dictionaries> = std::sync::OnceLock::new();
+        D.get_or_init(Dictionaries::builtin)
+    }
+
+    fn quoted(s: &str) -> String {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    }
+
+    proptest! {
+        #![proptest_config(config())]
+
+        /// Every group of every dictionary version, in both areas, with
+        /// arbitrary Unicode in every cell (and the participant column).
+        #[test]
+        fn bulk_csv_cells_never_panic(
+            version in 0usize..8,
+            group in 0usize..64,
+            rare in any::<bool>(),
+            cells in proptest::collection::vec(cell(), 1..24),
+        ) {
+            let versions: Vec<_> = dicts().iter().collect();
+            let dict = versions[version % versions.len()];
+            let g = &dict.groups[group % dict.groups.len()];
+            let area = if rare { Area::RareDisease } else { Area::Cancer };
+            let mut csv = String::from("participant");
+            for item in &g.items {
+                csv.push(',');
+                csv.push_str(&item.id);
+            }
+            csv.push('\n');
+            for row in cells.chunks(g.items.len() + 1) {
+                let line: Vec<String> = row.iter().map(|c| quoted(c)).collect();
+                csv.push_str(&line.join(","));
+                csv.push('\n');
+            }
+            let _ = bulk::parse_csv(csv.as_bytes(), dict, &g.id, area);
+        }
+
+        #[test]
+        fn bulk_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..256)) {
+            let dict = dicts().iter().next().unwrap();
+            let _ = bulk::utf8(&bytes);
+            let _ = bulk::parse_json(&bytes);
+            for g in &dict.groups {
+                let _ = bulk::parse_csv(&bytes, dict, &g.id, Area::Cancer);
+            }
+        }
+    }
+}

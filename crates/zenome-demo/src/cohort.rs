@@ -367,6 +367,7 @@ impl<'a> Cohort<'a> {
             NodeDetails::Library {
                 strategy: LibraryStrategy::Wgs,
                 kit: Some(instrument.library_kit().to_string()),
+                centre: Some(self.centres[centre].1.clone()),
             },
         )
         .await?;

@@ -205,7 +205,8 @@ impl FromStr for Barcode {
                 ),
             ));
         }
-        if BarcodeKind::from_prefix(&s[..2]).is_none() {
+        // `get`, not `[..2]`: two bytes may end inside a multi-byte character
+        if s.get(..2).and_then(BarcodeKind::from_prefix).is_none() {
             return Err(DomainError::invalid(
                 "barcode",
                 "unknown prefix (expected SP, AL, EX or LB)",

@@ -192,6 +192,9 @@ pub enum NodeDetails {
         strategy: LibraryStrategy,
         /// Kit name, free text.
         kit: Option<String>,
+        /// The sequencing centre the library is sent to: the only centre
+        /// that sees it and registers runs under it (`None`: not yet sent).
+        centre: Option<OrgCode>,
     },
     /// A sequencing run.
     SequencingRun {
@@ -457,6 +460,7 @@ mod tests {
         NodeDetails::Library {
             strategy: LibraryStrategy::Wgs,
             kit: None,
+            centre: None,
         }
     }
 

@@ -762,3 +762,85 @@ fn detects_real_files() {
         assert_eq!(detect(&buf[..n], rel), want, "{rel}");
     }
 }
+
+// ---- arbitrary input: no panic ----
+
+mod arbitrary_input {
+    use proptest::prelude::*;
+    use zenome_formats::{Format, Options, Sanitiser, validate};
+
+    fn config(cases: u32) -> ProptestConfig {
+        ProptestConfig {
+            cases,
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        }
+    }
+
+    /// Built once: compiling the sanitiser's patterns dominates a case.
+    fn strict() -> &'static Options {
+        static O: std::sync::OnceLock<Options> = std::sync::OnceLock::new();
+        O.get_or_init(Options::default)
+    }
+
+    fn lenient() -> &'static Sanitiser {
+        static S: std::sync::OnceLock<Sanitiser> = std::sync::OnceLock::new();
+        S.get_or_init(|| Sanitiser::default().require_pseudonymous_samples(false))
+    }
+
+    /// Header-ish text: real VCF/SAM keys and structure with arbitrary Unicode inside.
+    fn header_line() -> impl Strategy<Value = String> {
+        prop_oneof![
+            any::<String>(),
+            any::<String>()
+                .prop_map(|s| format!("##INFO=<ID=X,Number=1,Type=String,Description=\"{s}\">")),
+            any::<String>().prop_map(|s| format!("##SAMPLE=<ID={s},Description=\"{s}\">")),
+            any::<String>().prop_map(|s| format!("##contig=<ID={s}>")),
+            any::<String>().prop_map(|s| format!("@RG\tID:1\tSM:{s}\tDS:{s}")),
+            any::<String>().prop_map(|s| format!("@CO\t{s}")),
+            "##[a-zA-Z]{1,8}=<[^>]{0,40}>?",
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(config(2000))]
+
+        #[test]
+        fn the_header_sanitiser_never_panics(
+            lines in proptest::collection::vec(header_line(), 0..6),
+            allowed in proptest::collection::vec(any::<String>(), 0..2),
+        ) {
+            let text = lines.join("\n");
+            let _ = strict().sanitiser.check_header(&text, &allowed);
+            let _ = lenient().check_header(&text, &[]);
+        }
+    }
+
+    proptest! {
+        #![proptest_config(config(500))]
+
+        #[test]
+        fn a_vcf_with_arbitrary_header_and_sample_never_panics(
+            lines in proptest::collection::vec(header_line(), 0..4),
+            sample in any::<String>(),
+            record in any::<String>(),
+        ) {
+            let vcf = format!(
+                "##fileformat=VCFv4.3\n{}\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\t{sample}\n1\t1\t.\tA\tC\t.\tPASS\t{record}\tGT\t0/1\n",
+                lines.join("\n")
+            );
+            let _ = validate(Format::Vcf, vcf.as_bytes(), strict());
+        }
+
+        #[test]
+        fn a_fastq_with_arbitrary_names_never_panics(
+            name in any::<String>(),
+            seq in "[ACGTN]{0,8}",
+            plus in any::<String>(),
+            qual in any::<String>(),
+        ) {
+            let fq = format!("@{name}\n{seq}\n+{plus}\n{qual}\n@{name}\nACGT\n+\nIIII\n");
+            let _ = validate(Format::Fastq, fq.as_bytes(), strict());
+        }
+    }
+}

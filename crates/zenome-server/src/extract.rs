@@ -96,11 +96,12 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
 }
 
 /// A JSON body. Malformed JSON is a 400, a body of the wrong shape a 422
-/// naming the field serde stopped at.
+/// naming the field serde stopped at; a NUL character in any string a 400
+/// naming its field.
 pub struct ApiJson<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
-    type Rejection = ApiError;
+    type Rejection = axum::response::Response;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let ct_ok = req
@@ -108,12 +109,26 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with("application/json"));
+        use axum::response::IntoResponse as _;
         if !ct_ok {
-            return Err(AppError::invalid("content-type", "expected application/json").into());
+            return Err(ApiError(AppError::invalid(
+                "content-type",
+                "expected application/json",
+            ))
+            .into_response());
         }
         let bytes = axum::body::Bytes::from_request(req, state)
             .await
-            .map_err(|_| AppError::invalid("body", "the request body could not be read"))?;
+            .map_err(|_| {
+                ApiError(AppError::invalid(
+                    "body",
+                    "the request body could not be read",
+                ))
+                .into_response()
+            })?;
+        if let Some(field) = crate::nul::json_field(&bytes) {
+            return Err(crate::nul::refused(&field));
+        }
         let de = &mut serde_json::Deserializer::from_slice(&bytes);
         match serde_path_to_error::deserialize::<_, T>(de) {
             Ok(v) => Ok(Self(v)),
@@ -131,7 +146,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
                     })
                     .or_else(|| (path != ".").then_some(path))
                     .unwrap_or_else(|| "body".into());
-                Err(AppError::invalid(field, msg).into())
+                Err(ApiError(AppError::invalid(field, msg)).into_response())
             }
         }
     }

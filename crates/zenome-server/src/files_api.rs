@@ -376,14 +376,30 @@ fn drs_object_json(o: &ObjectRow, host: &str) -> serde_json::Value {
     })
 }
 
-fn host_of(h: &HeaderMap, s: &AppState) -> String {
+/// The host in `drs://` URIs: the public URL's, else the listen address —
+/// never the request's `Host` header, which the caller chooses.
+fn host_of(s: &AppState) -> String {
+    let c = s.app.config();
+    c.public_url
+        .as_deref()
+        .and_then(url_host)
+        .unwrap_or_else(|| c.listen.clone())
+}
+
+/// The configured public URL, which access URLs and htsget tickets point
+/// at. Without one they are refused: the request's `Host` header is the
+/// caller's to choose, so it cannot say where to send a credential.
+fn public_base(s: &AppState) -> Result<String, AppError> {
     s.app
         .config()
         .public_url
         .as_deref()
-        .and_then(url_host)
-        .or_else(|| header_str(h, "host").map(str::to_string))
-        .unwrap_or_else(|| "localhost".into())
+        .map(|u| u.trim_end_matches('/').to_string())
+        .ok_or_else(|| {
+            AppError::Internal(
+                "public_url is not configured: access URLs and htsget tickets need it (set public_url or ZENOME_PUBLIC_URL)".into(),
+            )
+        })
 }
 
 fn url_host(u: &str) -> Option<String> {
@@ -400,7 +416,7 @@ async fn drs_object(
     let (mut parts, _) = req.into_parts();
     let a = drs_actor(&s, &mut parts).await?;
     let o = s.app.object_for(&a, &id, ip.as_deref()).await?;
-    Ok(Json(drs_object_json(&o, &host_of(&parts.headers, &s))))
+    Ok(Json(drs_object_json(&o, &host_of(&s))))
 }
 
 async fn drs_access(
@@ -421,14 +437,9 @@ async fn drs_access(
         ),
         _ => return Err(AppError::NotFound("access method").into()),
     }
-    let base = s
-        .app
-        .config()
-        .public_url
-        .clone()
-        .unwrap_or_else(|| format!("http://{}", host_of(&parts.headers, &s)));
+    let base = public_base(&s)?;
     Ok(Json(
-        json!({ "url": format!("{}/ga4gh/drs/v1/objects/{id}/data/{access_id}", base.trim_end_matches('/')), "headers": headers }),
+        json!({ "url": format!("{base}/ga4gh/drs/v1/objects/{id}/data/{access_id}"), "headers": headers }),
     ))
 }
 
@@ -504,7 +515,20 @@ async fn drs_data(
     req: axum::extract::Request,
 ) -> Result<Response, DrsError> {
     let (mut parts, _) = req.into_parts();
-    let a = drs_actor(&s, &mut parts).await?;
+    let ticket = header_str(&parts.headers, "authorization")
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| t.starts_with(zenome_app::files::ticket::PREFIX))
+        .map(str::to_string);
+    let a = match ticket {
+        // an htsget ticket's token: for this object, delivery and range only
+        Some(t) => {
+            s.app
+                .actor_from_data_ticket(&t, &id, &access_id, header_str(&parts.headers, "range"))
+                .await?
+        }
+        None => drs_actor(&s, &mut parts).await?,
+    };
     let delivery = match access_id.as_str() {
         "plain" => Delivery::Plain,
         "crypt4gh" => Delivery::Crypt4gh(public_key(&parts.headers)?),
@@ -712,19 +736,18 @@ async fn htsget(
         }
         Err(HtsgetFailure::App(e)) => return htsget_app_error(&e),
     };
-    let base = s
-        .app
-        .config()
-        .public_url
-        .clone()
-        .unwrap_or_else(|| format!("http://{}", host_of(&parts.headers, &s)));
-    let data_url = format!(
-        "{}/ga4gh/drs/v1/objects/{id}/data/plain",
-        base.trim_end_matches('/')
-    );
-    let auth = header_str(&parts.headers, "authorization")
-        .unwrap_or_default()
-        .to_string();
+    let base = match public_base(&s) {
+        Ok(b) => b,
+        Err(e) => return htsget_app_error(&e),
+    };
+    let data_url = format!("{base}/ga4gh/drs/v1/objects/{id}/data/plain");
+    // each range gets its own short-lived token, never the caller's bearer
+    let auth = |range: &str| {
+        format!(
+            "Bearer {}",
+            s.app.data_ticket(&a, &id, "plain", Some(range))
+        )
+    };
     let classes = zenome_htsget::piece_classes(&ticket.pieces);
     let urls: Vec<serde_json::Value> = ticket
         .pieces
@@ -733,7 +756,7 @@ async fn htsget(
         .map(|(p, c)| match p {
             zenome_htsget::Piece::Range(r) => json!({
                 "url": data_url,
-                "headers": { "Range": r.http_range(), "Authorization": auth },
+                "headers": { "Range": r.http_range(), "Authorization": auth(&r.http_range()) },
                 "class": c.as_str(),
             }),
             zenome_htsget::Piece::Inline(bytes) => json!({

@@ -12,6 +12,7 @@ mod clinical_api;
 mod extract;
 mod files_api;
 mod metrics_layer;
+mod nul;
 mod openapi;
 mod portal;
 mod problem;
@@ -66,6 +67,7 @@ pub fn router(app: App) -> Router {
         .route("/service-info", get(service_info::service_info))
         .route("/metrics", get(metrics_layer::render))
         .route("/healthz", get(|| async { "ok" }))
+        .route_layer(axum::middleware::from_fn(nul::refuse))
         .layer(axum::middleware::from_fn_with_state(state.clone(), access_log::log))
         .layer(axum::middleware::from_fn(metrics_layer::track))
         .layer(axum::middleware::from_fn_with_state(state.clone(), security::headers))

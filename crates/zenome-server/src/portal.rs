@@ -11,6 +11,7 @@ mod chart;
 mod clinical;
 mod files;
 mod i18n;
+mod redirect;
 mod users;
 
 use std::collections::HashMap;
@@ -574,12 +575,12 @@ async fn set_lang(Path(lang): Path<String>, Query(q): Query<HashMap<String, Stri
     let Some(l) = Lang::parse(&lang) else {
         return (StatusCode::NOT_FOUND, "unknown language").into_response();
     };
-    // only local paths: no open redirect
+    // only same-site paths: no open redirect, no header injection
     let next = q
         .get("next")
-        .filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
-        .cloned()
-        .unwrap_or_else(|| "/".into());
+        .and_then(|n| redirect::same_site(n))
+        .unwrap_or("/")
+        .to_string();
     let mut r = Redirect::to(&next).into_response();
     r.headers_mut().append(
         header::SET_COOKIE,
@@ -1087,10 +1088,18 @@ fn summary(tr: Tr, d: &NodeDetails) -> String {
             tr.code(analyte.as_str()),
             yield_ng.map(|y| format!(" · {y} ng")).unwrap_or_default()
         ),
-        NodeDetails::Library { strategy, kit } => format!(
-            "{}{}",
+        NodeDetails::Library {
+            strategy,
+            kit,
+            centre,
+        } => format!(
+            "{}{}{}",
             tr.code(strategy.as_str()),
-            kit.as_ref().map(|k| format!(" · {k}")).unwrap_or_default()
+            kit.as_ref().map(|k| format!(" · {k}")).unwrap_or_default(),
+            centre
+                .as_ref()
+                .map(|c| format!(" → {c}"))
+                .unwrap_or_default()
         ),
         NodeDetails::SequencingRun {
             centre,

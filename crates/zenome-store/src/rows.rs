@@ -198,6 +198,8 @@ enum DetailsRow {
         strategy: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         kit: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        centre: Option<String>,
     },
     SequencingRun {
         centre: String,
@@ -248,9 +250,14 @@ pub(crate) fn details_json(d: &NodeDetails) -> String {
             yield_ng: *yield_ng,
             status: status.as_str().into(),
         },
-        NodeDetails::Library { strategy, kit } => DetailsRow::Library {
+        NodeDetails::Library {
+            strategy,
+            kit,
+            centre,
+        } => DetailsRow::Library {
             strategy: strategy.as_str().into(),
             kit: kit.clone(),
+            centre: centre.as_ref().map(|c| c.as_str().into()),
         },
         NodeDetails::SequencingRun {
             centre,
@@ -300,9 +307,14 @@ pub(crate) fn details_from_json(s: &str) -> Result<NodeDetails, StoreError> {
             yield_ng,
             status: status.parse().map_err(p)?,
         },
-        DetailsRow::Library { strategy, kit } => NodeDetails::Library {
+        DetailsRow::Library {
+            strategy,
+            kit,
+            centre,
+        } => NodeDetails::Library {
             strategy: strategy.parse().map_err(p)?,
             kit,
+            centre: centre.map(|c| c.parse()).transpose().map_err(p)?,
         },
         DetailsRow::SequencingRun {
             centre,

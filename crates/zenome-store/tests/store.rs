@@ -285,6 +285,7 @@ async fn lineage_tree_and_duplicate_barcode(store: Store) {
         NodeDetails::Library {
             strategy: LibraryStrategy::Wgs,
             kit: None,
+            centre: None,
         },
         at,
     )

@@ -345,6 +345,7 @@ impl App {
         actor: &Actor,
         p: &ParticipantId,
     ) -> Result<Vec<GrantView>, AppError> {
+        policy::participant_scope_or_absent(actor)?;
         let row = self
             .store()
             .participant(p)

@@ -299,6 +299,8 @@ impl App {
                     .node(id)
                     .await?
                     .ok_or(AppError::NotFound("node"))?;
+                // scope first: another centre's node answers like an absent one
+                self.check_run_scope(&centre, &n.id).await?;
                 match n.details {
                     NodeDetails::File {
                         state: FileState::Expected,
@@ -312,7 +314,6 @@ impl App {
                     }
                     _ => return Err(AppError::invalid("node", "not a file placeholder")),
                 }
-                self.check_run_scope(&centre, &n.id).await?;
                 n
             }
             (None, Some(parent)) => {
@@ -436,10 +437,7 @@ impl App {
     ) -> Result<(), AppError> {
         let Some(centre) = centre else { return Ok(()) };
         let chain = self.store().ancestry(node).await?;
-        let own = chain.iter().any(
-            |n| matches!(&n.details, NodeDetails::SequencingRun { centre: c, .. } if c == centre),
-        );
-        if own {
+        if policy::centre_scope_over(centre, &chain) {
             Ok(())
         } else {
             Err(AppError::NotFound("node"))

@@ -604,8 +604,12 @@ pub(crate) fn details_value(d: &NodeDetails) -> serde_json::Value {
         } => {
             json!({ "analyte": analyte.as_str(), "yield_ng": yield_ng, "status": status.as_str() })
         }
-        NodeDetails::Library { strategy, kit } => {
-            json!({ "strategy": strategy.as_str(), "kit": kit })
+        NodeDetails::Library {
+            strategy,
+            kit,
+            centre,
+        } => {
+            json!({ "strategy": strategy.as_str(), "kit": kit, "centre": centre.as_ref().map(|c| c.as_str()) })
         }
         NodeDetails::SequencingRun {
             centre,
@@ -705,7 +709,8 @@ pub struct NewNodeDto {
     pub strategy: Option<String>,
     /// Library: kit.
     pub kit: Option<String>,
-    /// Run: sequencing centre code.
+    /// Run: sequencing centre code. Library: the sequencing centre it is sent
+    /// to (the only centre that sees it and registers runs under it).
     pub centre: Option<String>,
     /// Run: the centre's run id.
     pub run_id: Option<String>,
@@ -758,6 +763,7 @@ impl NewNodeDto {
             NodeKind::Library => NodeDetails::Library {
                 strategy: parse("strategy", self.strategy.as_deref())?,
                 kit: opt_text(&self.kit),
+                centre: parse_opt("centre", self.centre.as_deref())?,
             },
             NodeKind::SequencingRun => NodeDetails::SequencingRun {
                 centre: parse("centre", self.centre.as_deref())?,

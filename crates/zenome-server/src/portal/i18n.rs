@@ -290,6 +290,11 @@ pub(crate) const TEXTS: &[(&str, &str, &str)] = &[
     ("strategy", "Strategy", "解析手法"),
     ("kit", "Kit", "キット"),
     ("centre", "Sequencing centre", "シーケンス施設"),
+    (
+        "sent_to_centre",
+        "Sent to sequencing centre (code)",
+        "送付先シーケンス施設（コード）",
+    ),
     ("run_id", "Run id", "ランID"),
     ("instrument", "Instrument", "装置"),
     ("run_date", "Run date", "ラン日"),

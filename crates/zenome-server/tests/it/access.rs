@@ -903,7 +903,8 @@ async fn a_participants_facility_sees_which_projects_used_their_data(e: Env) {
         )
         .await
         .status,
-        StatusCode::FORBIDDEN
+        // without registry access: as for an unknown participant
+        StatusCode::NOT_FOUND
     );
     // a rare-disease participant without the opt-in was not in it
     let r = e

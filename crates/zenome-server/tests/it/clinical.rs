@@ -789,10 +789,11 @@ async fn roles_and_scopes_on_clinical_records(e: Env) {
         ("clinician", StatusCode::OK),
         ("staff", StatusCode::OK),
         ("facility_other", StatusCode::NOT_FOUND),
-        ("centre", StatusCode::FORBIDDEN),
-        ("dac", StatusCode::FORBIDDEN),
-        ("admin", StatusCode::FORBIDDEN),
-        ("academic", StatusCode::FORBIDDEN),
+        // without registry access: as for an unknown participant
+        ("centre", StatusCode::NOT_FOUND),
+        ("dac", StatusCode::NOT_FOUND),
+        ("admin", StatusCode::NOT_FOUND),
+        ("academic", StatusCode::NOT_FOUND),
         ("unknown_role", StatusCode::FORBIDDEN),
     ];
     for uri in &reads {

@@ -25,6 +25,9 @@ pub struct Env {
     pub _dir: Option<tempfile::TempDir>,
 }
 
+/// Where the test server says it is reached (access URLs, htsget tickets).
+pub const PUBLIC_URL: &str = "http://zenome.test";
+
 pub fn config() -> Config {
     let mut c = Config::default();
     c.security.password = PasswordParams {
@@ -32,6 +35,7 @@ pub fn config() -> Config {
         iterations: 1,
         parallelism: 1,
     };
+    c.public_url = Some(PUBLIC_URL.into());
     c
 }
 
@@ -349,7 +353,7 @@ impl Env {
         let specimen = node(serde_json::json!({"kind": "specimen", "participant_id": pid, "specimen_type": "tumour_tissue", "collected_on": "2026-05-01", "anatomical_site": "右上葉"})).await;
         let extract = node(serde_json::json!({"kind": "extract", "parent_id": specimen.0, "analyte": "dna", "yield_ng": 1500})).await;
         let library =
-            node(serde_json::json!({"kind": "library", "parent_id": extract.0, "strategy": "wgs"}))
+            node(serde_json::json!({"kind": "library", "parent_id": extract.0, "strategy": "wgs", "centre": "SEQ-KZ"}))
                 .await;
         Seeded {
             pid,

@@ -4,7 +4,7 @@
 //! records in that region as the original (samtools, bcftools).
 
 use base64::Engine as _;
-use http::StatusCode;
+use http::{StatusCode, header};
 use serde_json::json;
 
 use crate::harness::Env;
@@ -98,14 +98,27 @@ async fn fetch(e: &Env, ticket: &serde_json::Value) -> Vec<u8> {
             .split_once("://")
             .map(|(_, r)| &r[r.find('/').unwrap()..])
             .unwrap();
-        assert_eq!(
-            u["headers"]["Authorization"],
-            format!("Bearer {}", e.tokens["staff"])
+        assert!(url.starts_with(crate::harness::PUBLIC_URL), "{url}");
+        // a single-purpose token, never the caller's own
+        let auth = u["headers"]["Authorization"].as_str().unwrap();
+        assert!(auth.starts_with("Bearer zt_"), "{auth}");
+        assert!(!auth.contains(&e.tokens["staff"]));
+        let mut req = http::Request::get(path).header(header::AUTHORIZATION, auth);
+        if let Some(r) = u["headers"]["Range"].as_str() {
+            req = req.header(header::RANGE, r);
+        }
+        let resp = tower::ServiceExt::oneshot(
+            e.router.clone(),
+            req.body(axum::body::Body::empty()).unwrap(),
+        )
+        .await
+        .unwrap();
+        assert!(resp.status().is_success(), "{}", resp.status());
+        out.extend(
+            axum::body::to_bytes(resp.into_body(), 1 << 30)
+                .await
+                .unwrap(),
         );
-        let range = u["headers"]["Range"].as_str();
-        let (st, bytes, _) = e.raw(path, "staff", range, None).await;
-        assert!(st.is_success(), "{st}");
-        out.extend(bytes);
     }
     out
 }
@@ -280,4 +293,238 @@ async fn vcf_regions_through_htsget_match_bcftools() {
         ));
         assert_eq!(got, want, "{region}");
     }
+}
+
+/// A small bgzipped VCF of the seeded participant, stored under a CRAM
+/// placeholder; `None` without `bgzip`.
+async fn small_vcf(e: &Env) -> Option<String> {
+    if !tool("bgzip") {
+        return None;
+    }
+    let (s, run) = e.run().await;
+    let r = e
+        .call(
+            "POST",
+            "/api/v1/lineage/nodes",
+            Some("centre"),
+            Some(json!({"kind": "file", "parent_id": run, "format": "cram"})),
+        )
+        .await;
+    let cram = r.json["id"].as_str().unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let mut vcf = format!(
+        "##fileformat=VCFv4.2\n##contig=<ID=20,length=64444167>\n##FILTER=<ID=PASS,Description=\"All filters passed\">\n##FORMAT=<ID=GT,Number=1,Type=String,Description=\"Genotype\">\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\t{}\n",
+        s.pid
+    );
+    for i in 1..=200 {
+        vcf.push_str(&format!(
+            "20\t{}\t.\tA\tC\t50\tPASS\t.\tGT\t0/1\n",
+            i * 1000
+        ));
+    }
+    std::fs::write(dir.path().join("in.vcf"), vcf).unwrap();
+    sh(&format!("bgzip -f {}/in.vcf", dir.path().display()));
+    let bytes = std::fs::read(dir.path().join("in.vcf.gz")).unwrap();
+    Some(upload(e, &cram, "vcf", "in.vcf.gz", &bytes).await)
+}
+
+async fn get_with(e: &Env, uri: &str, headers: &[(&str, &str)]) -> (StatusCode, Vec<u8>) {
+    let mut req = http::Request::get(uri);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let resp = tower::ServiceExt::oneshot(
+        e.router.clone(),
+        req.body(axum::body::Body::empty()).unwrap(),
+    )
+    .await
+    .unwrap();
+    let st = resp.status();
+    (
+        st,
+        axum::body::to_bytes(resp.into_body(), 1 << 30)
+            .await
+            .unwrap()
+            .to_vec(),
+    )
+}
+
+#[tokio::test]
+async fn htsget_tickets_use_the_public_url_and_a_single_purpose_token() {
+    let e = crate::harness::env().await;
+    let Some(object) = small_vcf(&e).await else {
+        return;
+    };
+    let staff = format!("Bearer {}", e.tokens["staff"]);
+    let (st, body) = get_with(
+        &e,
+        &format!("/htsget/variants/{object}?format=VCF"),
+        &[("authorization", &staff), ("host", "attacker.example")],
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
+    let ticket: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    let text = ticket.to_string();
+    assert!(!text.contains("attacker.example"), "{text}");
+    assert!(
+        !text.contains(&e.tokens["staff"]),
+        "the caller's token is not in the ticket"
+    );
+    let piece = ticket["htsget"]["urls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["headers"]["Range"].is_string())
+        .expect("a range piece")
+        .clone();
+    let url = piece["url"].as_str().unwrap();
+    assert!(url.starts_with(crate::harness::PUBLIC_URL), "{url}");
+    let path = &url[crate::harness::PUBLIC_URL.len()..];
+    let auth = piece["headers"]["Authorization"].as_str().unwrap();
+    let range = piece["headers"]["Range"].as_str().unwrap();
+    assert!(auth.starts_with("Bearer zt_"), "{auth}");
+    // good for exactly that request
+    let (st, bytes) = get_with(&e, path, &[("authorization", auth), ("range", range)]).await;
+    assert!(st.is_success(), "{st}");
+    assert!(!bytes.is_empty());
+    // and nothing else: another range, the whole file, another delivery,
+    // another object, the API
+    let other = path.replace(&object, "0190e0b2-0000-7000-8000-000000000000");
+    let c4gh = path.replace("/data/plain", "/data/crypt4gh");
+    for (uri, hs) in [
+        (path, vec![("authorization", auth), ("range", "bytes=0-1")]),
+        (path, vec![("authorization", auth)]),
+        (
+            c4gh.as_str(),
+            vec![("authorization", auth), ("range", range)],
+        ),
+        (
+            other.as_str(),
+            vec![("authorization", auth), ("range", range)],
+        ),
+        ("/api/v1/me", vec![("authorization", auth)]),
+        (
+            &format!("/ga4gh/drs/v1/objects/{object}"),
+            vec![("authorization", auth)],
+        ),
+    ] {
+        let (st, _) = get_with(&e, uri, &hs).await;
+        assert_eq!(st, StatusCode::UNAUTHORIZED, "{uri} {hs:?}");
+    }
+    // a tampered token
+    let forged = format!("{}x", auth);
+    let (st, _) = get_with(&e, path, &[("authorization", &forged), ("range", range)]).await;
+    assert_eq!(st, StatusCode::UNAUTHORIZED);
+    // DRS access URLs ignore the Host header too
+    let (st, body) = get_with(
+        &e,
+        &format!("/ga4gh/drs/v1/objects/{object}/access/plain"),
+        &[("authorization", &staff), ("host", "attacker.example")],
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK);
+    let access: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert!(
+        access["url"]
+            .as_str()
+            .unwrap()
+            .starts_with(crate::harness::PUBLIC_URL),
+        "{access}"
+    );
+}
+
+#[tokio::test]
+async fn an_expired_ticket_token_is_refused() {
+    let mut c = crate::harness::config();
+    c.files.htsget_ticket_secs = 0;
+    let e = crate::harness::env_with(c).await;
+    let Some(object) = small_vcf(&e).await else {
+        return;
+    };
+    let staff = format!("Bearer {}", e.tokens["staff"]);
+    let (st, body) = get_with(
+        &e,
+        &format!("/htsget/variants/{object}?format=VCF"),
+        &[("authorization", &staff)],
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK);
+    let ticket: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    let piece = ticket["htsget"]["urls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["headers"]["Range"].is_string())
+        .unwrap()
+        .clone();
+    let path = &piece["url"].as_str().unwrap()[crate::harness::PUBLIC_URL.len()..];
+    let (st, _) = get_with(
+        &e,
+        path,
+        &[
+            (
+                "authorization",
+                piece["headers"]["Authorization"].as_str().unwrap(),
+            ),
+            ("range", piece["headers"]["Range"].as_str().unwrap()),
+        ],
+    )
+    .await;
+    assert_eq!(st, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn without_a_public_url_tickets_and_access_urls_are_refused() {
+    let mut c = crate::harness::config();
+    c.public_url = None;
+    let e = crate::harness::env_with(c).await;
+    let Some(object) = small_vcf(&e).await else {
+        return;
+    };
+    let staff = format!("Bearer {}", e.tokens["staff"]);
+    for uri in [
+        format!("/htsget/variants/{object}?format=VCF"),
+        format!("/ga4gh/drs/v1/objects/{object}/access/plain"),
+    ] {
+        let (st, body) = get_with(
+            &e,
+            &uri,
+            &[("authorization", &staff), ("host", "attacker.example")],
+        )
+        .await;
+        assert!(st.is_server_error(), "{uri}: {st}");
+        assert!(!String::from_utf8_lossy(&body).contains("attacker.example"));
+    }
+}
+
+/// The GA4GH client in htslib follows a ticket over a real socket: it sends
+/// each piece's own headers (the single-purpose token), not the caller's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bcftools_reads_a_vcf_through_an_htsget_ticket_over_a_socket() {
+    if !tool("bcftools") {
+        return;
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut c = crate::harness::config();
+    c.public_url = Some(format!("http://{addr}"));
+    let e = crate::harness::env_with(c).await;
+    let Some(object) = small_vcf(&e).await else {
+        return;
+    };
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(zenome_server::serve(e.app.clone(), listener, async {
+        let _ = stop_rx.await;
+    }));
+    let dir = tempfile::tempdir().unwrap();
+    let auth = dir.path().join("token");
+    std::fs::write(&auth, &e.tokens["staff"]).unwrap();
+    let cmd = format!(
+        "HTS_AUTH_LOCATION={a} HTS_ALLOW_UNENCRYPTED_AUTHORIZATION_HEADER='I understand the risks' bcftools view -H 'http://{addr}/htsget/variants/{object}?format=VCF' | wc -l",
+        a = auth.display()
+    );
+    let out = tokio::task::spawn_blocking(move || sh(&cmd)).await.unwrap();
+    assert_eq!(out.trim(), "200");
+    let _ = stop_tx.send(());
+    server.await.unwrap().unwrap();
 }

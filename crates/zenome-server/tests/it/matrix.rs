@@ -118,7 +118,8 @@ async fn every_endpoint_for_every_role(e: Env) {
             method: "GET",
             uri: format!("/api/v1/libraries/{}", s.library.1),
             body: None,
-            expect: [401, 200, 404, 200, 200, 200, 403, 403, 403, 200, 403, 403],
+            // sent to SEQ-KZ: the other centre does not see it
+            expect: [401, 200, 404, 200, 404, 200, 403, 403, 403, 200, 403, 403],
         },
         Case {
             name: "list organisations",
@@ -240,4 +241,72 @@ async fn every_endpoint_for_every_role(e: Env) {
     );
 }
 
-crate::on_both_engines!(every_endpoint_for_every_role,);
+/// A participant's records read by a role or facility without access answer
+/// exactly as for an id nobody registered: same status, same problem body.
+async fn out_of_scope_participant_reads_look_like_absent_ones(e: Env) {
+    let s = e.seeded_participant().await;
+    let missing = zenome_domain::id::ParticipantId::from_body("ZZZZ0000")
+        .unwrap()
+        .to_string();
+    assert_ne!(missing, s.pid);
+    let paths = [
+        "clinical",
+        "clinical/history",
+        "data-use",
+        "phenopacket",
+        "family",
+    ];
+    let in_scope = ["facility", "staff", "clinician"];
+    let mut failures = Vec::new();
+    for path in paths {
+        for role in ROLES.iter().filter(|r| !in_scope.contains(r)) {
+            let who = (*role != "anonymous").then_some(*role);
+            let there = e
+                .call(
+                    "GET",
+                    &format!("/api/v1/participants/{}/{path}", s.pid),
+                    who,
+                    None,
+                )
+                .await;
+            let absent = e
+                .call(
+                    "GET",
+                    &format!("/api/v1/participants/{missing}/{path}"),
+                    who,
+                    None,
+                )
+                .await;
+            let shape = |r: &crate::harness::Resp| {
+                (
+                    r.status,
+                    r.json["type"].clone(),
+                    r.json["title"].clone(),
+                    r.json["detail"].clone(),
+                )
+            };
+            println!("{path:<18} {role:<14} {} {}", there.status, absent.status);
+            if shape(&there) != shape(&absent) {
+                failures.push(format!(
+                    "{path} as {role}: existing {} {} / missing {} {}",
+                    there.status, there.text, absent.status, absent.text
+                ));
+            }
+            if !matches!(*role, "anonymous" | "unknown_role")
+                && there.status != StatusCode::NOT_FOUND
+            {
+                failures.push(format!("{path} as {role}: {} {}", there.status, there.text));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "existence oracles:\n{}",
+        failures.join("\n")
+    );
+}
+
+crate::on_both_engines!(
+    every_endpoint_for_every_role,
+    out_of_scope_participant_reads_look_like_absent_ones,
+);
