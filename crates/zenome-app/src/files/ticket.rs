@@ -5,14 +5,15 @@
 //! delivery (`plain`), the exact `Range`, the user and a short expiry
 //! (`files.htsget_ticket_secs`, 5 minutes by default). The data endpoint
 //! accepts it for that request only, and the read still checks the user's
-//! grant, the participant's consent and that the user is not disabled.
+//! grant, the participant's consent, that the user is not disabled and that
+//! the session or token the ticket was issued under is still live.
 
 use base64::Engine as _;
 use hmac::{Hmac, KeyInit, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
-use crate::{Actor, App, AppError, AuthMethod};
+use crate::{Actor, App, AppError, AuthMethod, Credential};
 
 /// How a data ticket token starts.
 pub const PREFIX: &str = "zt_";
@@ -32,6 +33,9 @@ struct Claims {
     via: String,
     /// With a passport: the datasets its visas opened.
     visa_datasets: Option<Vec<String>>,
+    /// The session or token behind the caller (`s:<id>`/`t:<id>`): the
+    /// ticket dies with it (logout, revocation, expiry).
+    sid: Option<String>,
     /// Expiry, seconds since the Unix epoch.
     expires: u64,
 }
@@ -82,6 +86,7 @@ impl App {
             username: actor.username.clone(),
             via: via_name(actor.via).into(),
             visa_datasets: actor.visa_datasets.clone(),
+            sid: actor.credential.as_ref().map(Credential::to_claim),
             expires: now().saturating_add(self.config().files.htsget_ticket_secs),
         };
         let payload = b64().encode(serde_json::to_vec(&claims).expect("plain data"));
@@ -93,7 +98,8 @@ impl App {
 
     /// The actor a data ticket token stands for, if it was issued for this
     /// very request (object, access, `Range`), has not expired, and its user
-    /// still exists and is not disabled. Anything else is 401.
+    /// still exists and is not disabled, and the session or token it was
+    /// issued under is still live. Anything else is 401.
     pub async fn actor_from_data_ticket(
         &self,
         token: &str,
@@ -133,8 +139,18 @@ impl App {
             "visa" => AuthMethod::Visa,
             _ => return Err(AppError::Unauthorized),
         };
+        // it dies with the session or token behind it
+        let credential = claims
+            .sid
+            .as_deref()
+            .and_then(Credential::from_claim)
+            .ok_or(AppError::Unauthorized)?;
+        if !self.credential_alive(&credential).await? {
+            return Err(AppError::Unauthorized);
+        }
         let mut actor = self.actor_of(&user, via)?;
         actor.visa_datasets = claims.visa_datasets;
+        actor.credential = Some(credential);
         Ok(actor)
     }
 }

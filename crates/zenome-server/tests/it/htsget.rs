@@ -528,3 +528,64 @@ async fn bcftools_reads_a_vcf_through_an_htsget_ticket_over_a_socket() {
     let _ = stop_tx.send(());
     server.await.unwrap().unwrap();
 }
+
+/// A ticket's single-purpose tokens were checked against a disabled user
+/// only: one issued under an API token kept opening data after that token
+/// was revoked. It now dies with the session or token it was issued under.
+#[tokio::test]
+async fn a_ticket_dies_with_the_token_it_was_issued_under() {
+    let e = crate::harness::env().await;
+    let Some(object) = small_vcf(&e).await else {
+        panic!("bgzip is needed for this test");
+    };
+    let r = e
+        .call(
+            "POST",
+            "/api/v1/users/staff/tokens",
+            Some("admin"),
+            Some(json!({"label": "ticket check"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let (id, token) = (
+        r.json["id"].as_str().unwrap().to_string(),
+        r.json["token"].as_str().unwrap().to_string(),
+    );
+    let bearer = format!("Bearer {token}");
+    let (st, body) = get_with(
+        &e,
+        &format!("/htsget/variants/{object}?format=VCF"),
+        &[("authorization", &bearer)],
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK);
+    let ticket: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    let piece = ticket["htsget"]["urls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["headers"]["Range"].is_string())
+        .unwrap()
+        .clone();
+    let path = piece["url"].as_str().unwrap()[crate::harness::PUBLIC_URL.len()..].to_string();
+    let headers = [
+        (
+            "authorization",
+            piece["headers"]["Authorization"].as_str().unwrap(),
+        ),
+        ("range", piece["headers"]["Range"].as_str().unwrap()),
+    ];
+    let (st, _) = get_with(&e, &path, &headers).await;
+    assert!(st.is_success(), "the fresh ticket reads: {st}");
+    let r = e
+        .call(
+            "DELETE",
+            &format!("/api/v1/users/staff/tokens/{id}"),
+            Some("admin"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
+    let (st, _) = get_with(&e, &path, &headers).await;
+    assert_eq!(st, StatusCode::UNAUTHORIZED);
+}
