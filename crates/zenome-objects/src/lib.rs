@@ -32,8 +32,9 @@ use tokio::io::AsyncReadExt;
 pub use error::ObjectError;
 pub use write_once::{Listed, PutOnce};
 
-/// One configured store.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+/// One configured store. Its `Debug` masks secret options, so a logged
+/// configuration never carries a key.
+#[derive(Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct StoreSpec {
     /// Name used in the placement policy and in the metadata store.
@@ -44,6 +45,40 @@ pub struct StoreSpec {
     /// `allow_http` (`true` for a local test server), `conditional_put`.
     #[serde(default)]
     pub options: BTreeMap<String, String>,
+}
+
+impl std::fmt::Debug for StoreSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let r = self.redacted();
+        f.debug_struct("StoreSpec")
+            .field("name", &r.name)
+            .field("url", &r.url)
+            .field("options", &r.options)
+            .finish()
+    }
+}
+
+/// The S3 options for a store: the `AWS_*` environment first (as the AWS
+/// tools read it: keys, region, endpoint…), then the store's own options,
+/// which win. Keys are lower-cased and take the `aws_` prefix.
+fn s3_options(
+    configured: &BTreeMap<String, String>,
+    env: impl Iterator<Item = (String, String)>,
+) -> BTreeMap<String, String> {
+    let mut opts: BTreeMap<String, String> = env
+        .filter(|(k, _)| k.starts_with("AWS_"))
+        .map(|(k, v)| (k.to_ascii_lowercase(), v))
+        .collect();
+    for (k, v) in configured {
+        let k = k.to_ascii_lowercase();
+        let k = if k.starts_with("aws_") {
+            k
+        } else {
+            format!("aws_{k}")
+        };
+        opts.insert(k, v.clone());
+    }
+    opts
 }
 
 impl StoreSpec {
@@ -137,14 +172,7 @@ impl Stores {
                     }
                 }
                 "s3" => {
-                    let opts = s.options.iter().map(|(k, v)| {
-                        let k = if k.starts_with("aws_") {
-                            k.clone()
-                        } else {
-                            format!("aws_{k}")
-                        };
-                        (k, v.clone())
-                    });
+                    let opts = s3_options(&s.options, std::env::vars());
                     let (inner, prefix) = object_store::parse_url_opts(&url, opts)
                         .map_err(|e| ObjectError::store(&s.name, "open", e))?;
                     Store {
@@ -633,4 +661,50 @@ async fn place_local<T: Send + 'static>(
         source: std::io::Error::other(e),
     })?
     .map_err(|e| local_error(&st, &k, e))
+}
+
+#[cfg(test)]
+mod spec_tests {
+    use super::*;
+
+    /// The README told operators to give S3 keys in `AWS_*` variables, but
+    /// the stores read only their configured options.
+    #[test]
+    fn s3_keys_come_from_the_environment_unless_configured() {
+        let configured: BTreeMap<String, String> = [
+            ("endpoint".to_string(), "http://127.0.0.1:9".to_string()),
+            ("AWS_REGION".to_string(), "ap-northeast-1".to_string()),
+        ]
+        .into();
+        let env = [
+            ("AWS_ACCESS_KEY_ID", "from-env"),
+            ("AWS_SECRET_ACCESS_KEY", "env-secret"),
+            ("AWS_REGION", "us-east-1"),
+            ("HOME", "/root"),
+        ]
+        .map(|(k, v)| (k.to_string(), v.to_string()));
+        let o = s3_options(&configured, env.into_iter());
+        assert_eq!(o["aws_access_key_id"], "from-env");
+        assert_eq!(o["aws_secret_access_key"], "env-secret");
+        assert_eq!(o["aws_region"], "ap-northeast-1", "configured wins");
+        assert_eq!(o["aws_endpoint"], "http://127.0.0.1:9");
+        assert!(!o.contains_key("home"));
+    }
+
+    /// A store's secret options were printed by `{:?}` of the configuration.
+    #[test]
+    fn debug_of_a_store_masks_its_secrets() {
+        let spec = StoreSpec {
+            name: "cold".into(),
+            url: "s3://bucket".into(),
+            options: [
+                ("secret_access_key".to_string(), "s3cr3t".to_string()),
+                ("region".to_string(), "ap-northeast-1".to_string()),
+            ]
+            .into(),
+        };
+        let shown = format!("{spec:?}");
+        assert!(!shown.contains("s3cr3t"), "{shown}");
+        assert!(shown.contains("ap-northeast-1"), "{shown}");
+    }
 }

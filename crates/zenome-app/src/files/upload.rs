@@ -1115,6 +1115,37 @@ impl App {
                 }
             }
         };
+        // A registration that stopped after placing some copies (a crash, a
+        // store that failed) left them under this upload's own key, which no
+        // registered object uses: the object row is written only below, in
+        // the same transaction as everything else. A resumed stage seals its
+        // tail anew, so such a leftover may hold other ciphertext of the same
+        // plaintext; it is removed and placed again (a leftover with the very
+        // bytes is kept). Nothing registered is ever touched.
+        let registered = self
+            .store()
+            .objects_with_sha256(&sha256)
+            .await?
+            .iter()
+            .any(|o| o.object_key == key);
+        if !registered {
+            for store in &placement {
+                if let Ok(Some((sha, size))) = self.inner.stores.digest(store, &key).await
+                    && (sha != stored_sha256 || size != stored_size)
+                {
+                    tracing::warn!(
+                        upload = row.id,
+                        store,
+                        "removing an unregistered copy a stopped registration left"
+                    );
+                    self.inner
+                        .stores
+                        .delete(store, &key)
+                        .await
+                        .map_err(|e| AppError::Internal(format!("removing a stale copy: {e}")))?;
+                }
+            }
+        }
         // The staged file is already the durable ciphertext: one local store
         // on the same filesystem takes it by a hard link (no bytes written);
         // the other stores get copies, all at once. Each is checked for size.

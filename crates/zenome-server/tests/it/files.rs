@@ -678,8 +678,14 @@ async fn a_second_upload_of_identical_bytes_keeps_the_first_file(e: Env) {
     assert_eq!(store_files(&e).len(), 2, "nothing more was stored");
     // another centre sending the same bytes learns nothing of the first
     // object: its upload is stored, under a key of its own
+    // (a library of the same extract, sent to that centre)
     let r = e
-        .call("POST", "/api/v1/lineage/nodes", Some("centre_other"), Some(json!({"kind": "sequencing_run", "parent_id": s.library.0, "centre": "SEQ-TK", "run_id": "RUN-TK-1", "instrument": "NovaSeq X", "run_date": "2026-06-02"})))
+        .call("POST", "/api/v1/lineage/nodes", Some("facility"), Some(json!({"kind": "library", "parent_id": s.extract.0, "strategy": "wgs", "centre": "SEQ-TK"})))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let other_library = r.json["id"].as_str().unwrap().to_string();
+    let r = e
+        .call("POST", "/api/v1/lineage/nodes", Some("centre_other"), Some(json!({"kind": "sequencing_run", "parent_id": other_library, "centre": "SEQ-TK", "run_id": "RUN-TK-1", "instrument": "NovaSeq X", "run_date": "2026-06-02"})))
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let other_run = r.json["id"].as_str().unwrap().to_string();
