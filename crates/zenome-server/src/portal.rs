@@ -1326,13 +1326,34 @@ async fn audit_page(State(s): State<AppState>, h: HeaderMap) -> Response {
         return error_page(&s, &v, e);
     }
     let store = s.app.store();
-    let (chain, chain_class) = match store.verify_audit().await {
-        Ok(Ok(n)) => (format!("{} ({n})", v.tr().t("chain_ok")), "ok"),
-        Ok(Err(b)) => (
-            format!("{} #{}: {}", v.tr().t("chain_broken"), b.seq, b.reason),
-            "bad",
-        ),
-        Err(e) => return error_page(&s, &v, e.into()),
+    // the whole check, as `zenome audit verify` does it: the chain, every
+    // anchor in the anchor store against it, and the unanchored tail
+    let (chain, chain_class) = match s.app.verify_audit().await {
+        Ok(r) => {
+            let summary = format!(
+                "{} {}, {} {} ({}), {} {}",
+                r.entries,
+                v.tr().t("audit_entries"),
+                r.anchors,
+                v.tr().t("audit_anchors"),
+                r.location,
+                r.tail.entries,
+                v.tr().t("audit_unanchored"),
+            );
+            match &r.problem {
+                None => (format!("{}: {summary}", v.tr().t("chain_ok")), "ok"),
+                Some(b) => (
+                    format!(
+                        "{} #{}: {} — {summary}",
+                        v.tr().t("chain_broken"),
+                        b.seq,
+                        b.reason
+                    ),
+                    "bad",
+                ),
+            }
+        }
+        Err(e) => return error_page(&s, &v, e),
     };
     let rows = match store.audit_recent(None, 200).await {
         Ok(r) => r,

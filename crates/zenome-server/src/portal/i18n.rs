@@ -341,6 +341,9 @@ pub(crate) const TEXTS: &[(&str, &str, &str)] = &[
     ),
     ("chain_ok", "intact", "正常"),
     ("chain_broken", "BROKEN", "破損"),
+    ("audit_entries", "entries", "件の記録"),
+    ("audit_anchors", "anchors checked", "件のアンカーを照合"),
+    ("audit_unanchored", "not yet anchored", "件が未アンカー"),
     // secondary use
     ("acknowledge", "Acknowledge", "確認済みにする"),
     ("add", "Add", "追加"),
