@@ -543,3 +543,35 @@ fn duckdb_reads_the_store_and_counts_the_same() {
     }
     assert_eq!(got, want);
 }
+
+#[test]
+fn files_of_a_crashed_load_are_ignored_by_queries_and_removed_by_the_next_load() {
+    let Some(d) = data_dir() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("s");
+    let mut store = Store::open(&root).unwrap();
+    load(&mut store, &d.join("vcf/cohort/sample.vcf"), Layout::Auto).unwrap();
+    let region = "22:1-300000000";
+    let before = ours(&store, region, &store.mask_all());
+    // a load that died after writing data files but before the manifest
+    let first = root.join(&store.manifest().batches[0].files[0]);
+    let orphan = first.with_file_name("batch-1.parquet");
+    let partial = first.with_file_name("batch-1-2.parquet.tmp");
+    std::fs::copy(&first, &orphan).unwrap();
+    std::fs::copy(&first, &partial).unwrap();
+    let store = Store::open(&root).unwrap();
+    assert_eq!(ours(&store, region, &store.mask_all()), before);
+    let mut store = store;
+    let tmpfile = tmp.path().join("x.vcf");
+    sh(&format!(
+        "bcftools view -G -h {f} > {o}",
+        f = d.join("vcf/cohort/sample.vcf").display(),
+        o = tmpfile.display()
+    ));
+    load(&mut store, &tmpfile, Layout::Auto).unwrap();
+    assert!(!partial.exists());
+    // the new batch (no samples, no rows) took id 1; the crashed one's file is gone
+    assert_eq!(store.manifest().batches[1].id, 1);
+    assert!(!orphan.exists(), "the crashed batch's file is gone");
+    assert_eq!(ours(&store, region, &store.mask_all()).len(), before.len());
+}
