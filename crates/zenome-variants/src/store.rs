@@ -21,6 +21,7 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
 use parquet::file::statistics::Statistics;
+use parquet::schema::types::ColumnPath;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -37,8 +38,12 @@ pub const BIN_SIZE: u32 = 1_000_000;
 /// The manifest's format tag.
 pub const FORMAT: &str = "zenome-variants/1";
 const MANIFEST: &str = "manifest.json";
-const ROWS_PER_FLUSH: usize = 1024;
-const ROWS_PER_GROUP: usize = 4096;
+const ROWS_PER_FLUSH: usize = 256;
+/// Row groups hold about this many bytes of genotypes (before compression),
+/// so a 100 kb region decodes little more than it needs…
+const GROUP_BYTES: usize = 1 << 20;
+/// …and between these many rows.
+const ROWS_PER_GROUP: (usize, usize) = (256, 4096);
 
 /// One loaded file: where its rows and samples came from (R5.1).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -770,8 +775,12 @@ impl BatchWriter {
         sha256: &str,
     ) -> Self {
         let kv = |k: &str, v: &str| KeyValue::new(k.to_string(), v.to_string());
+        let rows_per_group =
+            (GROUP_BYTES / (n as usize / 4).max(1)).clamp(ROWS_PER_GROUP.0, ROWS_PER_GROUP.1);
         let props = WriterProperties::builder()
-            .set_max_row_group_row_count(Some(ROWS_PER_GROUP))
+            .set_max_row_group_row_count(Some(rows_per_group))
+            // 2-bit genotype blobs do not repeat exactly: a dictionary only costs
+            .set_column_dictionary_enabled(ColumnPath::from("dense"), false)
             .set_compression(parquet::basic::Compression::SNAPPY)
             .set_key_value_metadata(Some(vec![
                 kv("zenome.format", FORMAT),
