@@ -235,7 +235,7 @@ fn du(dir: &Path) -> Result<u64> {
 
 /// Writes a cohort of `n` samples: the file's samples repeated under names
 /// `NAME_tK`, bgzipped.
-fn tile(vcf: &Path, n: usize, out: &Path) -> Result<()> {
+pub(crate) fn tile(vcf: &Path, n: usize, out: &Path) -> Result<()> {
     let mut src = Command::new("bcftools")
         .args(["view", &vcf.display().to_string()])
         .stdout(Stdio::piped())

@@ -173,9 +173,19 @@ impl VariantReader {
                         if k >= n {
                             break;
                         }
-                        let raw = s.as_ref();
-                        let gt = raw.split(':').next().unwrap_or("");
-                        site.alleles[k] = parse_gt(gt).map_err(|m| input(&path, no, m))?;
+                        let raw = s.as_ref().as_bytes();
+                        // the common diploid one-digit call ("0|1", "1/1") without a split
+                        site.alleles[k] = match raw {
+                            [a @ b'0'..=b'9', b'|' | b'/', b @ b'0'..=b'9']
+                            | [a @ b'0'..=b'9', b'|' | b'/', b @ b'0'..=b'9', b':', ..] => {
+                                [i16::from(a - b'0'), i16::from(b - b'0')]
+                            }
+                            _ => {
+                                let end = raw.iter().position(|&c| c == b':').unwrap_or(raw.len());
+                                let gt = &s.as_ref()[..end];
+                                parse_gt(gt).map_err(|m| input(&path, no, m))?
+                            }
+                        };
                         k += 1;
                     }
                 }
