@@ -5,6 +5,10 @@
 //!   participants and 50 grants, on SQLite (and PostgreSQL with `--postgres URL`).
 //! - `audit`: `verify` over a million hash-chained entries, and the time to
 //!   catch a one-byte change; beside `sha256sum` over the same bytes.
+//! - `variants`: the variant store's load and masked allele frequencies
+//!   beside bcftools, tabix and plink2 (see `variants.rs`).
+
+mod variants;
 
 use std::time::{Duration, Instant};
 
@@ -62,6 +66,19 @@ enum What {
         /// Records (participants).
         #[arg(long, default_value_t = 10_000)]
         records: usize,
+    },
+    /// The variant store: load and masked allele frequencies beside
+    /// bcftools, tabix and plink2, on the 300-sample cohort and a tiled one.
+    Variants {
+        /// Cohort VCF (default: the public 300-sample chr20 file in ZENOME_TESTDATA).
+        #[arg(long)]
+        vcf: Option<std::path::PathBuf>,
+        /// Samples of the tiled cohort (0: none).
+        #[arg(long, default_value_t = 10_000)]
+        tiled: usize,
+        /// Repetitions of each query (the median is shown).
+        #[arg(long, default_value_t = 50)]
+        reps: usize,
     },
     /// Audit verification over many entries.
     Audit {
@@ -358,6 +375,7 @@ async fn main() -> Result<()> {
             }
         }
         What::Audit { entries } => audit(entries).await?,
+        What::Variants { vcf, tiled, reps } => variants::run(vcf, tiled, reps)?,
         What::Clinical { records } => clinical(records).await?,
         What::Ingest { size_mib, file } => ingest(size_mib, file).await?,
     }

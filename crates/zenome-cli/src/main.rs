@@ -3,6 +3,7 @@
 //! Errors print their whole chain and exit non-zero.
 
 mod upload;
+mod variants;
 
 use std::path::PathBuf;
 
@@ -38,6 +39,11 @@ struct Global {
 
 #[derive(Subcommand)]
 enum Command {
+    /// The cohort variant store on files (no server): load VCF/BCF, allele frequencies.
+    Variants {
+        #[command(subcommand)]
+        command: variants::VariantsCommand,
+    },
     /// Runs the HTTP server (API, portal, metrics).
     Serve {
         /// Address to listen on.
@@ -381,6 +387,7 @@ async fn main() {
 async fn run() -> Result<()> {
     let cli = Cli::parse();
     match cli.command {
+        Command::Variants { command } => variants::run(command),
         Command::Config { print_default } => {
             if !print_default {
                 bail!("nothing to do: use --print-default");

@@ -1,0 +1,577 @@
+//! The variant store against bcftools on public 1000 Genomes data
+//! (`ZENOME_TESTDATA`, default `../../../shared/data` from this crate): cohort
+//! AC/AN over a region and a random half of the samples, the multi-allelic
+//! split, repeated loads, appends, withdrawal, REF checks and left-alignment,
+//! and DuckDB reading the same Parquet files. Without the data folder (or
+//! bcftools / python duckdb) the tests fail under `CI` and skip elsewhere.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use rand::SeedableRng;
+use rand::seq::SliceRandom;
+use zenome_variants::{Layout, LoadOptions, SampleMask, Store, VariantsError};
+
+fn data_dir() -> Option<PathBuf> {
+    let dir = match std::env::var_os("ZENOME_TESTDATA") {
+        Some(d) => PathBuf::from(d),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"),
+    };
+    if dir.is_dir() && have("bcftools") {
+        return Some(dir);
+    }
+    if std::env::var_os("CI").is_some() {
+        panic!(
+            "test data folder {} or bcftools is missing (set ZENOME_TESTDATA)",
+            dir.display()
+        );
+    }
+    eprintln!(
+        "notice: test data {} or bcftools missing; skipping",
+        dir.display()
+    );
+    None
+}
+
+fn have(tool: &str) -> bool {
+    Command::new(tool)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+fn cohort(d: &Path) -> PathBuf {
+    d.join("vcf/cohort/shapeit4-1kg-chr20-300samples.vcf.gz")
+}
+
+/// Runs a shell pipeline (with pipefail, so a failing bcftools is caught).
+fn sh(cmd: &str) -> String {
+    let out = Command::new("bash")
+        .args(["-o", "pipefail", "-c", cmd])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{cmd}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn load(store: &mut Store, f: &Path, layout: Layout) -> Result<u32, VariantsError> {
+    store
+        .load(
+            f,
+            LoadOptions {
+                pipeline: "test".into(),
+                reference_version: "GRCh37".into(),
+                layout,
+                ..Default::default()
+            },
+        )
+        .map(|r| r.batch.id)
+}
+
+type Key = (u32, String, String);
+
+/// (pos, ref, alt) -> (AC, AN) from bcftools +fill-tags, multi-allelics per ALT.
+fn bcftools_counts(file: &Path, region: &str, samples: Option<&Path>) -> HashMap<Key, (u32, u32)> {
+    let s = samples.map_or(String::new(), |p| format!("-S {}", p.display()));
+    // A region of a whole chromosome is the whole file (some files lack ##contig).
+    let t = if region.ends_with(":1-300000000") {
+        String::new()
+    } else {
+        format!("-t {region} --targets-overlap pos")
+    };
+    let txt = sh(&format!(
+        "bcftools view {s} {t} {} | bcftools +fill-tags -- -t AC,AN | bcftools query -f '%POS\\t%REF\\t%ALT\\t%AC\\t%AN\\n'",
+        file.display()
+    ));
+    let mut m = HashMap::new();
+    for l in txt.lines() {
+        let f: Vec<&str> = l.split('\t').collect();
+        let an: u32 = f[4].parse().unwrap();
+        for (alt, ac) in f[2].split(',').zip(f[3].split(',')) {
+            if alt == "<NON_REF>" || alt == "<*>" {
+                continue;
+            }
+            m.insert(
+                (f[0].parse().unwrap(), f[1].to_string(), alt.to_string()),
+                (ac.parse().unwrap(), an),
+            );
+        }
+    }
+    m
+}
+
+fn ours(store: &Store, region: &str, mask: &SampleMask) -> HashMap<Key, (u32, u32)> {
+    let mut m = HashMap::new();
+    store
+        .freq(&region.parse().unwrap(), mask, |a| {
+            assert!(
+                m.insert((a.pos, a.reference, a.alt), (a.counts.ac, a.counts.an))
+                    .is_none(),
+                "one line per allele"
+            );
+        })
+        .unwrap();
+    m
+}
+
+fn random_half(store: &Store, seed: u64) -> Vec<String> {
+    let mut names: Vec<String> = store.samples().iter().map(|s| s.name.clone()).collect();
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    names.shuffle(&mut rng);
+    names.truncate(names.len() / 2);
+    names
+}
+
+fn write_lines(path: &Path, lines: &[String]) {
+    let mut f = std::fs::File::create(path).unwrap();
+    for l in lines {
+        writeln!(f, "{l}").unwrap();
+    }
+}
+
+#[test]
+fn cohort_freq_over_a_random_half_matches_bcftools_fill_tags_in_every_layout() {
+    let Some(d) = data_dir() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let region = "20:1500000-1800000";
+    for layout in [Layout::Auto, Layout::Sparse, Layout::Dense] {
+        let mut store = Store::open(tmp.path().join(format!("{layout:?}"))).unwrap();
+        load(&mut store, &cohort(&d), layout).unwrap();
+        assert_eq!(store.samples().len(), 300);
+        let half = random_half(&store, 8);
+        let sfile = tmp.path().join("half.txt");
+        write_lines(&sfile, &half);
+        let want = bcftools_counts(&cohort(&d), region, Some(&sfile));
+        assert!(want.len() > 500, "the region has sites: {}", want.len());
+        let got = ours(&store, region, &store.mask_of(&half).unwrap());
+        assert_eq!(got, want, "layout {layout:?}");
+        let all = ours(&store, region, &store.mask_all());
+        assert_eq!(all, bcftools_counts(&cohort(&d), region, None));
+    }
+}
+
+#[test]
+fn multiallelic_records_split_per_alt_as_fill_tags_counts_them() {
+    let Some(d) = data_dir() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    // sample2.vcf lacks ##contig, which bcftools +fill-tags needs: add it.
+    let file = tmp.path().join("sample2.vcf");
+    sh(&format!(
+        "awk 'NR==1 {{print; print \"##contig=<ID=22>\"; next}} {{print}}' {} > {}",
+        d.join("vcf/cohort/sample2.vcf").display(),
+        file.display()
+    ));
+    let mut store = Store::open(tmp.path().join("s")).unwrap();
+    load(&mut store, &file, Layout::Auto).unwrap();
+    let region = "22:1-300000000";
+    let want = bcftools_counts(&file, region, None);
+    let got = ours(&store, region, &store.mask_all());
+    assert!(got.len() > 735, "multi-allelics split: {}", got.len());
+    assert_eq!(got, want);
+    let half = random_half(&store, 3);
+    let sfile = tmp.path().join("half.txt");
+    write_lines(&sfile, &half);
+    assert_eq!(
+        ours(&store, region, &store.mask_of(&half).unwrap()),
+        bcftools_counts(&file, region, Some(&sfile))
+    );
+}
+
+#[test]
+fn haploid_and_x_chromosome_calls_count_one_allele() {
+    let Some(d) = data_dir() else { return };
+    let file = d.join("vcf/cohort/x-chromosome.vcf");
+    let tmp = tempfile::tempdir().unwrap();
+    let mut store = Store::open(tmp.path().join("s")).unwrap();
+    load(&mut store, &file, Layout::Auto).unwrap();
+    let chrom = sh(&format!(
+        "bcftools query -f '%CHROM\\n' {} | uniq",
+        file.display()
+    ));
+    let region = format!("{}:1-300000000", chrom.trim());
+    assert_eq!(
+        ours(&store, &region, &store.mask_all()),
+        bcftools_counts(&file, &region, None)
+    );
+}
+
+#[test]
+fn second_load_of_the_same_file_is_refused_and_adds_no_rows() {
+    let Some(d) = data_dir() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let mut store = Store::open(tmp.path().join("s")).unwrap();
+    load(&mut store, &cohort(&d), Layout::Auto).unwrap();
+    let region = "20:1000000-1100000";
+    let before = ours(&store, region, &store.mask_all());
+    let err = load(&mut store, &cohort(&d), Layout::Auto).unwrap_err();
+    assert!(
+        matches!(err, VariantsError::AlreadyLoaded { batch: 0, .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains("already loaded"), "{err}");
+    assert_eq!(store.manifest().batches.len(), 1);
+    assert_eq!(ours(&store, region, &store.mask_all()), before);
+}
+
+#[test]
+fn a_second_batch_appends_without_rewriting_and_counts_add_up() {
+    let Some(d) = data_dir() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let names = sh(&format!("bcftools query -l {}", cohort(&d).display()));
+    let names: Vec<String> = names.lines().map(str::to_string).collect();
+    let (a, b) = names.split_at(120);
+    let (fa, fb) = (tmp.path().join("a.vcf.gz"), tmp.path().join("b.bcf"));
+    for (part, out, fmt) in [(a, &fa, "z"), (b, &fb, "b")] {
+        let list = tmp.path().join(format!("{fmt}.txt"));
+        write_lines(&list, part);
+        sh(&format!(
+            "bcftools view -O{fmt} -S {} -o {} {}",
+            list.display(),
+            out.display(),
+            cohort(&d).display()
+        ));
+    }
+    let mut store = Store::open(tmp.path().join("s")).unwrap();
+    load(&mut store, &fa, Layout::Auto).unwrap();
+    let first: Vec<(PathBuf, Vec<u8>)> = store.manifest().batches[0]
+        .files
+        .iter()
+        .map(|f| {
+            let p = store.root().join(f);
+            (p.clone(), std::fs::read(p).unwrap())
+        })
+        .collect();
+    // a BCF batch with the other samples
+    load(&mut store, &fb, Layout::Auto).unwrap();
+    for (p, bytes) in &first {
+        assert_eq!(
+            &std::fs::read(p).unwrap(),
+            bytes,
+            "{} rewritten",
+            p.display()
+        );
+    }
+    assert_eq!(store.samples().len(), 300);
+    let region = "20:2000000-2300000";
+    let half = random_half(&store, 11);
+    let sfile = tmp.path().join("half.txt");
+    write_lines(&sfile, &half);
+    // Both batches keep every site (monomorphic rows too), so the two batches
+    // together count what bcftools counts on the whole file.
+    let want = bcftools_counts(&cohort(&d), region, Some(&sfile));
+    let got = ours(&store, region, &store.mask_of(&half).unwrap());
+    assert_eq!(got, want);
+    // a sample of the first batch cannot come again
+    let again = tmp.path().join("again.vcf");
+    sh(&format!(
+        "bcftools view -s {} {} > {}",
+        a[0],
+        cohort(&d).display(),
+        again.display()
+    ));
+    let err = load(&mut store, &again, Layout::Auto).unwrap_err();
+    assert!(err.to_string().contains(&a[0]), "{err}");
+}
+
+#[test]
+fn a_withdrawal_changes_the_next_query_without_reloading() {
+    let Some(d) = data_dir() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let mut store = Store::open(tmp.path().join("s")).unwrap();
+    load(&mut store, &cohort(&d), Layout::Auto).unwrap();
+    let region: noodles::core::Region = "20:1000000-1100000".parse().unwrap();
+    let mut mask = store.mask_all();
+    let mut first = Vec::new();
+    store.freq(&region, &mask, |a| first.push(a)).unwrap();
+    // withdraw a carrier of the first allele
+    let names = sh(&format!(
+        "bcftools query -i 'POS={}' -f '[%SAMPLE\\t%GT\\n]' {} | grep -v '0|0' | head -1 | cut -f1",
+        first[0].pos,
+        cohort(&d).display()
+    ));
+    let who = store.mask_of(&[names.trim()]).unwrap();
+    let idx = (0..store.samples().len() as u32)
+        .find(|&i| who.contains(i))
+        .unwrap();
+    mask.remove(idx);
+    let mut second = Vec::new();
+    store.freq(&region, &mask, |a| second.push(a)).unwrap();
+    assert_eq!(first.len(), second.len());
+    assert_eq!(second[0].counts.an, first[0].counts.an - 2);
+    assert!(second[0].counts.ac < first[0].counts.ac);
+}
+
+#[test]
+fn unknown_sample_names_are_refused_by_name() {
+    let Some(d) = data_dir() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let mut store = Store::open(tmp.path().join("s")).unwrap();
+    load(&mut store, &d.join("vcf/cohort/sample.vcf"), Layout::Auto).unwrap();
+    let err = store
+        .mask_of(&["nobody-1", "HG00096", "nobody-2"])
+        .unwrap_err();
+    assert_eq!(err.to_string(), "unknown samples: nobody-1, nobody-2");
+}
+
+#[test]
+fn gvcf_reference_blocks_are_skipped() {
+    let Some(d) = data_dir() else { return };
+    let dir = d.join("vcf/cohort/gvcf-1kg-chr22");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.to_string_lossy().ends_with(".g.vcf.gz"))
+        .collect();
+    files.sort();
+    let file = &files[0];
+    let tmp = tempfile::tempdir().unwrap();
+    let mut store = Store::open(tmp.path().join("s")).unwrap();
+    let r = store.load(file, LoadOptions::default()).unwrap();
+    let blocks: u64 = sh(&format!(
+        "bcftools view -H {} | awk '$5==\"<NON_REF>\" || $5==\"<*>\"' | wc -l",
+        file.display()
+    ))
+    .trim()
+    .parse()
+    .unwrap();
+    assert!(blocks > 0);
+    assert_eq!(r.batch.skipped_reference_blocks, blocks);
+    let chrom = sh(&format!(
+        "bcftools query -f '%CHROM\\n' {} | uniq",
+        file.display()
+    ));
+    let region = format!("{}:1-300000000", chrom.trim());
+    assert_eq!(
+        ours(&store, &region, &store.mask_all()),
+        bcftools_counts(file, &region, None)
+    );
+}
+
+fn reference(d: &Path) -> PathBuf {
+    d.join("reference/GRCh37-chr20.fa.gz")
+}
+
+#[test]
+fn a_ref_mismatch_refuses_the_whole_file_naming_the_record_and_stores_nothing() {
+    let Some(d) = data_dir() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let bad = tmp.path().join("bad.vcf");
+    // record 30 gets a REF that is not the reference's base
+    sh(&format!(
+        "bcftools view {} | awk -F'\\t' 'BEGIN{{OFS=\"\\t\"}} /^#/ {{print; next}} {{n++; if (n==30) {{ $4 = ($4==\"A\" ? \"C\" : \"A\") ; p=$2 }} if (n<=60) print}}' > {}",
+        cohort(&d).display(),
+        bad.display()
+    ));
+    let pos = sh(&format!(
+        "grep -v '^#' {} | sed -n 30p | cut -f2",
+        bad.display()
+    ));
+    let root = tmp.path().join("s");
+    let mut store = Store::open(&root).unwrap();
+    let err = store
+        .load(
+            &bad,
+            LoadOptions {
+                reference: Some(reference(&d)),
+                ..Default::default()
+            },
+        )
+        .unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        matches!(err, VariantsError::RefMismatch { record: 30, .. }),
+        "{msg}"
+    );
+    assert!(msg.contains(&format!("20:{}", pos.trim())), "{msg}");
+    assert!(store.manifest().batches.is_empty());
+    let files = sh(&format!(
+        "find {} -type f ! -name .lock | wc -l",
+        root.display()
+    ));
+    assert_eq!(files.trim(), "0", "nothing stored");
+    // the same file with a good REF loads
+    let good = tmp.path().join("good.vcf");
+    sh(&format!(
+        "bcftools view {} | awk '/^#/ {{print; next}} {{n++; if (n<=60) print}}' > {}",
+        cohort(&d).display(),
+        good.display()
+    ));
+    store
+        .load(
+            &good,
+            LoadOptions {
+                reference: Some(reference(&d)),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+}
+
+#[test]
+fn a_right_shifted_indel_comes_out_left_aligned_as_bcftools_norm_gives() {
+    let Some(d) = data_dir() else { return };
+    let fa = reference(&d);
+    // find a homopolymer run of 6+ bases in 20:1000000-1010000
+    let seq = sh(&format!(
+        "samtools faidx {} 20:1000000-1010000 | grep -v '>' | tr -d '\\n'",
+        fa.display()
+    ));
+    let b = seq.as_bytes();
+    let (mut i, mut run) = (1usize, None);
+    while i < b.len() {
+        let mut j = i;
+        while j < b.len() && b[j] == b[i] {
+            j += 1;
+        }
+        if j - i >= 6 && b[i] != b'N' {
+            run = Some((i, j));
+            break;
+        }
+        i = j.max(i + 1);
+    }
+    let (s, e) = run.expect("a homopolymer");
+    // delete one base of the run, written at its right end: REF = last run base + next base
+    let pos = 1_000_000 + e as u32 - 1; // 1-based of b[e-1]
+    let r = format!("{}{}", b[e - 1] as char, b[e] as char);
+    let a = format!("{}", b[e] as char);
+    // and an insertion of one run base at its right end
+    let r2 = format!("{}", b[e - 1] as char);
+    let a2 = format!("{}{}", b[e - 1] as char, b[e - 1] as char);
+    let tmp = tempfile::tempdir().unwrap();
+    let vcf = tmp.path().join("shifted.vcf");
+    std::fs::write(
+        &vcf,
+        format!(
+            "##fileformat=VCFv4.2\n##contig=<ID=20,length=63025520>\n##FORMAT=<ID=GT,Number=1,Type=String,Description=\"Genotype\">\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\tS2\n20\t{pos}\t.\t{r}\t{a},{a2x}\t.\t.\t.\tGT\t0/1\t1/2\n",
+            a2x = format_args!("{}{r}", b[e - 1] as char),
+        ),
+    )
+    .unwrap();
+    let _ = (s, r2, a2);
+    let want = sh(&format!(
+        "bcftools norm -m- -f {} {} 2>/dev/null | bcftools query -f '%POS\\t%REF\\t%ALT\\n'",
+        fa.display(),
+        vcf.display()
+    ));
+    let mut store = Store::open(tmp.path().join("s")).unwrap();
+    store
+        .load(
+            &vcf,
+            LoadOptions {
+                reference: Some(fa),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let mut got = String::new();
+    store
+        .freq(
+            &format!("20:{}-{}", pos - 20, pos + 5).parse().unwrap(),
+            &store.mask_all(),
+            |x| got.push_str(&format!("{}\t{}\t{}\n", x.pos, x.reference, x.alt)),
+        )
+        .unwrap();
+    let mut w: Vec<&str> = want.lines().collect();
+    let mut g: Vec<&str> = got.lines().collect();
+    w.sort();
+    g.sort();
+    assert_eq!(g, w);
+    assert!(
+        g.iter().all(|l| !l.starts_with(&pos.to_string())),
+        "moved left: {g:?}"
+    );
+}
+
+#[test]
+fn duckdb_reads_the_store_and_counts_the_same() {
+    let Some(d) = data_dir() else { return };
+    let ok = Command::new("python3")
+        .args(["-c", "import duckdb"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "python3 duckdb is missing (scripts/test.sh installs it)"
+        );
+        eprintln!("notice: python3 duckdb missing; skipping");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("s");
+    let mut store = Store::open(&root).unwrap();
+    load(&mut store, &cohort(&d), Layout::Auto).unwrap();
+    let half = random_half(&store, 5);
+    let sfile = tmp.path().join("half.txt");
+    write_lines(&sfile, &half);
+    let region = "20:1500000-1800000";
+    let want = ours(&store, region, &store.mask_of(&half).unwrap());
+    assert!(want.len() > 500);
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/duckdb_freq.py");
+    let out = Command::new("python3")
+        .arg(&script)
+        .args([
+            root.to_str().unwrap(),
+            "20",
+            "1500000",
+            "1800000",
+            sfile.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut got = HashMap::new();
+    for l in String::from_utf8(out.stdout).unwrap().lines() {
+        let f: Vec<&str> = l.split('\t').collect();
+        got.insert(
+            (f[0].parse().unwrap(), f[1].to_string(), f[2].to_string()),
+            (f[3].parse().unwrap(), f[4].parse().unwrap()),
+        );
+    }
+    assert_eq!(got, want);
+}
+
+#[test]
+fn files_of_a_crashed_load_are_ignored_by_queries_and_removed_by_the_next_load() {
+    let Some(d) = data_dir() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("s");
+    let mut store = Store::open(&root).unwrap();
+    load(&mut store, &d.join("vcf/cohort/sample.vcf"), Layout::Auto).unwrap();
+    let region = "22:1-300000000";
+    let before = ours(&store, region, &store.mask_all());
+    // a load that died after writing data files but before the manifest
+    let first = root.join(&store.manifest().batches[0].files[0]);
+    let orphan = first.with_file_name("batch-1.parquet");
+    let partial = first.with_file_name("batch-1-2.parquet.tmp");
+    std::fs::copy(&first, &orphan).unwrap();
+    std::fs::copy(&first, &partial).unwrap();
+    let store = Store::open(&root).unwrap();
+    assert_eq!(ours(&store, region, &store.mask_all()), before);
+    let mut store = store;
+    let tmpfile = tmp.path().join("x.vcf");
+    sh(&format!(
+        "bcftools view -G -h {f} > {o}",
+        f = d.join("vcf/cohort/sample.vcf").display(),
+        o = tmpfile.display()
+    ));
+    load(&mut store, &tmpfile, Layout::Auto).unwrap();
+    assert!(!partial.exists());
+    // the new batch (no samples, no rows) took id 1; the crashed one's file is gone
+    assert_eq!(store.manifest().batches[1].id, 1);
+    assert!(!orphan.exists(), "the crashed batch's file is gone");
+    assert_eq!(ours(&store, region, &store.mask_all()).len(), before.len());
+}
