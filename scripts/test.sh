@@ -79,6 +79,12 @@ for crate in zenome-domain zenome-auth; do
     echo "layering: $crate must not do I/O (depends on sqlx/tokio/object_store)"; exit 1
   fi
 done
+# a capability crate knows no HTTP and no SQL (the app wires it, the server speaks)
+for crate in zenome-variants; do
+  if cargo tree -p "$crate" -e normal --prefix none | grep -qE '^(axum|sqlx|hyper) '; then
+    echo "layering: $crate must know no HTTP or SQL"; exit 1
+  fi
+done
 if grep -rln --include=*.rs 'sqlx::' crates | grep -v '^crates/zenome-store/' ; then
   echo "layering: only zenome-store may use sqlx"; exit 1
 fi
