@@ -17,3 +17,4 @@ mod matrix;
 mod portal;
 mod scope;
 mod upload_recovery;
+mod variants;
