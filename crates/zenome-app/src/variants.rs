@@ -365,3 +365,54 @@ impl App {
         })
     }
 }
+
+impl App {
+    /// Loads a stored VCF/BCF object (by id) into the variant store: its
+    /// copies are read back and decrypted through the object reader to a
+    /// temporary file beside the store, loaded as by [`App::load_variants`]
+    /// (sample names must be registered participants), then removed.
+    /// Data-centre staff only.
+    pub async fn load_variant_object(
+        &self,
+        actor: &Actor,
+        object_id: &str,
+    ) -> Result<VariantLoad, AppError> {
+        if actor.role != Role::DataCentreStaff {
+            return Err(AppError::Forbidden(format!(
+                "role {} may not load variants",
+                actor.role.name()
+            )));
+        }
+        use futures_util::StreamExt;
+        use tokio::io::AsyncWriteExt;
+        let mut dl = self
+            .download(
+                actor,
+                object_id,
+                crate::files::download::Delivery::Plain,
+                None,
+                None,
+            )
+            .await?;
+        let dir = self.variant_store_dir();
+        tokio::fs::create_dir_all(&dir)
+            .await
+            .map_err(|e| AppError::Internal(format!("variant store {}: {e}", dir.display())))?;
+        let tmp = dir.join(format!(".incoming-{}", uuid::Uuid::new_v4()));
+        let io = |e: std::io::Error| AppError::Internal(format!("{}: {e}", tmp.display()));
+        let written = async {
+            let mut f = tokio::fs::File::create(&tmp).await.map_err(io)?;
+            while let Some(chunk) = dl.stream.next().await {
+                f.write_all(&chunk?).await.map_err(io)?;
+            }
+            f.sync_all().await.map_err(io)
+        }
+        .await;
+        let out = match written {
+            Ok(()) => self.load_variants(actor, &tmp).await,
+            Err(e) => Err(e),
+        };
+        let _ = tokio::fs::remove_file(&tmp).await;
+        out
+    }
+}

@@ -18,6 +18,7 @@ mod portal;
 mod problem;
 mod security;
 mod service_info;
+mod variants_api;
 
 use std::net::SocketAddr;
 use std::sync::OnceLock;
@@ -64,6 +65,7 @@ pub fn router(app: App) -> Router {
         .merge(files_api::routes())
         .merge(files_api::drs_routes())
         .merge(files_api::htsget_routes())
+        .merge(variants_api::routes().layer(limit))
         .route("/service-info", get(service_info::service_info))
         .route("/metrics", get(metrics_layer::render))
         .route("/healthz", get(|| async { "ok" }))

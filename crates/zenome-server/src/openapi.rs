@@ -43,10 +43,11 @@ impl Modify for Bearer {
         crate::clinical_api::phenopacket, crate::clinical_api::family, crate::clinical_api::import_phenopacket,
         api::credentials::list_tokens, api::credentials::issue_token, api::credentials::revoke_token,
         api::credentials::disable_user, api::credentials::enable_user,
+        crate::variants_api::frequencies, crate::variants_api::load,
     ),
     components(schemas(crate::problem::Problem, dto::TreeNodeDto)),
     modifiers(&Bearer),
-    tags((name = "registry"), (name = "consent"), (name = "lineage"), (name = "auth"), (name = "access"), (name = "admin"), (name = "public"), (name = "clinical", description = "clinical records under the versioned data dictionary; bulk CSV/JSON; flat exports; GA4GH Phenopackets v2"), (name = "files", description = "tus 1.0 uploads of sequencing files; reads are GA4GH DRS 1.2 under /ga4gh/drs/v1 and htsget 1.3 under /htsget"))
+    tags((name = "registry"), (name = "consent"), (name = "lineage"), (name = "auth"), (name = "access"), (name = "admin"), (name = "public"), (name = "variants", description = "cohort allele frequencies over who may be counted now; loading VCFs into the variant store"), (name = "clinical", description = "clinical records under the versioned data dictionary; bulk CSV/JSON; flat exports; GA4GH Phenopackets v2"), (name = "files", description = "tus 1.0 uploads of sequencing files; reads are GA4GH DRS 1.2 under /ga4gh/drs/v1 and htsget 1.3 under /htsget"))
 )]
 struct ApiDoc;
 

@@ -216,7 +216,189 @@ async fn loading_refuses_unregistered_sample_names_and_non_staff(e: Env) {
     );
 }
 
+async fn the_api_masks_small_counts_and_lists_carriers_only_to_row_level_callers(e: Env) {
+    let c = loaded(&e).await;
+    let url = "/api/v1/variants/frequencies?region=20:1000000-1100000";
+    let staff = e.call("GET", url, Some("staff"), None).await;
+    assert_eq!(staff.status, StatusCode::OK, "{}", staff.text);
+    assert_eq!(staff.json["granularity"], "record");
+    let a = &staff.json["alleles"];
+    assert_eq!(a[0]["variant"], "20-1000226-A-T");
+    assert_eq!(
+        (a[0]["ac"].clone(), a[0]["an"].clone()),
+        (json!(5), json!(12))
+    );
+    assert!((a[0]["af"].as_f64().unwrap() - 5.0 / 12.0).abs() < 1e-9);
+    assert_eq!(a[1]["ac"], 1, "row-level callers see small counts");
+    assert_eq!(a[1]["carriers"], json!([c.cancer[1]]));
+    // a facility: counts, small ones masked and their AF withheld, no carriers
+    let fac = e.call("GET", url, Some("facility"), None).await;
+    assert_eq!(fac.json["granularity"], "count", "{}", fac.text);
+    let a = &fac.json["alleles"];
+    assert_eq!(a[0]["ac"], 5);
+    assert_eq!(a[1]["ac"], "<5");
+    assert_eq!(a[1]["n_hom_alt"], 0);
+    assert!(
+        a[1].get("af").is_none() && a[0].get("carriers").is_none(),
+        "{}",
+        fac.text
+    );
+    assert!(!fac.text.contains(&c.cancer[1]));
+    // the public: presence only
+    let anon = e.call("GET", url, None, None).await;
+    assert_eq!(anon.status, StatusCode::OK, "{}", anon.text);
+    assert_eq!(anon.json["granularity"], "boolean");
+    assert_eq!(anon.json["alleles"].as_array().unwrap().len(), 2);
+    assert!(anon.json["alleles"][0].get("ac").is_none(), "{}", anon.text);
+    // one variant
+    let one = e
+        .call(
+            "GET",
+            &format!("{url}&variant=20-1000226-A-T"),
+            Some("staff"),
+            None,
+        )
+        .await;
+    assert_eq!(
+        one.json["alleles"].as_array().unwrap().len(),
+        1,
+        "{}",
+        one.text
+    );
+    let none = e
+        .call(
+            "GET",
+            "/api/v1/variants/frequencies?variant=20-1000226-A-G",
+            Some("staff"),
+            None,
+        )
+        .await;
+    assert_eq!(none.json["alleles"], json!([]));
+    // a researcher without a grant counts nobody
+    let r = e.call("GET", url, Some("academic"), None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.json["alleles"], json!([]));
+}
+
+async fn a_region_too_wide_or_malformed_is_400_naming_the_field(e: Env) {
+    for (q, field) in [
+        ("region=20:1-20000000", "region"),
+        ("region=20:100-50", "region"),
+        ("region=chr20", "region"),
+        ("", "region"),
+        ("variant=20-100-A", "variant"),
+        ("variant=20-x-A-T", "variant"),
+        ("region=20:1-1000&variant=20-5000-A-T", "variant"),
+    ] {
+        let r = e
+            .call(
+                "GET",
+                &format!("/api/v1/variants/frequencies?{q}"),
+                Some("staff"),
+                None,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{q}: {}", r.text);
+        assert_eq!(r.json["field"], field, "{q}: {}", r.text);
+        assert_eq!(r.headers["content-type"], "application/problem+json", "{q}");
+    }
+}
+
+async fn a_stored_vcf_object_loads_through_the_api_once_and_for_staff_only(e: Env) {
+    let (s, run) = e.run().await;
+    let r = e
+        .call(
+            "POST",
+            "/api/v1/lineage/nodes",
+            Some("centre"),
+            Some(json!({"kind": "file", "parent_id": run, "format": "cram"})),
+        )
+        .await;
+    let cram = r.json["id"].as_str().unwrap().to_string();
+    let body = format!(
+        "##fileformat=VCFv4.3\n##contig=<ID=20,length=64444167>\n##FORMAT=<ID=GT,Number=1,Type=String,Description=\"Genotype\">\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\t{}\n20\t1000226\t.\tA\tG\t50\tPASS\t.\tGT\t0/1\n",
+        s.pid
+    )
+    .into_bytes();
+    use sha2::Digest;
+    let md5 = hex::encode(md5::Md5::digest(&body));
+    let sha = hex::encode(sha2::Sha256::digest(&body));
+    let r = e
+        .tus_create(
+            "centre",
+            body.len(),
+            &[
+                ("filename", "calls.vcf"),
+                ("parent", &cram),
+                ("format", "vcf"),
+                ("md5", &md5),
+                ("sha256", &sha),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let url = r.headers["location"].to_str().unwrap().to_string();
+    let p = e.tus_patch("centre", &url, 0, &body).await;
+    assert_eq!(p.status, StatusCode::NO_CONTENT, "{}", p.text);
+    let st = e.call("GET", &url, Some("centre"), None).await;
+    let object = st.json["object_id"].as_str().unwrap().to_string();
+    let load = json!({"object_id": object});
+    let r = e
+        .call(
+            "POST",
+            "/api/v1/variants/loads",
+            Some("facility"),
+            Some(load.clone()),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+    let r = e
+        .call(
+            "POST",
+            "/api/v1/variants/loads",
+            Some("staff"),
+            Some(load.clone()),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(
+        (r.json["samples"].clone(), r.json["rows"].clone()),
+        (json!(1), json!(1))
+    );
+    let f = e
+        .call(
+            "GET",
+            "/api/v1/variants/frequencies?variant=20-1000226-A-G",
+            Some("staff"),
+            None,
+        )
+        .await;
+    assert_eq!(
+        f.json["alleles"][0]["carriers"],
+        json!([s.pid]),
+        "{}",
+        f.text
+    );
+    // the same file again: refused, nothing added
+    let r = e
+        .call("POST", "/api/v1/variants/loads", Some("staff"), Some(load))
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    let r = e
+        .call(
+            "POST",
+            "/api/v1/variants/loads",
+            Some("staff"),
+            Some(json!({"object_id": "nope"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
+}
+
 crate::on_both_engines!(
+    the_api_masks_small_counts_and_lists_carriers_only_to_row_level_callers,
+    a_region_too_wide_or_malformed_is_400_naming_the_field,
+    a_stored_vcf_object_loads_through_the_api_once_and_for_staff_only,
     counts_match_and_a_withdrawal_changes_the_next_query,
     anonymous_callers_get_a_boolean_answer_only,
     researchers_count_only_the_members_their_grant_covers,
