@@ -202,6 +202,20 @@ async fn every_endpoint_for_every_role(e: Env) {
             body: None,
             expect: [401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 403],
         },
+        Case {
+            name: "variant frequencies",
+            method: "GET",
+            uri: "/api/v1/variants/frequencies?region=20:1-1000".into(),
+            body: None,
+            expect: [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 403],
+        },
+        Case {
+            name: "load variants",
+            method: "POST",
+            uri: "/api/v1/variants/loads".into(),
+            body: Some(json!({"object_id": "none-such"})),
+            expect: [401, 403, 403, 403, 403, 404, 403, 403, 403, 403, 403, 403],
+        },
     ];
     let mut failures = Vec::new();
     println!(

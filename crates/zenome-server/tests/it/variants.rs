@@ -395,6 +395,23 @@ async fn a_stored_vcf_object_loads_through_the_api_once_and_for_staff_only(e: En
     assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
 }
 
+#[tokio::test]
+async fn the_openapi_document_declares_the_variant_endpoints_with_query_parameters() {
+    let e = crate::harness::env().await;
+    let doc = e.call("GET", "/api/v1/openapi.json", None, None).await.json;
+    let f = &doc["paths"]["/api/v1/variants/frequencies"]["get"];
+    let params = f["parameters"].as_array().expect("parameters");
+    for name in ["region", "variant"] {
+        let p = params.iter().find(|p| p["name"] == name).expect(name);
+        assert_eq!(p["in"], "query", "{name}");
+    }
+    assert_eq!(
+        f["responses"]["400"]["content"]["application/problem+json"]["schema"]["$ref"],
+        "#/components/schemas/Problem"
+    );
+    assert!(doc["paths"]["/api/v1/variants/loads"]["post"].is_object());
+}
+
 crate::on_both_engines!(
     the_api_masks_small_counts_and_lists_carriers_only_to_row_level_callers,
     a_region_too_wide_or_malformed_is_400_naming_the_field,
