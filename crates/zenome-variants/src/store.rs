@@ -497,6 +497,9 @@ impl Store {
     }
 }
 
+/// Receives (POS, REF, ALT, counts, carriers) for each row read.
+type Emit<'a> = dyn FnMut(u32, &str, &str, Counts, &[u32]) + 'a;
+
 /// Reads the rows of one file with POS in `[start, end]`, skipping row
 /// groups whose POS statistics lie outside.
 fn scan_file(
@@ -506,7 +509,7 @@ fn scan_file(
     mask: &SampleMask,
     masks: &HashMap<u32, BatchMask>,
     carriers: bool,
-    emit: &mut dyn FnMut(u32, &str, &str, Counts, &[u32]),
+    emit: &mut Emit<'_>,
 ) -> Result<(), VariantsError> {
     let mut who: Vec<u32> = Vec::new();
     let pq = |e| VariantsError::parquet(path, e);
