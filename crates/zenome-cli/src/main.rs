@@ -387,6 +387,35 @@ async fn main() {
 async fn run() -> Result<()> {
     let cli = Cli::parse();
     match cli.command {
+        Command::Variants {
+            command:
+                variants::VariantsCommand::Load {
+                    store: None,
+                    reference,
+                    files,
+                    ..
+                },
+        } => {
+            if reference.is_some() {
+                bail!("--reference needs --store (the server's store loads files as they are)");
+            }
+            let c = load_config(&cli.global, None)?;
+            let app = open(&c).await?;
+            for f in &files {
+                let l = app
+                    .load_variants(&Actor::local(), f)
+                    .await
+                    .with_context(|| format!("loading {}", f.display()))?;
+                println!(
+                    "{}\tbatch {}\t{} samples\t{} rows",
+                    f.display(),
+                    l.batch,
+                    l.samples,
+                    l.rows
+                );
+            }
+            Ok(())
+        }
         Command::Variants { command } => variants::run(command),
         Command::Config { print_default } => {
             if !print_default {

@@ -15,9 +15,12 @@ pub enum VariantsCommand {
     /// Loads germline VCF/BCF files (plain or bgzip) into a store, one batch
     /// each; a file already loaded (same SHA-256) is refused.
     Load {
-        /// Store directory (created if missing).
+        /// Store directory (created if missing). Without it the files go
+        /// into the server's store (`[variants] store_dir` of the
+        /// configuration / `--data-dir`) through the application, which
+        /// refuses sample names that are not registered participants.
         #[arg(long)]
-        store: PathBuf,
+        store: Option<PathBuf>,
         /// Reference FASTA (bgzip+fai+gzi or plain+fai): REF is checked
         /// (a mismatch refuses the file) and indels are left-aligned.
         #[arg(long)]
@@ -54,7 +57,10 @@ pub fn run(cmd: VariantsCommand) -> Result<()> {
             pipeline,
             reference_version,
             files,
-        } => load(&store, reference, pipeline, reference_version, &files),
+        } => match store {
+            Some(store) => load(&store, reference, pipeline, reference_version, &files),
+            None => anyhow::bail!("--store is required here"),
+        },
         VariantsCommand::Freq {
             store,
             region,

@@ -351,3 +351,25 @@ fn an_operator_could_not_revoke_a_token_or_disable_a_user() {
     let users = ok(&zenome(&["--data-dir", d, "admin", "user", "list"]));
     assert!(!users.contains("disabled"), "{users}");
 }
+
+#[test]
+fn variants_load_without_a_store_goes_through_the_app_and_refuses_unregistered_samples() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let vcf = dir.path().join("calls.vcf");
+    std::fs::write(
+        &vcf,
+        "##fileformat=VCFv4.2\n##contig=<ID=20>\n##FORMAT=<ID=GT,Number=1,Type=String,Description=\"Genotype\">\n\
+         #CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tNA12878\n\
+         20\t100\t.\tA\tT\t.\tPASS\t.\tGT\t0/1\n",
+    )
+    .unwrap();
+    let out = zenome(&["--data-dir", d, "variants", "load", vcf.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("NA12878"), "{err}");
+    assert!(
+        !dir.path().join("variants").join("manifest.json").exists(),
+        "something was stored"
+    );
+}
