@@ -638,6 +638,20 @@ mod tests {
         assert!(e.to_string().contains("lisen"), "{e}");
     }
 
+    #[test]
+    fn the_variant_store_defaults_under_the_data_dir_and_refuses_unknown_keys() {
+        let c = Config::load(None, [("ZENOME_DATA_DIR".into(), "/srv/z".into())]).unwrap();
+        assert_eq!(c.variant_store_dir(), PathBuf::from("/srv/z/variants"));
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("z.toml");
+        std::fs::write(&f, "[variants]\nstore_dir = \"/data/v\"\n").unwrap();
+        let c = Config::load(Some(&f), []).unwrap();
+        assert_eq!(c.variant_store_dir(), PathBuf::from("/data/v"));
+        std::fs::write(&f, "[variants]\nstore = \"/data/v\"\n").unwrap();
+        let e = Config::load(Some(&f), []).unwrap_err();
+        assert!(e.to_string().contains("store"), "{e}");
+    }
+
     /// A VCF was kept as a single hot copy, so one corrupt copy lost it.
     #[test]
     fn a_vcf_is_kept_twice_and_no_kind_may_have_one_copy() {
