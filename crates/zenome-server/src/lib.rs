@@ -17,6 +17,7 @@ mod openapi;
 mod portal;
 mod problem;
 mod security;
+mod beacon;
 mod service_info;
 
 use std::net::SocketAddr;
@@ -59,6 +60,7 @@ pub fn router(app: App) -> Router {
     let limit = tower_http::limit::RequestBodyLimitLayer::new(8 * 1024 * 1024);
     Router::new()
         .merge(api::routes().layer(limit))
+        .merge(beacon::routes().layer(limit))
         .merge(portal::routes().layer(limit))
         .merge(clinical_api::routes().layer(tower_http::limit::RequestBodyLimitLayer::new(64 * 1024 * 1024)))
         .merge(files_api::routes())
