@@ -451,6 +451,16 @@ pub struct Config {
     pub files: FilesConfig,
     /// Clinical information.
     pub clinical: ClinicalConfig,
+    /// The cohort variant store.
+    pub variants: VariantsConfig,
+}
+
+/// The cohort variant store (`[variants]`).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct VariantsConfig {
+    /// Its directory; absent: `DATA_DIR/variants`.
+    pub store_dir: Option<PathBuf>,
 }
 
 /// Clinical information: where the dictionary and the HPO come from.
@@ -479,6 +489,7 @@ impl Default for Config {
             access: AccessConfig::default(),
             files: FilesConfig::default(),
             clinical: ClinicalConfig::default(),
+            variants: VariantsConfig::default(),
         }
     }
 }
@@ -541,6 +552,14 @@ impl Config {
             Some(u) => u.expose().clone(),
             None => format!("sqlite://{}", self.data_dir.join("zenome.db").display()),
         }
+    }
+
+    /// The variant store's directory in force.
+    pub fn variant_store_dir(&self) -> PathBuf {
+        self.variants
+            .store_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("variants"))
     }
 
     /// The stores in force (the defaults when none are configured).

@@ -20,6 +20,7 @@ mod limiter;
 pub mod lineage;
 pub mod policy;
 pub mod registry;
+pub mod variants;
 
 use std::sync::Arc;
 

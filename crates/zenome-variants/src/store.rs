@@ -380,6 +380,28 @@ impl Store {
         mask: &SampleMask,
         mut visit: impl FnMut(AlleleFreq),
     ) -> Result<(), VariantsError> {
+        self.scan(region, mask, false, &mut |a, _| visit(a))
+    }
+
+    /// As [`Store::freq`], with the carriers of each allele: the global
+    /// indices of the counted samples holding at least one copy of the ALT,
+    /// ascending (for callers with row-level access).
+    pub fn freq_carriers(
+        &self,
+        region: &Region,
+        mask: &SampleMask,
+        mut visit: impl FnMut(AlleleFreq, Vec<u32>),
+    ) -> Result<(), VariantsError> {
+        self.scan(region, mask, true, &mut visit)
+    }
+
+    fn scan(
+        &self,
+        region: &Region,
+        mask: &SampleMask,
+        carriers: bool,
+        visit: &mut dyn FnMut(AlleleFreq, Vec<u32>),
+    ) -> Result<(), VariantsError> {
         let chrom = region.name().to_string();
         let interval = region.interval();
         let start = interval.start().map_or(1, |p| usize::from(p) as u32);
@@ -432,27 +454,44 @@ impl Store {
                 .collect();
             files.sort();
             let mut index: HashMap<(u32, String, String), usize> = HashMap::new();
-            let mut out: Vec<AlleleFreq> = Vec::new();
+            let mut out: Vec<(AlleleFreq, Vec<u32>)> = Vec::new();
             for f in files {
-                scan_file(&f, start, end, mask, &masks, &mut |pos, r, a, c| {
-                    let key = (pos, r.to_string(), a.to_string());
-                    match index.get(&key) {
-                        Some(&i) => out[i].counts += c,
-                        None => {
-                            index.insert(key, out.len());
-                            out.push(AlleleFreq {
-                                chrom: chrom.clone(),
-                                pos,
-                                reference: r.to_string(),
-                                alt: a.to_string(),
-                                counts: c,
-                            });
+                scan_file(
+                    &f,
+                    start,
+                    end,
+                    mask,
+                    &masks,
+                    carriers,
+                    &mut |pos, r, a, c, who| {
+                        let key = (pos, r.to_string(), a.to_string());
+                        match index.get(&key) {
+                            Some(&i) => {
+                                out[i].0.counts += c;
+                                out[i].1.extend_from_slice(who);
+                            }
+                            None => {
+                                index.insert(key, out.len());
+                                out.push((
+                                    AlleleFreq {
+                                        chrom: chrom.clone(),
+                                        pos,
+                                        reference: r.to_string(),
+                                        alt: a.to_string(),
+                                        counts: c,
+                                    },
+                                    who.to_vec(),
+                                ));
+                            }
                         }
-                    }
-                })?;
+                    },
+                )?;
             }
-            out.sort_by_key(|a| a.pos);
-            out.into_iter().for_each(&mut visit);
+            out.sort_by_key(|a| a.0.pos);
+            for (a, mut who) in out {
+                who.sort_unstable();
+                visit(a, who);
+            }
         }
         Ok(())
     }
@@ -466,8 +505,10 @@ fn scan_file(
     end: u32,
     mask: &SampleMask,
     masks: &HashMap<u32, BatchMask>,
-    emit: &mut dyn FnMut(u32, &str, &str, Counts),
+    carriers: bool,
+    emit: &mut dyn FnMut(u32, &str, &str, Counts, &[u32]),
 ) -> Result<(), VariantsError> {
+    let mut who: Vec<u32> = Vec::new();
     let pq = |e| VariantsError::parquet(path, e);
     let f = File::open(path).map_err(|e| VariantsError::io(path, e))?;
     let builder = ParquetRecordBatchReaderBuilder::try_new(f).map_err(pq)?;
@@ -523,6 +564,27 @@ fn scan_file(
                 continue;
             };
             let haploid = &pv[slice(hap, &pv, i)];
+            who.clear();
+            if carriers {
+                if dense.is_valid(i) {
+                    let packed = dense.value(i);
+                    let off = offset.value(i);
+                    for k in 0..(packed.len() * 4) {
+                        let code = (packed[k / 4] >> (2 * (k % 4))) & 3;
+                        let g = off + k as u32;
+                        if (code == HET || code == HOM_ALT) && mask.contains(g) {
+                            who.push(g);
+                        }
+                    }
+                } else {
+                    who.extend(
+                        hv[slice(het, &hv, i)]
+                            .iter()
+                            .chain(&mv[slice(hom, &mv, i)])
+                            .filter(|&&g| mask.contains(g)),
+                    );
+                }
+            }
             let c = if dense.is_valid(i) {
                 count_dense(mask, bm, offset.value(i), dense.value(i), haploid)
             } else {
@@ -535,7 +597,7 @@ fn scan_file(
                     haploid,
                 )
             };
-            emit(p, r.value(i), a.value(i), c);
+            emit(p, r.value(i), a.value(i), c, &who);
         }
     }
     Ok(())

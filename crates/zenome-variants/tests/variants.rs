@@ -575,3 +575,44 @@ fn files_of_a_crashed_load_are_ignored_by_queries_and_removed_by_the_next_load()
     assert!(!orphan.exists(), "the crashed batch's file is gone");
     assert_eq!(ours(&store, region, &store.mask_all()).len(), before.len());
 }
+
+#[test]
+fn carriers_are_the_masked_samples_holding_the_alt_in_every_layout() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("c.vcf");
+    std::fs::write(
+        &file,
+        "##fileformat=VCFv4.2\n##contig=<ID=20>\n##FORMAT=<ID=GT,Number=1,Type=String,Description=\"Genotype\">\n\
+         #CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tA\tB\tC\tD\n\
+         20\t100\t.\tA\tT\t.\tPASS\t.\tGT\t0/1\t1/1\t0/0\t./.\n\
+         20\t200\t.\tG\tC,A\t.\tPASS\t.\tGT\t1/2\t0/0\t2/2\t0/1\n",
+    )
+    .unwrap();
+    for layout in [Layout::Sparse, Layout::Dense] {
+        let mut store = Store::open(tmp.path().join(format!("s-{layout:?}"))).unwrap();
+        load(&mut store, &file, layout).unwrap();
+        let mask = store.mask_of(&["A", "B", "D"]).unwrap();
+        let mut got = Vec::new();
+        store
+            .freq_carriers(&"20:1-1000".parse().unwrap(), &mask, |a, who| {
+                let names: Vec<&str> = who
+                    .iter()
+                    .map(|&i| store.samples()[i as usize].name.as_str())
+                    .collect();
+                got.push(format!(
+                    "{}{}>{} {} {}",
+                    a.pos,
+                    a.reference,
+                    a.alt,
+                    a.counts.ac,
+                    names.join(",")
+                ));
+            })
+            .unwrap();
+        assert_eq!(
+            got,
+            ["100A>T 3 A,B", "200G>C 2 A,D", "200G>A 1 A"],
+            "{layout:?}"
+        );
+    }
+}

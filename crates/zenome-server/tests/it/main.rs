@@ -18,3 +18,4 @@ mod matrix;
 mod portal;
 mod scope;
 mod upload_recovery;
+mod variants;
