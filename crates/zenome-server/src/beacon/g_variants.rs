@@ -473,7 +473,12 @@ fn record(a: &Allele) -> Value {
         }]
     });
     if let Some(c) = &a.carriers {
-        v["caseLevelData"] = c.iter().map(|id| json!({ "biosampleId": id })).collect();
+        // Carriers are participant ids: the individual, and the biosample
+        // (required by the model) named by the same id.
+        v["caseLevelData"] = c
+            .iter()
+            .map(|id| json!({ "biosampleId": id, "individualId": id }))
+            .collect();
     }
     v
 }
@@ -525,7 +530,6 @@ async fn answer(s: &AppState, actor: Option<&Actor>, p: Params) -> Result<Json<V
     let (allowed, alleles) = cohort(s, actor, &v).await.map_err(|e| app_error(e, r))?;
     let mut alleles: Vec<Allele> = alleles
         .into_iter()
-        .filter(|a| a.ac > 0)
         .filter(|a| match v.end_bracket {
             None => true,
             Some((lo, hi)) => {
@@ -550,9 +554,37 @@ async fn answer(s: &AppState, actor: Option<&Actor>, p: Params) -> Result<Json<V
 /// Asks the app for the alleles of the query, with the granularity the
 /// caller is allowed (consent and grants applied by the app).
 async fn cohort(
-    _s: &AppState,
-    _actor: Option<&Actor>,
-    _v: &Validated,
+    s: &AppState,
+    actor: Option<&Actor>,
+    v: &Validated,
 ) -> Result<(Level, Vec<Allele>), AppError> {
-    Ok((Level::Boolean, Vec::new()))
+    use zenome_app::variants::{CohortQuery, Granularity};
+    let q = CohortQuery {
+        chrom: v.chrom.clone(),
+        start: v.start,
+        end: v.end,
+        reference_bases: v.reference_bases.clone(),
+        alternate_bases: v.alternate_bases.clone(),
+    };
+    let a = s.app.cohort_variants(actor, &q).await?;
+    let level = match a.granularity {
+        Granularity::Boolean => Level::Boolean,
+        Granularity::Count => Level::Count,
+        Granularity::Record => Level::Record,
+    };
+    let alleles = a
+        .alleles
+        .into_iter()
+        .map(|a| Allele {
+            chrom: a.chrom,
+            pos: a.pos,
+            reference: a.reference,
+            alternate: a.alternate,
+            ac: a.ac,
+            an: a.an,
+            n_hom_alt: a.n_hom_alt,
+            carriers: a.carriers,
+        })
+        .collect();
+    Ok((level, alleles))
 }

@@ -8,6 +8,7 @@ use std::process::{Command, Stdio};
 
 use serde_json::{Value, json};
 
+use crate::access::{Cohort, cohort, granted};
 use crate::harness::{self, Env};
 
 const FRAMEWORK: &str = "framework/json";
@@ -240,7 +241,124 @@ async fn beacon_bad_bearer_is_refused_in_the_beacon_error_shape(e: Env) {
     validate(&framework("responses/beaconErrorResponse.json"), &r.json);
 }
 
+/// Two sites of real-looking genotypes on chromosome 20 (1-based):
+/// 1000226 A>T carried by four of six, 1000300 G>C by `cancer[1]` only.
+async fn loaded(e: &Env) -> Cohort {
+    let c = cohort(e).await;
+    let names = [
+        c.cancer[0].as_str(),
+        &c.cancer[1],
+        &c.cancer[2],
+        &c.cancer_no_industry,
+        &c.rare_opt_in,
+        &c.rare_no_opt_in,
+    ];
+    let vcf = format!(
+        "##fileformat=VCFv4.2\n##contig=<ID=20>\n##FORMAT=<ID=GT,Number=1,Type=String,Description=\"Genotype\">\n\
+         #CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\t{}\n\
+         20\t1000226\t.\tA\tT\t.\tPASS\t.\tGT\t0/1\t1/1\t0/0\t0/1\t0/1\t0/0\n\
+         20\t1000300\t.\tG\tC\t.\tPASS\t.\tGT\t0/0\t0/1\t0/0\t0/0\t0/0\t0/0\n",
+        names.join("\t")
+    );
+    let path = e.app.config().data_dir.join("beacon-cohort.vcf");
+    std::fs::write(&path, vcf).unwrap();
+    let staff = e.app.actor_from_bearer(&e.tokens["staff"]).await.unwrap();
+    e.app.load_variants(&staff, &path).await.unwrap();
+    c
+}
+
+async fn beacon_answers_count_and_record_from_a_loaded_cohort(e: Env) {
+    let c = loaded(&e).await;
+    let range = "/api/g_variants?referenceName=20&start=1000000&end=1100000&assemblyId=GRCh37";
+    // Count, for a caller whose role sees counts or more.
+    let r = e
+        .call("GET", &format!("{range}&requestedGranularity=count"), Some("staff"), None)
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    validate(&framework("responses/beaconCountResponse.json"), &r.json);
+    assert_eq!(r.json["meta"]["returnedGranularity"], "count");
+    assert_eq!(r.json["responseSummary"]["numTotalResults"], 2);
+    // Records: the default genomic-variation model.
+    let r = e
+        .call("GET", &format!("{range}&requestedGranularity=record"), Some("staff"), None)
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    validate(&framework("responses/beaconResultsetsResponse.json"), &r.json);
+    let set = &r.json["response"]["resultSets"][0];
+    assert_eq!(set["resultsCount"], 2);
+    for rec in set["results"].as_array().unwrap() {
+        validate(
+            "models/json/beacon-v2-default-model/genomicVariations/defaultSchema.json",
+            rec,
+        );
+    }
+    let t = &set["results"][0];
+    assert_eq!(t["variantInternalId"], "20:1000226:A>T");
+    assert_eq!(t["variation"]["variantType"], "SNP");
+    assert_eq!(t["variation"]["location"]["sequence_id"], "refseq:NC_000020.10");
+    // 0-based interval of a 1-based position 1000226.
+    assert_eq!(t["variation"]["location"]["interval"]["start"]["value"], 1000225);
+    assert_eq!(t["variation"]["location"]["interval"]["end"]["value"], 1000226);
+    let f = &t["frequencyInPopulations"][0]["frequencies"][0];
+    assert_eq!((f["alleleCount"].as_u64(), f["alleleNumber"].as_u64()), (Some(5), Some(12)));
+    assert_eq!(t["caseLevelData"].as_array().unwrap().len(), 4);
+    // Sequence query, 0-based start: only A>T at 1-based 1000226.
+    let r = e
+        .call(
+            "GET",
+            "/api/g_variants?referenceName=chr20&start=1000225&referenceBases=A&alternateBases=T&requestedGranularity=count",
+            Some("staff"),
+            None,
+        )
+        .await;
+    assert_eq!(r.json["responseSummary"]["numTotalResults"], 1, "{}", r.text);
+    let r = e
+        .call(
+            "GET",
+            "/api/g_variants?referenceName=20&start=1000225&referenceBases=A&alternateBases=G&requestedGranularity=count",
+            Some("staff"),
+            None,
+        )
+        .await;
+    assert_eq!(r.json["responseSummary"]["exists"], false, "{}", r.text);
+    // Bracket: starts in [1000225, 1000299], ends in [1000226, 1000226] → A>T only.
+    let r = e
+        .call(
+            "POST",
+            "/api/g_variants",
+            Some("staff"),
+            Some(json!({ "query": { "requestedGranularity": "record", "requestParameters": {
+                "referenceName": "20", "start": [1000225, 1000299], "end": [1000226, 1000226] } } })),
+        )
+        .await;
+    validate(&framework("responses/beaconResultsetsResponse.json"), &r.json);
+    assert_eq!(r.json["responseSummary"]["numTotalResults"], 1, "{}", r.text);
+    // A researcher counts only the members the grant covers.
+    let r = e
+        .call("GET", &format!("{range}&requestedGranularity=record"), Some("academic"), None)
+        .await;
+    assert_eq!(r.json["responseSummary"]["exists"], false, "no grant: {}", r.text);
+    granted(&e, "academic", &["cancer-wgs-r1"], &["vcf"]).await;
+    let r = e
+        .call("GET", &format!("{range}&requestedGranularity=record"), Some("academic"), None)
+        .await;
+    validate(&framework("responses/beaconResultsetsResponse.json"), &r.json);
+    let t = &r.json["response"]["resultSets"][0]["results"][0];
+    assert_eq!(t["frequencyInPopulations"][0]["frequencies"][0]["alleleFrequency"], 0.5);
+    assert!(!t["caseLevelData"].to_string().contains(&c.rare_opt_in));
+    // Anonymous on the same data: exists, and nothing else.
+    let r = e
+        .call("GET", &format!("{range}&requestedGranularity=record"), None, None)
+        .await;
+    validate(&framework("responses/beaconBooleanResponse.json"), &r.json);
+    assert_eq!(r.json["responseSummary"]["exists"], true, "{}", r.text);
+    let mut found = Vec::new();
+    count_keys(&r.json, &mut found);
+    assert!(found.is_empty(), "anonymous body discloses {found:?}: {}", r.text);
+}
+
 crate::on_both_engines!(
+    beacon_answers_count_and_record_from_a_loaded_cohort,
     beacon_bad_requests_are_400_in_the_beacon_error_shape,
     beacon_anonymous_record_request_gets_a_boolean_only,
     beacon_bad_bearer_is_refused_in_the_beacon_error_shape,
