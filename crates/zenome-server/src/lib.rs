@@ -8,6 +8,7 @@
 
 mod access_log;
 mod api;
+mod beacon;
 mod clinical_api;
 mod extract;
 mod files_api;
@@ -17,7 +18,6 @@ mod openapi;
 mod portal;
 mod problem;
 mod security;
-mod beacon;
 mod service_info;
 
 use std::net::SocketAddr;

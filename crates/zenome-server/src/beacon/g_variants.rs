@@ -289,7 +289,11 @@ fn validate(p: &Params) -> Result<Validated, BeaconError> {
         .strip_prefix("chr")
         .or_else(|| name.strip_prefix("CHR"))
         .unwrap_or(name);
-    if chrom.is_empty() || !chrom.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+    if chrom.is_empty()
+        || !chrom
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    {
         return Err(bad(
             format!("referenceName: not a chromosome name: {name:?}"),
             r,
@@ -519,7 +523,11 @@ pub(crate) fn shape(level: Level, alleles: &[Allele], r: &Received) -> Value {
     }
 }
 
-async fn answer(s: &AppState, actor: Option<&Actor>, p: Params) -> Result<Json<Value>, BeaconError> {
+async fn answer(
+    s: &AppState,
+    actor: Option<&Actor>,
+    p: Params,
+) -> Result<Json<Value>, BeaconError> {
     let v = validate(&p)?;
     let r = &p.received;
     let requested = r

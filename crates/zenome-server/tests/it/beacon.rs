@@ -105,8 +105,14 @@ async fn beacon_informational_endpoints_follow_the_framework_schemas() {
         ("/api/", "responses/beaconInfoResponse.json"),
         ("/api/info", "responses/beaconInfoResponse.json"),
         ("/api/map", "responses/beaconMapResponse.json"),
-        ("/api/configuration", "responses/beaconConfigurationResponse.json"),
-        ("/api/entry_types", "responses/beaconEntryTypesResponse.json"),
+        (
+            "/api/configuration",
+            "responses/beaconConfigurationResponse.json",
+        ),
+        (
+            "/api/entry_types",
+            "responses/beaconEntryTypesResponse.json",
+        ),
         (
             "/api/filtering_terms",
             "responses/beaconFilteringTermsResponse.json",
@@ -158,7 +164,10 @@ async fn beacon_bad_requests_are_400_in_the_beacon_error_shape(e: Env) {
             "/api/g_variants?referenceName=20&start=100&end=200&filters=NCIT:C0000",
             "unknown filter",
         ),
-        ("/api/g_variants?start=100&end=200", "referenceName: required"),
+        (
+            "/api/g_variants?start=100&end=200",
+            "referenceName: required",
+        ),
         (
             "/api/g_variants?referenceName=20&start=1,2,3&end=4",
             "start/end",
@@ -225,7 +234,11 @@ async fn beacon_anonymous_record_request_gets_a_boolean_only(e: Env) {
         );
         let mut found = Vec::new();
         count_keys(&r.json, &mut found);
-        assert!(found.is_empty(), "anonymous body discloses {found:?}: {}", r.text);
+        assert!(
+            found.is_empty(),
+            "anonymous body discloses {found:?}: {}",
+            r.text
+        );
         assert!(r.json["responseSummary"]["exists"].is_boolean());
     }
 }
@@ -272,7 +285,12 @@ async fn beacon_answers_count_and_record_from_a_loaded_cohort(e: Env) {
     let range = "/api/g_variants?referenceName=20&start=1000000&end=1100000&assemblyId=GRCh37";
     // Count, for a caller whose role sees counts or more.
     let r = e
-        .call("GET", &format!("{range}&requestedGranularity=count"), Some("staff"), None)
+        .call(
+            "GET",
+            &format!("{range}&requestedGranularity=count"),
+            Some("staff"),
+            None,
+        )
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
     validate(&framework("responses/beaconCountResponse.json"), &r.json);
@@ -280,10 +298,18 @@ async fn beacon_answers_count_and_record_from_a_loaded_cohort(e: Env) {
     assert_eq!(r.json["responseSummary"]["numTotalResults"], 2);
     // Records: the default genomic-variation model.
     let r = e
-        .call("GET", &format!("{range}&requestedGranularity=record"), Some("staff"), None)
+        .call(
+            "GET",
+            &format!("{range}&requestedGranularity=record"),
+            Some("staff"),
+            None,
+        )
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
-    validate(&framework("responses/beaconResultsetsResponse.json"), &r.json);
+    validate(
+        &framework("responses/beaconResultsetsResponse.json"),
+        &r.json,
+    );
     let set = &r.json["response"]["resultSets"][0];
     assert_eq!(set["resultsCount"], 2);
     for rec in set["results"].as_array().unwrap() {
@@ -295,12 +321,24 @@ async fn beacon_answers_count_and_record_from_a_loaded_cohort(e: Env) {
     let t = &set["results"][0];
     assert_eq!(t["variantInternalId"], "20:1000226:A>T");
     assert_eq!(t["variation"]["variantType"], "SNP");
-    assert_eq!(t["variation"]["location"]["sequence_id"], "refseq:NC_000020.10");
+    assert_eq!(
+        t["variation"]["location"]["sequence_id"],
+        "refseq:NC_000020.10"
+    );
     // 0-based interval of a 1-based position 1000226.
-    assert_eq!(t["variation"]["location"]["interval"]["start"]["value"], 1000225);
-    assert_eq!(t["variation"]["location"]["interval"]["end"]["value"], 1000226);
+    assert_eq!(
+        t["variation"]["location"]["interval"]["start"]["value"],
+        1000225
+    );
+    assert_eq!(
+        t["variation"]["location"]["interval"]["end"]["value"],
+        1000226
+    );
     let f = &t["frequencyInPopulations"][0]["frequencies"][0];
-    assert_eq!((f["alleleCount"].as_u64(), f["alleleNumber"].as_u64()), (Some(5), Some(12)));
+    assert_eq!(
+        (f["alleleCount"].as_u64(), f["alleleNumber"].as_u64()),
+        (Some(5), Some(12))
+    );
     assert_eq!(t["caseLevelData"].as_array().unwrap().len(), 4);
     // Sequence query, 0-based start: only A>T at 1-based 1000226.
     let r = e
@@ -311,7 +349,11 @@ async fn beacon_answers_count_and_record_from_a_loaded_cohort(e: Env) {
             None,
         )
         .await;
-    assert_eq!(r.json["responseSummary"]["numTotalResults"], 1, "{}", r.text);
+    assert_eq!(
+        r.json["responseSummary"]["numTotalResults"], 1,
+        "{}",
+        r.text
+    );
     let r = e
         .call(
             "GET",
@@ -331,30 +373,66 @@ async fn beacon_answers_count_and_record_from_a_loaded_cohort(e: Env) {
                 "referenceName": "20", "start": [1000225, 1000299], "end": [1000226, 1000226] } } })),
         )
         .await;
-    validate(&framework("responses/beaconResultsetsResponse.json"), &r.json);
-    assert_eq!(r.json["responseSummary"]["numTotalResults"], 1, "{}", r.text);
+    validate(
+        &framework("responses/beaconResultsetsResponse.json"),
+        &r.json,
+    );
+    assert_eq!(
+        r.json["responseSummary"]["numTotalResults"], 1,
+        "{}",
+        r.text
+    );
     // A researcher counts only the members the grant covers.
     let r = e
-        .call("GET", &format!("{range}&requestedGranularity=record"), Some("academic"), None)
+        .call(
+            "GET",
+            &format!("{range}&requestedGranularity=record"),
+            Some("academic"),
+            None,
+        )
         .await;
-    assert_eq!(r.json["responseSummary"]["exists"], false, "no grant: {}", r.text);
+    assert_eq!(
+        r.json["responseSummary"]["exists"], false,
+        "no grant: {}",
+        r.text
+    );
     granted(&e, "academic", &["cancer-wgs-r1"], &["vcf"]).await;
     let r = e
-        .call("GET", &format!("{range}&requestedGranularity=record"), Some("academic"), None)
+        .call(
+            "GET",
+            &format!("{range}&requestedGranularity=record"),
+            Some("academic"),
+            None,
+        )
         .await;
-    validate(&framework("responses/beaconResultsetsResponse.json"), &r.json);
+    validate(
+        &framework("responses/beaconResultsetsResponse.json"),
+        &r.json,
+    );
     let t = &r.json["response"]["resultSets"][0]["results"][0];
-    assert_eq!(t["frequencyInPopulations"][0]["frequencies"][0]["alleleFrequency"], 0.5);
+    assert_eq!(
+        t["frequencyInPopulations"][0]["frequencies"][0]["alleleFrequency"],
+        0.5
+    );
     assert!(!t["caseLevelData"].to_string().contains(&c.rare_opt_in));
     // Anonymous on the same data: exists, and nothing else.
     let r = e
-        .call("GET", &format!("{range}&requestedGranularity=record"), None, None)
+        .call(
+            "GET",
+            &format!("{range}&requestedGranularity=record"),
+            None,
+            None,
+        )
         .await;
     validate(&framework("responses/beaconBooleanResponse.json"), &r.json);
     assert_eq!(r.json["responseSummary"]["exists"], true, "{}", r.text);
     let mut found = Vec::new();
     count_keys(&r.json, &mut found);
-    assert!(found.is_empty(), "anonymous body discloses {found:?}: {}", r.text);
+    assert!(
+        found.is_empty(),
+        "anonymous body discloses {found:?}: {}",
+        r.text
+    );
 }
 
 crate::on_both_engines!(
