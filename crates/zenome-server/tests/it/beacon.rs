@@ -169,6 +169,14 @@ async fn beacon_bad_requests_are_400_in_the_beacon_error_shape(e: Env) {
             "referenceName: required",
         ),
         (
+            "/api/g_variants?referenceName=20&start=100&end=200&filters=MONDO:0004992",
+            "cannot be filtered",
+        ),
+        (
+            "/api/g_variants?referenceName=20&start=0&end=60000000",
+            "spans more than",
+        ),
+        (
             "/api/g_variants?referenceName=20&start=1,2,3&end=4",
             "start/end",
         ),
