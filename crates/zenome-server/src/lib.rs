@@ -8,6 +8,7 @@
 
 mod access_log;
 mod api;
+mod beacon;
 mod clinical_api;
 mod extract;
 mod files_api;
@@ -60,6 +61,7 @@ pub fn router(app: App) -> Router {
     let limit = tower_http::limit::RequestBodyLimitLayer::new(8 * 1024 * 1024);
     Router::new()
         .merge(api::routes().layer(limit))
+        .merge(beacon::routes().layer(limit))
         .merge(portal::routes().layer(limit))
         .merge(clinical_api::routes().layer(tower_http::limit::RequestBodyLimitLayer::new(64 * 1024 * 1024)))
         .merge(files_api::routes())

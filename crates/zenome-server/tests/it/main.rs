@@ -7,6 +7,7 @@ mod access_matrix;
 mod api;
 mod audit;
 mod auth;
+mod beacon;
 mod browser;
 mod clinical;
 mod files;

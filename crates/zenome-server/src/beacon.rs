@@ -1,0 +1,161 @@
+//! GA4GH Beacon v2 at `/api`: the informational endpoints (info, service-info,
+//! map, configuration, entry types, filtering terms) and `g_variants`, in the
+//! framework's response shapes. Anonymous callers get boolean answers only.
+
+mod g_variants;
+mod meta;
+
+use axum::Json;
+use axum::Router;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde_json::{Value, json};
+
+use crate::AppState;
+
+pub(crate) use meta::{API_VERSION, ASSEMBLY, BEACON_ID};
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api", get(info))
+        .route("/api/", get(info))
+        .route("/api/info", get(info))
+        .route("/api/service-info", get(service_info))
+        .route("/api/map", get(map))
+        .route("/api/configuration", get(configuration))
+        .route("/api/entry_types", get(entry_types))
+        .route("/api/filtering_terms", get(filtering_terms))
+        .route(
+            "/api/g_variants",
+            get(g_variants::get_variants).post(g_variants::post_variants),
+        )
+}
+
+/// A Beacon error: `{"meta":…,"error":{"errorCode":…,"errorMessage":…}}`.
+pub(crate) struct BeaconError {
+    pub status: StatusCode,
+    pub message: String,
+    pub meta: Value,
+}
+
+impl IntoResponse for BeaconError {
+    fn into_response(self) -> Response {
+        (
+            self.status,
+            Json(json!({
+                "meta": self.meta,
+                "error": { "errorCode": self.status.as_u16(), "errorMessage": self.message }
+            })),
+        )
+            .into_response()
+    }
+}
+
+fn informational(response: Value) -> Json<Value> {
+    Json(json!({ "meta": meta::informational(), "response": response }))
+}
+
+async fn info() -> Json<Value> {
+    informational(json!({
+        "id": BEACON_ID,
+        "name": "Zenome Beacon",
+        "apiVersion": API_VERSION,
+        "environment": "prod",
+        "description": format!("Genomic variants of the national whole-genome programme for cancer and rare disease ({ASSEMBLY}). Answers are boolean for anonymous callers; counts and records follow the caller's grant and each participant's consent."),
+        "version": env!("CARGO_PKG_VERSION"),
+        "welcomeUrl": "https://zenome.jp",
+        "organization": {
+            "id": "jp.zenome",
+            "name": "Zenome data centre",
+            "contactUrl": "mailto:datacentre@zenome.jp",
+            "welcomeUrl": "https://zenome.jp"
+        }
+    }))
+}
+
+/// GA4GH service-info 1.0 of the Beacon (type `org.ga4gh:beacon`).
+async fn service_info() -> Json<Value> {
+    Json(json!({
+        "id": BEACON_ID,
+        "name": "Zenome Beacon",
+        "type": { "group": "org.ga4gh", "artifact": "beacon", "version": API_VERSION },
+        "description": "Beacon v2 of the national whole-genome programme for cancer and rare disease.",
+        "organization": { "name": "Zenome data centre", "url": "https://zenome.jp" },
+        "contactUrl": "mailto:datacentre@zenome.jp",
+        "documentationUrl": "https://docs.genomebeacons.org",
+        "environment": "prod",
+        "version": env!("CARGO_PKG_VERSION")
+    }))
+}
+
+fn g_variant_entry_type() -> Value {
+    json!({
+        "id": "genomicVariant",
+        "name": "Genomic Variants",
+        "ontologyTermForThisType": { "id": "ENSGLOSSARY:0000092", "label": "Variant" },
+        "partOfSpecification": "Beacon v2.0.0",
+        "description": "The location of a sequence variation in the programme's cohort.",
+        "defaultSchema": {
+            "id": "beacon-g_variant-v2.0.0",
+            "name": "Default schema for a genomic variation",
+            "referenceToSchemaDefinition": "https://raw.githubusercontent.com/ga4gh-beacon/beacon-v2/main/models/json/beacon-v2-default-model/genomicVariations/defaultSchema.json",
+            "schemaVersion": "v2.0.0"
+        },
+        "nonFilteredQueriesAllowed": true
+    })
+}
+
+async fn map() -> Json<Value> {
+    informational(json!({
+        "$schema": "https://raw.githubusercontent.com/ga4gh-beacon/beacon-v2/main/framework/json/configuration/beaconMapSchema.json",
+        "endpointSets": {
+            "genomicVariant": {
+                "entryType": "genomicVariant",
+                "rootUrl": "https://zenome.jp/api/g_variants",
+                "openAPIEndpointsDefinition": "https://raw.githubusercontent.com/ga4gh-beacon/beacon-v2/main/models/json/beacon-v2-default-model/genomicVariations/endpoints.json"
+            }
+        }
+    }))
+}
+
+async fn configuration() -> Json<Value> {
+    informational(json!({
+        "$schema": "https://raw.githubusercontent.com/ga4gh-beacon/beacon-v2/main/framework/json/configuration/beaconConfigurationSchema.json",
+        "maturityAttributes": { "productionStatus": "PROD" },
+        "securityAttributes": {
+            "defaultGranularity": "boolean",
+            "securityLevels": ["PUBLIC", "CONTROLLED"]
+        },
+        "entryTypes": { "genomicVariant": g_variant_entry_type() }
+    }))
+}
+
+async fn entry_types() -> Json<Value> {
+    informational(json!({ "entryTypes": { "genomicVariant": g_variant_entry_type() } }))
+}
+
+/// The filtering terms this Beacon knows (disease areas of the programme).
+pub(crate) const FILTERING_TERMS: &[(&str, &str)] = &[
+    ("MONDO:0004992", "cancer"),
+    ("MONDO:0019056", "rare disease"),
+];
+
+async fn filtering_terms() -> Json<Value> {
+    let terms: Vec<Value> = FILTERING_TERMS
+        .iter()
+        .map(|(id, label)| {
+            json!({ "type": "ontologyTerm", "id": id, "label": label, "scopes": ["individuals"] })
+        })
+        .collect();
+    informational(json!({
+        "filteringTerms": terms,
+        "resources": [{
+            "id": "mondo",
+            "name": "Mondo Disease Ontology",
+            "url": "http://purl.obolibrary.org/obo/mondo.owl",
+            "nameSpacePrefix": "MONDO",
+            "iriPrefix": "http://purl.obolibrary.org/obo/MONDO_"
+        }]
+    }))
+}
