@@ -815,7 +815,7 @@ async fn demo(
         let json = serde_json::to_string_pretty(&out.accounts)?;
         write_private(&accounts_file, json.as_bytes())?;
         eprintln!(
-            "demo cohort: {} organisations, {} participants ({} withdrawn, {} legacy consents), {} consent events, {} lineage nodes, {} applications, {} sequencing files stored ({} failed QC), {} clinical records",
+            "demo cohort: {} organisations, {} participants ({} withdrawn, {} legacy consents), {} consent events, {} lineage nodes, {} applications, {} sequencing files stored ({} failed QC), {} clinical records, genotypes for {} participants (1000 Genomes chr20, GRCh37)",
             out.organisations,
             out.participants,
             out.withdrawn,
@@ -825,7 +825,8 @@ async fn demo(
             out.applications,
             out.files_stored,
             out.files_failed_qc,
-            out.clinical_records
+            out.clinical_records,
+            out.variant_samples
         );
     }
     eprintln!(

@@ -28,6 +28,7 @@ mod files;
 mod reference;
 mod secondary;
 mod seqfiles;
+mod variants;
 
 use std::fmt;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -130,6 +131,8 @@ pub struct DemoOutcome {
     pub files_failed_qc: usize,
     /// Clinical records stored.
     pub clinical_records: usize,
+    /// Participants given genotypes in the variant store (1000 Genomes chr20).
+    pub variant_samples: usize,
 }
 
 /// Why the demo could not be built.
@@ -288,6 +291,10 @@ pub async fn build(
         .collect();
     let clinical_records = clinical::fill(app, opts.seed, &with_codes).await?;
 
+    // 6d. real genotypes (1000 Genomes chr20 excerpt) for the variant store,
+    // Beacon and the frequencies API
+    let variant_samples = variants::load(app).await?;
+
     // 7. secondary use: datasets, applications through review, a grant in use
     let human = |name: &str| -> Result<(String, TotpSecret), DemoError> {
         let i = position(&cast, name)?;
@@ -324,6 +331,7 @@ pub async fn build(
         files_stored: files.stored,
         files_failed_qc: files.failed_qc,
         clinical_records,
+        variant_samples,
     })
 }
 

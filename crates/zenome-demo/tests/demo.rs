@@ -243,6 +243,38 @@ async fn builds_a_consistent_cohort() {
         );
     }
 
+    // real genotypes: every participant got a 1000 Genomes chr20 sample, and
+    // the public sees which variants exist in the region (yes/no, no counts)
+    assert_eq!(outcome.variant_samples, outcome.participants, "{outcome:?}");
+    let answer = app
+        .cohort_variants(
+            None,
+            &zenome_app::variants::CohortQuery {
+                chrom: "20".into(),
+                start: 1_000_000,
+                end: 1_100_000,
+                reference_bases: None,
+                alternate_bases: None,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        answer.granularity,
+        zenome_app::variants::Granularity::Boolean
+    );
+    assert!(
+        !answer.alleles.is_empty(),
+        "no variant of the excerpt exists"
+    );
+    assert!(
+        answer
+            .alleles
+            .iter()
+            .all(|a| (1_000_000..=1_100_000).contains(&a.pos) && a.ac == 0 && a.carriers.is_none()),
+        "a boolean answer carries positions only"
+    );
+
     // files: every generated file went through the ingest and is stored,
     // one FASTQ fails QC (its CRAM and VCF stay expected), the rest pass
     let uploads = app.store().open_uploads().await.unwrap();
