@@ -433,19 +433,13 @@ async fn htsget_tickets_use_the_public_url_and_a_single_purpose_token() {
     );
 }
 
-#[tokio::test]
-async fn an_expired_ticket_token_is_refused() {
-    let mut c = crate::harness::config();
-    c.files.htsget_ticket_secs = 0;
-    let e = crate::harness::env_with(c).await;
-    let Some(object) = small_vcf(&e).await else {
-        return;
-    };
-    let staff = format!("Bearer {}", e.tokens["staff"]);
+/// Asks for a VCF ticket as `bearer` and returns its first ranged piece:
+/// the data path (under the public URL), its `Authorization` and `Range`.
+async fn ranged_piece(e: &Env, bearer: &str, object: &str) -> (String, String, String) {
     let (st, body) = get_with(
-        &e,
+        e,
         &format!("/htsget/variants/{object}?format=VCF"),
-        &[("authorization", &staff)],
+        &[("authorization", bearer)],
     )
     .await;
     assert_eq!(st, StatusCode::OK);
@@ -457,19 +451,25 @@ async fn an_expired_ticket_token_is_refused() {
         .find(|u| u["headers"]["Range"].is_string())
         .unwrap()
         .clone();
-    let path = &piece["url"].as_str().unwrap()[crate::harness::PUBLIC_URL.len()..];
-    let (st, _) = get_with(
-        &e,
-        path,
-        &[
-            (
-                "authorization",
-                piece["headers"]["Authorization"].as_str().unwrap(),
-            ),
-            ("range", piece["headers"]["Range"].as_str().unwrap()),
-        ],
+    let text = |v: &serde_json::Value| v.as_str().unwrap().to_string();
+    (
+        text(&piece["url"])[crate::harness::PUBLIC_URL.len()..].to_string(),
+        text(&piece["headers"]["Authorization"]),
+        text(&piece["headers"]["Range"]),
     )
-    .await;
+}
+
+#[tokio::test]
+async fn an_expired_ticket_token_is_refused() {
+    let mut c = crate::harness::config();
+    c.files.htsget_ticket_secs = 0;
+    let e = crate::harness::env_with(c).await;
+    let Some(object) = small_vcf(&e).await else {
+        return;
+    };
+    let staff = format!("Bearer {}", e.tokens["staff"]);
+    let (path, auth, range) = ranged_piece(&e, &staff, &object).await;
+    let (st, _) = get_with(&e, &path, &[("authorization", &auth), ("range", &range)]).await;
     assert_eq!(st, StatusCode::UNAUTHORIZED);
 }
 
@@ -540,29 +540,8 @@ async fn a_ticket_dies_with_the_session_it_was_issued_under() {
         panic!("bgzip is needed for this test");
     };
     let staff = format!("Bearer {}", e.tokens["staff"]);
-    let (st, body) = get_with(
-        &e,
-        &format!("/htsget/variants/{object}?format=VCF"),
-        &[("authorization", &staff)],
-    )
-    .await;
-    assert_eq!(st, StatusCode::OK);
-    let ticket: serde_json::Value = serde_json::from_slice(&body).unwrap();
-    let piece = ticket["htsget"]["urls"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|u| u["headers"]["Range"].is_string())
-        .unwrap()
-        .clone();
-    let path = piece["url"].as_str().unwrap()[crate::harness::PUBLIC_URL.len()..].to_string();
-    let headers = [
-        (
-            "authorization",
-            piece["headers"]["Authorization"].as_str().unwrap(),
-        ),
-        ("range", piece["headers"]["Range"].as_str().unwrap()),
-    ];
+    let (path, auth, range) = ranged_piece(&e, &staff, &object).await;
+    let headers = [("authorization", auth.as_str()), ("range", range.as_str())];
     let (st, _) = get_with(&e, &path, &headers).await;
     assert!(st.is_success(), "the fresh ticket reads: {st}");
     let r = e
