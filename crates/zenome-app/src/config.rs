@@ -459,8 +459,18 @@ pub struct Config {
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct VariantsConfig {
-    /// Its directory; absent: `DATA_DIR/variants`.
+    /// Its directory; absent: `DATA_DIR/variants`. With `object_url` set,
+    /// this is a local working copy that can be rebuilt from the object store.
     pub store_dir: Option<PathBuf>,
+    /// Where the store is kept durably and shared with other engines
+    /// (`s3://bucket/prefix` in production, or `file:///dir`): every load is
+    /// published there (data files, then the manifest as a write-once log
+    /// entry), and a node whose working copy is behind catches up from it at
+    /// start-up. Absent: the working copy is the only copy.
+    pub object_url: Option<String>,
+    /// For an S3 `object_url`: `endpoint`, `region`, `access_key_id`,
+    /// `secret_access_key`, `allow_http` (the `AWS_*` environment is read too).
+    pub object_options: std::collections::BTreeMap<String, Secret<String>>,
 }
 
 /// Clinical information: where the dictionary and the HPO come from.
@@ -530,6 +540,7 @@ impl Config {
                 }
                 "ZENOME_LOG" => c.log.filter = v,
                 "ZENOME_AUDIT_ANCHOR_URL" => c.audit.anchor_url = Some(v),
+                "ZENOME_VARIANTS_OBJECT_URL" => c.variants.object_url = Some(v),
                 "ZENOME_COOKIE_SECURE" => {
                     c.security.cookie_secure = v.parse().map_err(|_| {
                         AppError::invalid("ZENOME_COOKIE_SECURE", "expected true or false")
@@ -577,6 +588,27 @@ impl Config {
                 options: Default::default(),
             })
             .collect()
+    }
+
+    /// The object store the variant store is published to, if any.
+    pub fn variant_object_store(&self) -> Option<zenome_objects::StoreSpec> {
+        let url = self.variants.object_url.clone()?;
+        let mut options: std::collections::BTreeMap<String, String> = self
+            .variants
+            .object_options
+            .iter()
+            .map(|(k, v)| (k.clone(), v.expose().clone()))
+            .collect();
+        if url.starts_with("s3://") {
+            options
+                .entry("conditional_put".into())
+                .or_insert_with(|| "etag".into());
+        }
+        Some(zenome_objects::StoreSpec {
+            name: "variants".into(),
+            url,
+            options,
+        })
     }
 
     /// The anchor store in force (its URL is the location `audit verify`

@@ -5,6 +5,10 @@
 //! fitting the grant's purpose — and handed to the store's kernel. Nothing
 //! is cached: a withdrawal counts from the next query on.
 
+mod replica;
+
+pub use replica::ReplicaSync;
+
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
@@ -358,6 +362,11 @@ impl App {
             "sha256": b.sha256, "samples": b.n_samples, "rows": b.n_rows,
         }));
         self.store().record(entry).await?;
+        // the object store copy; a failure leaves the load in place (the
+        // working copy is ahead, and the next start-up publishes it)
+        if let Err(e) = self.publish_variant_store().await {
+            tracing::error!(error = %e, batch = b.id, "cannot publish the variant store");
+        }
         Ok(VariantLoad {
             batch: b.id,
             samples: b.n_samples,

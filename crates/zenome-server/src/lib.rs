@@ -111,6 +111,17 @@ pub async fn serve(
             }
             Err(e) => tracing::error!(error = ?e, "upload recovery at start-up failed"),
         }
+        // the variant store's working copy against its object store copy
+        match recover_app.sync_variant_store().await {
+            Ok(s) if s.published > 0 || s.fetched > 0 => tracing::info!(
+                published = s.published,
+                fetched = s.fetched,
+                batches = s.batches,
+                "variant store synchronised with its object store"
+            ),
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "variant store synchronisation failed"),
+        }
     });
     let purge_store = store.clone();
     let purge = tokio::spawn(async move {

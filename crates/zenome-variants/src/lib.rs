@@ -11,6 +11,7 @@ pub mod error;
 pub mod genotype;
 pub mod normalise;
 pub mod read;
+pub mod replica;
 pub mod store;
 
 pub use error::VariantsError;

@@ -612,7 +612,7 @@ fn batch_of_file(name: &str) -> Option<u32> {
     rest.split('-').next()?.parse().ok()
 }
 
-fn samples_file(id: u32) -> String {
+pub(crate) fn samples_file(id: u32) -> String {
     format!("samples/batch-{id}.parquet")
 }
 
@@ -644,7 +644,7 @@ fn sha256_file(path: &Path) -> Result<String, VariantsError> {
 }
 
 /// Writes `bytes` to `path` via a temporary file, fsync and rename.
-fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), VariantsError> {
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), VariantsError> {
     let tmp = path.with_extension("json.tmp");
     let mut f = File::create(&tmp).map_err(|e| VariantsError::io(&tmp, e))?;
     f.write_all(bytes).map_err(|e| VariantsError::io(&tmp, e))?;
@@ -659,26 +659,22 @@ fn sync_dir(dir: &Path) -> Result<(), VariantsError> {
         .map_err(|e| VariantsError::io(dir, e))
 }
 
-/// An exclusive lock on the store for the length of a load.
-struct Lock(PathBuf);
+/// An exclusive lock on the store for the length of a load: an OS file lock
+/// on `.lock` (the file stays; the lock goes with the process, so a load
+/// killed half-way never leaves the store locked). A second load waits.
+struct Lock(#[allow(dead_code)] File);
 
 impl Lock {
     fn take(root: &Path) -> Result<Self, VariantsError> {
         let p = root.join(".lock");
-        match fs::OpenOptions::new().write(true).create_new(true).open(&p) {
-            Ok(_) => Ok(Self(p)),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(VariantsError::Store {
-                path: root.into(),
-                message: "another load holds .lock (remove it if no load is running)".into(),
-            }),
-            Err(e) => Err(VariantsError::io(p, e)),
-        }
-    }
-}
-
-impl Drop for Lock {
-    fn drop(&mut self) {
-        let _ = fs::remove_file(&self.0);
+        let f = fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&p)
+            .map_err(|e| VariantsError::io(&p, e))?;
+        f.lock().map_err(|e| VariantsError::io(&p, e))?;
+        Ok(Self(f))
     }
 }
 

@@ -2,7 +2,9 @@
 the Parquet files of a Zenome variant store (see SCHEMA.md). Prints
 POS REF ALT AC AN as TSV. Usage: duckdb_freq.py STORE CHROM START END SAMPLES"""
 
+import glob
 import json
+import os
 import sys
 
 import duckdb
@@ -10,7 +12,13 @@ import duckdb
 root, chrom, start, end, samples = sys.argv[1:6]
 names = [l.strip() for l in open(samples) if l.strip()]
 # Only batches listed in the manifest exist (files of a crashed load may linger).
-batches = [b["id"] for b in json.load(open(f"{root}/manifest.json"))["batches"]]
+# A working copy has `manifest.json`; a copy published to an object store has
+# the manifest in force as its newest `log/<n>.json` instead.
+if os.path.exists(f"{root}/manifest.json"):
+    manifest = f"{root}/manifest.json"
+else:
+    manifest = sorted(glob.glob(f"{root}/log/*.json"))[-1]
+batches = [b["id"] for b in json.load(open(manifest))["batches"]]
 
 SQL = f"""
 WITH keep AS (

@@ -18,4 +18,5 @@ mod matrix;
 mod portal;
 mod scope;
 mod upload_recovery;
+mod variant_replica;
 mod variants;
