@@ -12,6 +12,8 @@ command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
 command -v samtools >/dev/null 2>&1 || need+=(samtools)
 command -v bcftools >/dev/null 2>&1 || need+=(bcftools)
 command -v tabix >/dev/null 2>&1 || need+=(tabix)
+command -v plink2 >/dev/null 2>&1 || need+=(plink2)
+command -v PicardCommandLine >/dev/null 2>&1 || need+=(picard-tools)
 if [ ${#need[@]} -gt 0 ]; then
   echo "== installing ${need[*]}"
   if [ "$(id -u)" = 0 ]; then
@@ -81,7 +83,7 @@ for crate in zenome-domain zenome-auth; do
   fi
 done
 # a capability crate knows no HTTP and no SQL (the app wires it, the server speaks)
-for crate in zenome-variants; do
+for crate in zenome-variants zenome-identity; do
   if cargo tree -p "$crate" -e normal --prefix none | grep -qE '^(axum|sqlx|hyper) '; then
     echo "layering: $crate must know no HTTP or SQL"; exit 1
   fi

@@ -2,6 +2,7 @@
 //! database, manages users and organisations, verifies the audit trail.
 //! Errors print their whole chain and exit non-zero.
 
+mod identity;
 mod upload;
 mod variants;
 
@@ -39,6 +40,12 @@ struct Global {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Sample identity on files (no server): compare two files, or all pairs
+    /// of a cohort with genetic sex and contamination.
+    Identity {
+        #[command(subcommand)]
+        command: identity::IdentityCommand,
+    },
     /// The cohort variant store on files (no server): load VCF/BCF, allele frequencies.
     Variants {
         #[command(subcommand)]
@@ -417,6 +424,7 @@ async fn run() -> Result<()> {
             Ok(())
         }
         Command::Variants { command } => variants::run(command),
+        Command::Identity { command } => identity::run(command),
         Command::Config { print_default } => {
             if !print_default {
                 bail!("nothing to do: use --print-default");

@@ -33,6 +33,9 @@ pub struct Site {
     pub alleles: Vec<[i16; 2]>,
     /// 1-based record number in the file body.
     pub record: u64,
+    /// The last position a gVCF reference block covers (its INFO `END`), for
+    /// VCF records whose only ALT is `<NON_REF>` or `<*>`; else `pos`.
+    pub end: u32,
 }
 
 /// A reader that counts the (compressed) bytes read, for progress bars.
@@ -165,6 +168,18 @@ impl VariantReader {
                 site.reference.clear();
                 site.reference.push_str(rec.reference_bases());
                 set_alts(&mut site.alts, rec.alternate_bases().as_ref());
+                site.end = site.pos;
+                if matches!(site.alts.as_slice(), [a] if a == "<NON_REF>" || a == "<*>") {
+                    let info = rec.info();
+                    let info: &str = info.as_ref();
+                    if let Some(e) = info
+                        .split(';')
+                        .find_map(|kv| kv.strip_prefix("END="))
+                        .and_then(|v| v.parse::<u32>().ok())
+                    {
+                        site.end = e.max(site.pos);
+                    }
+                }
                 let samples = rec.samples();
                 let has_gt = samples.keys().iter().next() == Some("GT");
                 let mut k = 0;
@@ -218,6 +233,7 @@ impl VariantReader {
                     site.reference
                         .push(char::from(b.map_err(|e| input(&path, no, e))?));
                 }
+                site.end = site.pos;
                 site.alts.clear();
                 for a in rec.alternate_bases().iter() {
                     site.alts
