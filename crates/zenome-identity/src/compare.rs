@@ -163,7 +163,11 @@ pub struct Comparison {
     /// log10 of P(genotypes | same individual) / P(genotypes | unrelated).
     pub lod: f64,
     /// `None` when the evidence is too thin (fewer than [`MIN_SITES`]
-    /// sites or |LOD| < [`MIN_LOD`]): never a guess.
+    /// sites, or |LOD| < [`MIN_LOD`] without an excess of opposite
+    /// homozygotes): never a guess. `false` on LOD ≤ −3 or opposite
+    /// homozygotes at over 1 % of the sites; `true` on LOD ≥ 3 with a
+    /// kinship above 0.354 (tumour/normal: without the kinship, which loss
+    /// of heterozygosity lowers).
     pub same_individual: Option<bool>,
     pub relation: Option<Relation>,
     /// Sites where the normal is heterozygous and the tumour homozygous,
@@ -214,12 +218,17 @@ pub fn compare(a: &Fingerprint, b: &Fingerprint, panel: Option<&Panel>, loh: boo
         }
     }
     let kinship = c.kinship();
-    let same_individual = if c.n < MIN_SITES || lod.abs() < MIN_LOD {
+    // opposite homozygotes at more than 1 % of the sites cannot be one
+    // person (genotype error is ~0.1 %; loss of heterozygosity never makes
+    // them); the LOD alone can mislead on a panel of rare sites without
+    // frequencies, where matching REF calls say little
+    let ibs0_excess = c.n >= MIN_SITES && c.ibs0 >= 3 && f64::from(c.ibs0) > 0.01 * f64::from(c.n);
+    let same_individual = if c.n < MIN_SITES {
         None
+    } else if ibs0_excess || lod <= -MIN_LOD {
+        Some(false)
     } else if lod >= MIN_LOD && (loh || kinship.is_none_or(|k| k > 0.354)) {
         Some(true)
-    } else if lod <= -MIN_LOD {
-        Some(false)
     } else {
         None
     };
