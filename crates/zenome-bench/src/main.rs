@@ -8,6 +8,7 @@
 //! - `variants`: the variant store's load and masked allele frequencies
 //!   beside bcftools, tabix and plink2 (see `variants.rs`).
 
+mod identity;
 mod variants;
 
 use std::time::{Duration, Instant};
@@ -79,6 +80,19 @@ enum What {
         /// Repetitions of each query (the median is shown).
         #[arg(long, default_value_t = 50)]
         reps: usize,
+    },
+    /// Sample identity: all pairs (KING kinship, IBS0, verdicts) beside
+    /// plink2 --make-king-table and bcftools gtcheck on the same sites.
+    Identity {
+        /// Cohort VCF (default: the public 300-sample chr20 file in ZENOME_TESTDATA).
+        #[arg(long)]
+        vcf: Option<std::path::PathBuf>,
+        /// Samples of the tiled cohort (0: none).
+        #[arg(long, default_value_t = 5_000)]
+        tiled: usize,
+        /// bcftools gtcheck only up to this many samples (it is quadratic and slow).
+        #[arg(long, default_value_t = 1_000)]
+        gtcheck_max: usize,
     },
     /// Audit verification over many entries.
     Audit {
@@ -376,6 +390,11 @@ async fn main() -> Result<()> {
         }
         What::Audit { entries } => audit(entries).await?,
         What::Variants { vcf, tiled, reps } => variants::run(vcf, tiled, reps)?,
+        What::Identity {
+            vcf,
+            tiled,
+            gtcheck_max,
+        } => identity::run(vcf, tiled, gtcheck_max)?,
         What::Clinical { records } => clinical(records).await?,
         What::Ingest { size_mib, file } => ingest(size_mib, file).await?,
     }

@@ -1,0 +1,142 @@
+//! `zenome-bench identity`: all pairs of a cohort — fingerprints, KING
+//! kinship, IBS0 and a verdict per pair written as a table — beside
+//! `plink2 --make-king-table` (from the VCF, and from a pgen already made)
+//! and `bcftools gtcheck`, on the same sites (the biallelic SNPs of the
+//! public 300-sample chr20 cohort) and on a tiled cohort of renamed copies.
+
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+use zenome_identity::{Panel, Relation};
+
+fn data_vcf() -> PathBuf {
+    let d = std::env::var_os("ZENOME_TESTDATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"));
+    d.join("vcf/cohort/shapeit4-1kg-chr20-300samples.vcf.gz")
+}
+
+fn sh(cmd: &str) -> Result<Duration> {
+    let s = Instant::now();
+    let st = std::process::Command::new("bash")
+        .args(["-o", "pipefail", "-c", cmd])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()?;
+    anyhow::ensure!(st.success(), "{cmd} failed");
+    Ok(s.elapsed())
+}
+
+pub fn run(vcf: Option<PathBuf>, tiled: usize, gtcheck_max: usize) -> Result<()> {
+    let src = vcf.unwrap_or_else(data_vcf);
+    let tmp = tempfile::tempdir()?;
+    let snps = tmp.path().join("snps.vcf.gz");
+    sh(&format!(
+        "bcftools view -v snps -m2 -M2 {} -Oz -o {}",
+        src.display(),
+        snps.display()
+    ))?;
+    let mut cohorts = vec![snps.clone()];
+    if tiled > 0 {
+        let t = tmp.path().join(format!("tiled-{tiled}.vcf.gz"));
+        crate::variants::tile(&snps, tiled, &t)?;
+        cohorts.push(t);
+    }
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    println!(
+        "| cohort | zenome | plink2 --make-king-table | bcftools gtcheck | ratio plink2 / zenome |"
+    );
+    println!("|---|---|---|---|---|");
+    for c in &cohorts {
+        // the panel: the cohort's own biallelic SNPs (the same sites for all tools)
+        let panel = Panel::from_path(&snps)?;
+        crate::reset_peak_rss();
+        let s = Instant::now();
+        let fps = zenome_identity::fingerprints(&panel, c, None)?;
+        let fp_time = s.elapsed();
+        let out = tmp.path().join("zenome.kin0");
+        let s = Instant::now();
+        {
+            let mut w = BufWriter::with_capacity(1 << 20, std::fs::File::create(&out)?);
+            writeln!(w, "#ID1\tID2\tNSNP\tHETHET\tIBS0\tKINSHIP\tRELATION")?;
+            let mut err = None;
+            zenome_identity::cohort::pairs(
+                &fps,
+                0,
+                threads,
+                |_| true,
+                |block| {
+                    for p in block {
+                        let c = p.counts;
+                        let k = c.kinship().unwrap_or(f64::NAN);
+                        let rel = if c.n >= zenome_identity::pedigree::MIN_RELATION_SITES {
+                            Relation::from_kinship(k).as_str()
+                        } else {
+                            "insufficient_data"
+                        };
+                        if let Err(e) = writeln!(
+                            w,
+                            "{}\t{}\t{}\t{}\t{}\t{k:.4}\t{rel}",
+                            fps[p.i as usize].sample,
+                            fps[p.j as usize].sample,
+                            c.n,
+                            c.het_het,
+                            c.ibs0
+                        ) {
+                            err.get_or_insert(e);
+                        }
+                    }
+                },
+            );
+            if let Some(e) = err {
+                return Err(e.into());
+            }
+            w.flush()?;
+        }
+        let pair_time = s.elapsed();
+        let rss = crate::peak_rss_mib();
+        let n = fps.len();
+        let p = tmp.path().join("p");
+        let plink_vcf = sh(&format!(
+            "plink2 --vcf {} --make-king-table --threads {threads} --out {}",
+            c.display(),
+            p.display()
+        ))?;
+        sh(&format!(
+            "plink2 --vcf {} --make-pgen --threads {threads} --out {}",
+            c.display(),
+            p.display()
+        ))?;
+        let plink_pgen = sh(&format!(
+            "plink2 --pfile {} --make-king-table --threads {threads} --out {}",
+            p.display(),
+            p.display()
+        ))?;
+        let gt = if n <= gtcheck_max {
+            let t = sh(&format!("bcftools gtcheck {} > /dev/null", c.display()))?;
+            format!("{:.2} s", t.as_secs_f64())
+        } else {
+            "not run (over --gtcheck-max samples)".into()
+        };
+        let bytes: usize = fps
+            .iter()
+            .map(|f| f.planes().iter().map(Vec::len).sum::<usize>())
+            .sum();
+        println!(
+            "| {n} samples × {} sites, {} pairs | fingerprints {:.2} s + all pairs with verdicts {:.2} s = {:.2} s (peak RSS {rss:.0} MiB; {:.1} KB a fingerprint) | from the VCF {:.2} s; from a pgen {:.2} s | {gt} | {:.2} (VCF), {:.2} (pairs only vs pgen) |",
+            panel.len(),
+            n * (n - 1) / 2,
+            fp_time.as_secs_f64(),
+            pair_time.as_secs_f64(),
+            (fp_time + pair_time).as_secs_f64(),
+            bytes as f64 / n as f64 / 1000.0,
+            plink_vcf.as_secs_f64(),
+            plink_pgen.as_secs_f64(),
+            plink_vcf.as_secs_f64() / (fp_time + pair_time).as_secs_f64(),
+            plink_pgen.as_secs_f64() / pair_time.as_secs_f64(),
+        );
+    }
+    Ok(())
+}
