@@ -174,7 +174,7 @@ pub fn run(cmd: IdentityCommand) -> Result<()> {
             });
             let out = std::io::stdout();
             let mut w = BufWriter::with_capacity(1 << 20, out.lock());
-            writeln!(w, "#ID1\tID2\tNSNP\tHETHET\tIBS0\tKINSHIP\tRELATION")?;
+            writeln!(w, "{}", zenome_identity::cohort::KIN0_HEADER)?;
             let mut err = None;
             let mut checks = Vec::new();
             zenome_identity::cohort::pairs(
@@ -192,6 +192,7 @@ pub fn run(cmd: IdentityCommand) -> Result<()> {
                         })
                 },
                 |block| {
+                    let mut buf = Vec::with_capacity(64 * block.len());
                     for p in block {
                         let (a, b) = (&fps[p.i as usize].sample, &fps[p.j as usize].sample);
                         if let Some(d) = pedigree.as_ref().and_then(|ped| ped.declared(a, b))
@@ -199,26 +200,10 @@ pub fn run(cmd: IdentityCommand) -> Result<()> {
                         {
                             checks.push(zenome_identity::pedigree::check_pair(a, b, d, &p.counts));
                         }
-                        let c = p.counts;
-                        let (k, rel) = match c.kinship() {
-                            Some(k) if c.n >= zenome_identity::pedigree::MIN_RELATION_SITES => (
-                                format!("{k:.4}"),
-                                zenome_identity::Relation::from_kinship(k).as_str(),
-                            ),
-                            Some(k) => (format!("{k:.4}"), "insufficient_data"),
-                            None => ("nan".into(), "insufficient_data"),
-                        };
-                        if let Err(e) = writeln!(
-                            w,
-                            "{}\t{}\t{}\t{}\t{}\t{k}\t{rel}",
-                            fps[p.i as usize].sample,
-                            fps[p.j as usize].sample,
-                            c.n,
-                            c.het_het,
-                            c.ibs0
-                        ) {
-                            err.get_or_insert(e);
-                        }
+                        zenome_identity::cohort::kin0_row(&mut buf, a, b, &p.counts);
+                    }
+                    if let Err(e) = w.write_all(&buf) {
+                        err.get_or_insert(e);
                     }
                 },
             );
