@@ -486,6 +486,29 @@ pub struct ClinicalConfig {
     pub hpo_obo: Option<PathBuf>,
 }
 
+/// A store whose keys are written once: on S3 the writes are conditional
+/// (`If-None-Match`), which needs `conditional_put = "etag"` unless set.
+fn write_once_store(
+    name: &str,
+    url: String,
+    options: &std::collections::BTreeMap<String, Secret<String>>,
+) -> zenome_objects::StoreSpec {
+    let mut options: std::collections::BTreeMap<String, String> = options
+        .iter()
+        .map(|(k, v)| (k.clone(), v.expose().clone()))
+        .collect();
+    if url.starts_with("s3://") {
+        options
+            .entry("conditional_put".into())
+            .or_insert_with(|| "etag".into());
+    }
+    zenome_objects::StoreSpec {
+        name: name.into(),
+        url,
+        options,
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Self {
@@ -593,22 +616,11 @@ impl Config {
     /// The object store the variant store is published to, if any.
     pub fn variant_object_store(&self) -> Option<zenome_objects::StoreSpec> {
         let url = self.variants.object_url.clone()?;
-        let mut options: std::collections::BTreeMap<String, String> = self
-            .variants
-            .object_options
-            .iter()
-            .map(|(k, v)| (k.clone(), v.expose().clone()))
-            .collect();
-        if url.starts_with("s3://") {
-            options
-                .entry("conditional_put".into())
-                .or_insert_with(|| "etag".into());
-        }
-        Some(zenome_objects::StoreSpec {
-            name: "variants".into(),
+        Some(write_once_store(
+            "variants",
             url,
-            options,
-        })
+            &self.variants.object_options,
+        ))
     }
 
     /// The anchor store in force (its URL is the location `audit verify`
@@ -619,22 +631,7 @@ impl Config {
             let dir = std::path::absolute(&dir).unwrap_or(dir);
             format!("file://{}", dir.display())
         });
-        let mut options: std::collections::BTreeMap<String, String> = self
-            .audit
-            .anchor_options
-            .iter()
-            .map(|(k, v)| (k.clone(), v.expose().clone()))
-            .collect();
-        if url.starts_with("s3://") {
-            options
-                .entry("conditional_put".into())
-                .or_insert_with(|| "etag".into());
-        }
-        zenome_objects::StoreSpec {
-            name: "anchors".into(),
-            url,
-            options,
-        }
+        write_once_store("anchors", url, &self.audit.anchor_options)
     }
 
     /// The server key file in force.

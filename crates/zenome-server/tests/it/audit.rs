@@ -4,12 +4,10 @@
 //! `anchors.log`, an anchor store on a real S3 server (write-once), and the
 //! webhook copy of each anchor. Every body runs on SQLite and PostgreSQL.
 
-use std::collections::BTreeMap;
 
 use serde_json::json;
 use zenome_app::App;
 use zenome_app::config::AuditConfig;
-use zenome_auth::Secret;
 use zenome_objects::{PutOnce, Stores};
 use zenome_store::AuditEntry;
 use zenome_store::testing::{
@@ -214,41 +212,8 @@ async fn the_legacy_anchors_log_is_still_read_and_checked(e: Env) {
     assert!(p.reason.contains("anchors were deleted"), "{}", p.reason);
 }
 
-/// The anchor store on the real S3 server of the test set-up, under a
-/// prefix of its own; `None` (skipped with a notice) only outside CI.
-fn s3_anchor_store() -> Option<(String, BTreeMap<String, Secret<String>>)> {
-    let (Ok(url), Ok(endpoint), Ok(key), Ok(secret)) = (
-        std::env::var("ZENOME_TEST_S3_URL"),
-        std::env::var("ZENOME_TEST_S3_ENDPOINT"),
-        std::env::var("AWS_ACCESS_KEY_ID"),
-        std::env::var("AWS_SECRET_ACCESS_KEY"),
-    ) else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "ZENOME_TEST_S3_URL must be set under CI: the S3 tests may not be skipped"
-        );
-        eprintln!("note: ZENOME_TEST_S3_URL is not set; skipping the S3 anchor store test");
-        return None;
-    };
-    let nonce = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    let mut o = BTreeMap::new();
-    for (k, v) in [
-        ("endpoint", endpoint),
-        ("allow_http", "true".into()),
-        ("region", "us-east-1".into()),
-        ("access_key_id", key),
-        ("secret_access_key", secret),
-    ] {
-        o.insert(k.to_string(), Secret::new(v));
-    }
-    Some((format!("{url}/audit-{nonce}"), o))
-}
-
 async fn anchors_on_a_real_s3_server_cannot_be_overwritten(e: Env) {
-    let Some((url, options)) = s3_anchor_store() else {
+    let Some((url, options)) = crate::harness::s3_test_store("audit") else {
         return;
     };
     let app = with_audit(&e, |a| {

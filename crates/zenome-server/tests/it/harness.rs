@@ -391,3 +391,39 @@ pub fn typo(id: &str) -> String {
     s.push(if last == '0' { '1' } else { '0' });
     s
 }
+
+/// The real S3 server of the test set-up (`ZENOME_TEST_S3_URL`,
+/// `ZENOME_TEST_S3_ENDPOINT`, `AWS_*`) as a store URL under a fresh prefix
+/// `<what>-<uuid>` and its options; `None` (skipped with a notice) only
+/// outside CI.
+pub fn s3_test_store(
+    what: &str,
+) -> Option<(
+    String,
+    std::collections::BTreeMap<String, zenome_auth::Secret<String>>,
+)> {
+    let (Ok(url), Ok(endpoint), Ok(key), Ok(secret)) = (
+        std::env::var("ZENOME_TEST_S3_URL"),
+        std::env::var("ZENOME_TEST_S3_ENDPOINT"),
+        std::env::var("AWS_ACCESS_KEY_ID"),
+        std::env::var("AWS_SECRET_ACCESS_KEY"),
+    ) else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "ZENOME_TEST_S3_URL must be set under CI: the S3 tests may not be skipped"
+        );
+        eprintln!("note: ZENOME_TEST_S3_URL is not set; skipping an S3 test ({what})");
+        return None;
+    };
+    let mut o = std::collections::BTreeMap::new();
+    for (k, v) in [
+        ("endpoint", endpoint),
+        ("allow_http", "true".into()),
+        ("region", "us-east-1".into()),
+        ("access_key_id", key),
+        ("secret_access_key", secret),
+    ] {
+        o.insert(k.to_string(), zenome_auth::Secret::new(v));
+    }
+    Some((format!("{url}/{what}-{}", uuid::Uuid::new_v4()), o))
+}

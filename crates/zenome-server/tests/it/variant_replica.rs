@@ -43,35 +43,6 @@ fn region() -> CohortQuery {
     }
 }
 
-/// The real S3 server of the test set-up under a prefix of its own; `None`
-/// (skipped with a notice) only outside CI.
-fn s3() -> Option<(String, BTreeMap<String, Secret<String>>)> {
-    let (Ok(url), Ok(endpoint), Ok(key), Ok(secret)) = (
-        std::env::var("ZENOME_TEST_S3_URL"),
-        std::env::var("ZENOME_TEST_S3_ENDPOINT"),
-        std::env::var("AWS_ACCESS_KEY_ID"),
-        std::env::var("AWS_SECRET_ACCESS_KEY"),
-    ) else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "ZENOME_TEST_S3_URL must be set under CI: the S3 tests may not be skipped"
-        );
-        eprintln!("note: ZENOME_TEST_S3_URL is not set; skipping the S3 variant store test");
-        return None;
-    };
-    let mut o = BTreeMap::new();
-    for (k, v) in [
-        ("endpoint", endpoint),
-        ("allow_http", "true".into()),
-        ("region", "us-east-1".into()),
-        ("access_key_id", key),
-        ("secret_access_key", secret),
-    ] {
-        o.insert(k.to_string(), Secret::new(v));
-    }
-    Some((format!("{url}/variants-{}", uuid::Uuid::new_v4()), o))
-}
-
 /// Another node: the same metadata store, its own (empty) data directory,
 /// the given variant object store.
 fn node(
@@ -224,7 +195,9 @@ async fn a_local_object_store_copy_is_published_and_caught_up(e: Env) {
 }
 
 async fn an_s3_object_store_copy_is_published_and_caught_up(e: Env) {
-    let Some((url, options)) = s3() else { return };
+    let Some((url, options)) = crate::harness::s3_test_store("variants") else {
+        return;
+    };
     publish_and_catch_up(&e, &url, options).await;
 }
 
