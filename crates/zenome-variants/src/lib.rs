@@ -10,9 +10,11 @@
 pub mod error;
 pub mod genotype;
 pub mod normalise;
+pub mod query;
 pub mod read;
 pub mod store;
 
 pub use error::VariantsError;
 pub use genotype::{Counts, Layout, SampleMask};
+pub use query::{AlleleCounts, Cursor, Scan};
 pub use store::{AlleleFreq, BatchInfo, LoadOptions, LoadReport, Manifest, SampleEntry, Store};
