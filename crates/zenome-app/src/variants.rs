@@ -5,20 +5,33 @@
 //! fitting the grant's purpose — and handed to the store's kernel. Nothing
 //! is cached: a withdrawal counts from the next query on.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use noodles::core::{Position, Region};
 use time::OffsetDateTime;
 use zenome_domain::access::DataType;
+use zenome_domain::participant::DiseaseArea;
 use zenome_domain::role::Role;
 use zenome_store::{AuditEntry, ParticipantFilter};
-use zenome_variants::{LoadOptions, SampleMask, Store as VariantStore, VariantsError};
+use zenome_variants::{
+    AlleleCounts, LoadOptions, SampleMask, Scan, Store as VariantStore, VariantsError,
+};
 
 use crate::{Actor, App, AppError};
 
-/// The widest region one query may span (end − start), in bases.
+pub use zenome_variants::Cursor;
+
+/// The widest region one unpaged query ([`App::cohort_variants`]) may span
+/// (end − start), in bases; paged queries ([`App::cohort_frequencies`]) may
+/// span a whole chromosome.
 pub const MAX_REGION_SPAN: u64 = 10_000_000;
+
+/// The largest page of a paged query, in alleles.
+pub const MAX_PAGE: usize = 10_000;
+
+/// The last position a query may name (the store's positions are `i32`).
+pub const MAX_POSITION: u64 = i32::MAX as u64;
 
 /// How much of an answer the caller may see.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,10 +74,83 @@ pub struct CohortAllele {
     pub ac: u64,
     /// Called alleles (0 at [`Granularity::Boolean`]).
     pub an: u64,
-    /// Homozygous-ALT participants (0 at [`Granularity::Boolean`]).
+    /// Homozygous-ALT (diploid) participants (0 at [`Granularity::Boolean`]).
     pub n_hom_alt: u64,
+    /// Hemizygous participants: one called allele, the ALT (males on chrX
+    /// outside the PARs, chrY) (0 at [`Granularity::Boolean`]).
+    pub n_hemi: u64,
     /// Participant ids carrying the ALT; only at [`Granularity::Record`].
     pub carriers: Option<Vec<String>>,
+    /// The counts per subgroup asked for, in the order of
+    /// [`CohortAnswer::subgroups`] (empty when none were asked for).
+    pub subgroups: Vec<SubgroupCounts>,
+}
+
+/// A way to split the cohort into subgroups.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum GroupBy {
+    /// `cancer` or `rare_disease` (the participant's registration).
+    DiseaseArea,
+    /// Cancer participants by the ICD-O-3 site of their latest clinical
+    /// record (`C34`), `unknown` without one.
+    CancerSite,
+    /// Rare-disease participants by the ICD-10 chapter letter of their
+    /// latest clinical record's diagnosis (`Q`), `unknown` without one.
+    RareDiseaseGroup,
+    /// Recorded sex: `female`, `male`, `other`, `unknown`.
+    Sex,
+    /// The enrolling facility's code.
+    Facility,
+}
+
+impl GroupBy {
+    /// Every grouping, in wire order.
+    pub const ALL: [GroupBy; 5] = [
+        GroupBy::DiseaseArea,
+        GroupBy::CancerSite,
+        GroupBy::RareDiseaseGroup,
+        GroupBy::Sex,
+        GroupBy::Facility,
+    ];
+
+    /// The wire name (`disease_area`, `cancer_site`, `rare_disease_group`, `sex`, `facility`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GroupBy::DiseaseArea => "disease_area",
+            GroupBy::CancerSite => "cancer_site",
+            GroupBy::RareDiseaseGroup => "rare_disease_group",
+            GroupBy::Sex => "sex",
+            GroupBy::Facility => "facility",
+        }
+    }
+
+    /// Parses a wire name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|g| g.as_str() == s)
+    }
+}
+
+/// One subgroup of the counted cohort.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Subgroup {
+    /// The grouping.
+    pub group: GroupBy,
+    /// The value (`female`, `C34`, a facility code…).
+    pub value: String,
+}
+
+/// An allele's counts within one subgroup (the participants the caller may
+/// count now who belong to it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SubgroupCounts {
+    /// ALT copies.
+    pub ac: u64,
+    /// Called alleles.
+    pub an: u64,
+    /// Homozygous-ALT participants.
+    pub n_hom_alt: u64,
+    /// Hemizygous participants.
+    pub n_hemi: u64,
 }
 
 /// The answer to a [`CohortQuery`]: only alleles carried by at least one
@@ -76,6 +162,25 @@ pub struct CohortAnswer {
     pub granularity: Granularity,
     /// The alleles, in position order.
     pub alleles: Vec<CohortAllele>,
+    /// The subgroups counted (among the participants counted now), in
+    /// grouping then value order; each allele's `subgroups` follow it.
+    pub subgroups: Vec<Subgroup>,
+    /// Where the next page starts, when this page was full and more
+    /// alleles follow.
+    pub next: Option<Cursor>,
+}
+
+/// A paged query with subgroups.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FrequencyQuery {
+    /// The region (any size, a whole chromosome included) and alleles.
+    pub query: CohortQuery,
+    /// The subgroups to count, besides the whole cohort.
+    pub groups: Vec<GroupBy>,
+    /// Resume after this allele (the previous page's `next`).
+    pub after: Option<Cursor>,
+    /// Alleles a page, 1 to [`MAX_PAGE`].
+    pub limit: usize,
 }
 
 /// What a load stored.
@@ -97,7 +202,7 @@ fn store_error(e: VariantsError) -> AppError {
 }
 
 impl CohortQuery {
-    fn region(&self) -> Result<Region, AppError> {
+    fn check(&self) -> Result<(), AppError> {
         if self.chrom.is_empty() || self.chrom.contains([':', '/', '\\']) {
             return Err(AppError::invalid("region", "not a chromosome name"));
         }
@@ -107,12 +212,12 @@ impl CohortQuery {
                 "start must be at least 1 and not after end",
             ));
         }
-        if self.end - self.start > MAX_REGION_SPAN {
-            return Err(AppError::invalid(
-                "region",
-                format!("spans more than {MAX_REGION_SPAN} bases"),
-            ));
-        }
+        Ok(())
+    }
+
+    /// The region on the chromosome `chrom` (as the store spells it).
+    fn region(&self, chrom: &str) -> Result<Region, AppError> {
+        self.check()?;
         let pos = |p: u64| {
             usize::try_from(p)
                 .ok()
@@ -121,8 +226,8 @@ impl CohortQuery {
                 .ok_or_else(|| AppError::invalid("region", "position out of range"))
         };
         Ok(Region::new(
-            self.chrom.as_str(),
-            pos(self.start)?..=pos(self.end)?,
+            chrom,
+            pos(self.start)?..=pos(self.end.min(MAX_POSITION))?,
         ))
     }
 }
@@ -211,8 +316,9 @@ impl App {
         }
     }
 
-    /// Cohort allele counts in a region, over the participants the caller
-    /// may count now. `actor` `None` is an anonymous caller.
+    /// Cohort allele counts in a region of at most [`MAX_REGION_SPAN`]
+    /// bases, over the participants the caller may count now, every allele
+    /// at once. `actor` `None` is an anonymous caller.
     ///
     /// Anonymous callers (and roles without a participant scope: admins,
     /// DAC members, sequencing centres, auditors) get [`Granularity::Boolean`]
@@ -227,69 +333,211 @@ impl App {
         actor: Option<&Actor>,
         q: &CohortQuery,
     ) -> Result<CohortAnswer, AppError> {
-        let region = q.region()?;
+        q.check()?;
+        if q.end - q.start > MAX_REGION_SPAN {
+            return Err(AppError::invalid(
+                "region",
+                format!("spans more than {MAX_REGION_SPAN} bases"),
+            ));
+        }
+        self.cohort_answer(actor, q, &[], None, None).await
+    }
+
+    /// One page of cohort allele counts, with counts per subgroup: as
+    /// [`App::cohort_variants`] over a region of any size (a whole
+    /// chromosome), at most `limit` alleles a page; `next` resumes. Each
+    /// subgroup is the cohort the caller may count now intersected with the
+    /// group's members, counted in the same pass over the rows. Subgroups
+    /// need [`Granularity::Count`] or more: presence per subgroup is not
+    /// for the public.
+    pub async fn cohort_frequencies(
+        &self,
+        actor: Option<&Actor>,
+        q: &FrequencyQuery,
+    ) -> Result<CohortAnswer, AppError> {
+        q.query.check()?;
+        if q.limit == 0 || q.limit > MAX_PAGE {
+            return Err(AppError::invalid(
+                "limit",
+                format!("between 1 and {MAX_PAGE}"),
+            ));
+        }
+        self.cohort_answer(actor, &q.query, &q.groups, q.after.clone(), Some(q.limit))
+            .await
+    }
+
+    /// The subgroup values of the participants in `allowed`, one per
+    /// grouping asked for (`None`: not in any subgroup of that grouping).
+    async fn subgroup_members(
+        &self,
+        allowed: &HashSet<String>,
+        groups: &[GroupBy],
+    ) -> Result<HashMap<String, Vec<Option<String>>>, AppError> {
+        let rows = self
+            .store()
+            .participants(&ParticipantFilter {
+                limit: i64::MAX,
+                ..ParticipantFilter::default()
+            })
+            .await?;
+        let keys = if groups
+            .iter()
+            .any(|g| matches!(g, GroupBy::CancerSite | GroupBy::RareDiseaseGroup))
+        {
+            self.store().clinical_summary_keys().await?
+        } else {
+            HashMap::new()
+        };
+        let mut out = HashMap::new();
+        for r in rows {
+            let p = &r.participant;
+            let id = p.id.as_str();
+            if !allowed.contains(id) {
+                continue;
+            }
+            let key = || Some(keys.get(id).cloned().unwrap_or_else(|| "unknown".into()));
+            let values = groups
+                .iter()
+                .map(|g| match g {
+                    GroupBy::DiseaseArea => Some(p.disease_area.as_str().to_string()),
+                    GroupBy::Sex => Some(p.sex.as_str().to_string()),
+                    GroupBy::Facility => Some(p.facility.as_str().to_string()),
+                    GroupBy::CancerSite => {
+                        (p.disease_area == DiseaseArea::Cancer).then(key).flatten()
+                    }
+                    GroupBy::RareDiseaseGroup => (p.disease_area == DiseaseArea::RareDisease)
+                        .then(key)
+                        .flatten(),
+                })
+                .collect();
+            out.insert(id.to_string(), values);
+        }
+        Ok(out)
+    }
+
+    async fn cohort_answer(
+        &self,
+        actor: Option<&Actor>,
+        q: &CohortQuery,
+        groups: &[GroupBy],
+        after: Option<Cursor>,
+        limit: Option<usize>,
+    ) -> Result<CohortAnswer, AppError> {
         let scope = self.cohort_scope(actor).await?;
-        let dir = self.variant_store_dir();
         let granularity = scope.granularity;
+        let mut groups = groups.to_vec();
+        groups.sort();
+        groups.dedup();
+        if !groups.is_empty() && granularity == Granularity::Boolean {
+            return Err(AppError::Forbidden(
+                "subgroup counts need count- or record-level access".into(),
+            ));
+        }
+        let members = if groups.is_empty() {
+            HashMap::new()
+        } else {
+            self.subgroup_members(&scope.allowed, &groups).await?
+        };
+        let dir = self.variant_store_dir();
         let want_ref = q.reference_bases.as_ref().map(|s| s.to_ascii_uppercase());
         let want_alt = q.alternate_bases.as_ref().map(|s| s.to_ascii_uppercase());
-        let alleles = tokio::task::spawn_blocking(move || -> Result<_, AppError> {
+        let q = q.clone();
+        tokio::task::spawn_blocking(move || -> Result<CohortAnswer, AppError> {
+            let empty = |subgroups| CohortAnswer {
+                granularity,
+                alleles: Vec::new(),
+                subgroups,
+                next: None,
+            };
             if !dir.join("manifest.json").exists() {
-                return Ok(Vec::new());
+                return Ok(empty(Vec::new()));
             }
             let store = VariantStore::open(&dir).map_err(store_error)?;
             let samples = store.samples();
             let mut mask = SampleMask::none(samples.len());
+            let mut sub: BTreeMap<Subgroup, SampleMask> = BTreeMap::new();
             for s in samples {
-                if scope.allowed.contains(&s.name) {
-                    mask.insert(s.index);
+                if !scope.allowed.contains(&s.name) {
+                    continue;
+                }
+                mask.insert(s.index);
+                let Some(values) = members.get(&s.name) else {
+                    continue;
+                };
+                for (g, v) in groups.iter().zip(values) {
+                    if let Some(v) = v {
+                        sub.entry(Subgroup {
+                            group: *g,
+                            value: v.clone(),
+                        })
+                        .or_insert_with(|| SampleMask::none(samples.len()))
+                        .insert(s.index);
+                    }
                 }
             }
-            let mut out = Vec::new();
-            let mut visit = |a: zenome_variants::AlleleFreq, who: Vec<u32>| {
-                if a.counts.ac == 0
-                    || want_ref.as_ref().is_some_and(|r| *r != a.reference)
-                    || want_alt.as_ref().is_some_and(|r| *r != a.alt)
-                {
-                    return;
-                }
+            let subgroups: Vec<Subgroup> = sub.keys().cloned().collect();
+            let Some(chrom) = store.resolve_chrom(&q.chrom).map_err(store_error)? else {
+                return Ok(empty(subgroups));
+            };
+            let region = q.region(&chrom)?;
+            let masks: Vec<&SampleMask> = std::iter::once(&mask).chain(sub.values()).collect();
+            let record = granularity == Granularity::Record;
+            let scan = Scan {
+                masks: &masks,
+                carriers: record,
+                after: after.as_ref(),
+                limit,
+            };
+            let mut keep = |a: &AlleleCounts| {
+                a.counts[0].ac > 0
+                    && want_ref.as_ref().is_none_or(|r| *r == a.reference)
+                    && want_alt.as_ref().is_none_or(|r| *r == a.alt)
+            };
+            let mut alleles = Vec::new();
+            let mut visit = |a: AlleleCounts| {
                 let boolean = granularity == Granularity::Boolean;
                 let n = |x: u32| if boolean { 0 } else { u64::from(x) };
-                out.push(CohortAllele {
-                    chrom: a.chrom,
-                    pos: u64::from(a.pos),
-                    reference: a.reference,
-                    alternate: a.alt,
-                    ac: n(a.counts.ac),
-                    an: n(a.counts.an),
-                    n_hom_alt: n(a.counts.n_hom_alt),
-                    carriers: (granularity == Granularity::Record).then(|| {
-                        who.iter()
+                let c = a.counts[0];
+                alleles.push(CohortAllele {
+                    ac: n(c.ac),
+                    an: n(c.an),
+                    n_hom_alt: n(c.n_hom_alt),
+                    n_hemi: n(c.n_hemi),
+                    carriers: record.then(|| {
+                        a.carriers
+                            .iter()
                             .filter_map(|&i| samples.get(i as usize))
                             .map(|s| s.name.clone())
                             .collect()
                     }),
+                    subgroups: a.counts[1..]
+                        .iter()
+                        .map(|c| SubgroupCounts {
+                            ac: n(c.ac),
+                            an: n(c.an),
+                            n_hom_alt: n(c.n_hom_alt),
+                            n_hemi: n(c.n_hemi),
+                        })
+                        .collect(),
+                    chrom: a.chrom,
+                    pos: u64::from(a.pos),
+                    reference: a.reference,
+                    alternate: a.alt,
                 });
             };
-            if granularity == Granularity::Record {
-                store
-                    .freq_carriers(&region, &mask, &mut visit)
-                    .map_err(store_error)?;
-            } else {
-                store
-                    .freq(&region, &mask, |a| visit(a, Vec::new()))
-                    .map_err(store_error)?;
-            }
-            Ok(out)
+            let next = store
+                .scan_alleles(&region, &scan, &mut keep, &mut visit)
+                .map_err(store_error)?;
+            Ok(CohortAnswer {
+                granularity,
+                alleles,
+                subgroups,
+                next,
+            })
         })
         .await
-        .map_err(|e| AppError::Internal(format!("variant query: {e}")))??;
-        Ok(CohortAnswer {
-            granularity,
-            alleles,
-        })
+        .map_err(|e| AppError::Internal(format!("variant query: {e}")))?
     }
-
     /// Loads a VCF/BCF file into the variant store (data-centre staff, or
     /// the local operator). Every sample name must be a registered
     /// participant id; unknown ones are refused, named, and nothing is stored.

@@ -534,35 +534,28 @@ impl Store {
             let mut index: HashMap<(u32, String, String), usize> = HashMap::new();
             let mut out: Vec<AlleleCounts> = Vec::new();
             for (_, f) in files {
-                scan_file(
-                    &f,
-                    from,
-                    end,
-                    scan,
-                    &masks,
-                    &mut |pos, r, a, c, who| {
-                        let key = (pos, r.to_string(), a.to_string());
-                        match index.get(&key) {
-                            Some(&i) => {
-                                for (x, y) in out[i].counts.iter_mut().zip(c) {
-                                    *x += *y;
-                                }
-                                out[i].carriers.extend_from_slice(who);
+                scan_file(&f, from, end, scan, &masks, &mut |pos, r, a, c, who| {
+                    let key = (pos, r.to_string(), a.to_string());
+                    match index.get(&key) {
+                        Some(&i) => {
+                            for (x, y) in out[i].counts.iter_mut().zip(c) {
+                                *x += *y;
                             }
-                            None => {
-                                index.insert(key, out.len());
-                                out.push(AlleleCounts {
-                                    chrom: chrom.clone(),
-                                    pos,
-                                    reference: r.to_string(),
-                                    alt: a.to_string(),
-                                    counts: c.to_vec(),
-                                    carriers: who.to_vec(),
-                                });
-                            }
+                            out[i].carriers.extend_from_slice(who);
                         }
-                    },
-                )?;
+                        None => {
+                            index.insert(key, out.len());
+                            out.push(AlleleCounts {
+                                chrom: chrom.clone(),
+                                pos,
+                                reference: r.to_string(),
+                                alt: a.to_string(),
+                                counts: c.to_vec(),
+                                carriers: who.to_vec(),
+                            });
+                        }
+                    }
+                })?;
             }
             drop(index);
             out.sort_by_key(|a| a.pos);

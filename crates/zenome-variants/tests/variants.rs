@@ -755,12 +755,9 @@ fn several_masks_counted_in_one_pass_equal_separate_single_mask_runs() {
             limit: None,
         };
         store
-            .scan_alleles(
-                &region.parse().unwrap(),
-                &scan,
-                &mut |_| true,
-                &mut |a| multi.push(a),
-            )
+            .scan_alleles(&region.parse().unwrap(), &scan, &mut |_| true, &mut |a| {
+                multi.push(a)
+            })
             .unwrap();
         assert!(multi.len() > 1000);
         for (k, m) in masks.iter().enumerate() {
@@ -813,14 +810,20 @@ fn hemizygotes_are_haploid_alt_calls_on_male_chrx_counted_apart_from_homozygotes
         assert!(!f[2].contains(','), "biallelic: {l}");
         let gts = &f[5..];
         let hemi = gts.iter().filter(|g| **g == "1").count() as u32;
-        let hom = gts
-            .iter()
-            .filter(|g| **g == "1/1" || **g == "1|1")
-            .count() as u32;
+        let hom = gts.iter().filter(|g| **g == "1/1" || **g == "1|1").count() as u32;
         total_hemi += hemi;
         want.insert(
-            (f[0].parse::<u32>().unwrap(), f[1].to_string(), f[2].to_string()),
-            (f[3].parse::<u32>().unwrap(), f[4].parse::<u32>().unwrap(), hom, hemi),
+            (
+                f[0].parse::<u32>().unwrap(),
+                f[1].to_string(),
+                f[2].to_string(),
+            ),
+            (
+                f[3].parse::<u32>().unwrap(),
+                f[4].parse::<u32>().unwrap(),
+                hom,
+                hemi,
+            ),
         );
     }
     assert!(total_hemi > 20, "male ALT calls on chrX: {total_hemi}");
@@ -832,7 +835,12 @@ fn hemizygotes_are_haploid_alt_calls_on_male_chrx_counted_apart_from_homozygotes
             .freq(&"X".parse().unwrap(), &store.mask_all(), |a| {
                 got.insert(
                     (a.pos, a.reference, a.alt),
-                    (a.counts.ac, a.counts.an, a.counts.n_hom_alt, a.counts.n_hemi),
+                    (
+                        a.counts.ac,
+                        a.counts.an,
+                        a.counts.n_hom_alt,
+                        a.counts.n_hemi,
+                    ),
                 );
             })
             .unwrap();
