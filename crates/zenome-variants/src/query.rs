@@ -6,7 +6,15 @@
 use std::fmt;
 use std::str::FromStr;
 
+use noodles::core::{Position, Region};
+
+use crate::error::VariantsError;
 use crate::genotype::{Counts, SampleMask};
+use crate::store::Store;
+
+/// How far before a range [`Store::reference_bases`] looks for a stored
+/// REF that spans it.
+const REF_LOOKBACK: u32 = 1000;
 
 /// Where a page ended: the last allele handed out. The next page starts
 /// right after it, in the store's allele order (position, then the order in
@@ -122,6 +130,48 @@ pub fn chrom_aliases(name: &str) -> Vec<String> {
     let mut seen = std::collections::HashSet::new();
     out.retain(|n| seen.insert(n.clone()));
     out
+}
+
+impl Store {
+    /// The reference bases of `chrom:start-end` (1-based, inclusive) as the
+    /// stored alleles spell them: the REF of a stored allele that spans the
+    /// range (starting at most 1 kb before it). `None` when none does — the
+    /// store is no reference genome.
+    pub fn reference_bases(
+        &self,
+        chrom: &str,
+        start: u32,
+        end: u32,
+    ) -> Result<Option<String>, VariantsError> {
+        let pos = |p: u32| Position::try_from(p as usize).ok();
+        let (Some(a), Some(b)) = (pos(start.saturating_sub(REF_LOOKBACK).max(1)), pos(end)) else {
+            return Ok(None);
+        };
+        if start > end {
+            return Ok(None);
+        }
+        let region = Region::new(chrom, a..=b);
+        let scan = Scan {
+            masks: &[],
+            carriers: false,
+            after: None,
+            limit: None,
+        };
+        let mut found: Vec<String> = Vec::new();
+        self.scan_alleles(
+            &region,
+            &scan,
+            &mut |x| x.pos <= start && x.pos as usize + x.reference.len() > end as usize,
+            &mut |x| {
+                let from = (start - x.pos) as usize;
+                let to = (end - x.pos) as usize;
+                if let Some(b) = x.reference.get(from..=to) {
+                    found.push(b.to_string());
+                }
+            },
+        )?;
+        Ok(found.into_iter().next())
+    }
 }
 
 #[cfg(test)]

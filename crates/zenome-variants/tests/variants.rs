@@ -12,7 +12,9 @@ use std::process::{Command, Stdio};
 
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
-use zenome_variants::{Cursor, Layout, LoadOptions, SampleMask, Scan, Store, VariantsError};
+use zenome_variants::{
+    Cursor, GeneIndex, Layout, LoadOptions, SampleMask, Scan, Store, VariantsError,
+};
 
 fn data_dir() -> Option<PathBuf> {
     let dir = match std::env::var_os("ZENOME_TESTDATA") {
@@ -846,4 +848,115 @@ fn hemizygotes_are_haploid_alt_calls_on_male_chrx_counted_apart_from_homozygotes
             .unwrap();
         assert_eq!(got, want, "{layout:?}");
     }
+}
+
+fn gene_model(d: &Path, name: &str) -> PathBuf {
+    d.join("annotation/gene-models").join(name)
+}
+
+#[test]
+fn a_gene_of_a_real_ensembl_gtf_and_gff3_gives_the_alleles_of_its_region() {
+    let Some(d) = data_dir() else { return };
+    let vcf = d.join("vcf/truth/PG_NA12878_hg38-chr21.vcf.gz");
+    let tmp = tempfile::tempdir().unwrap();
+    let mut store = Store::open(tmp.path().join("s")).unwrap();
+    load(&mut store, &vcf, Layout::Auto).unwrap();
+    // Ensembl 'chr21' GRCh38 gene models name the chromosome '21'; the VCF 'chr21'
+    let gtf = GeneIndex::from_path(&gene_model(&d, "ensembl-vep-chr21.gtf.gz")).unwrap();
+    let gff = GeneIndex::from_path(&gene_model(&d, "ensembl-vep-chr21.gff.gz")).unwrap();
+    assert_eq!(
+        (gtf.len(), gff.len()),
+        (42, 835),
+        "genes: ID=gene:… records"
+    );
+    let app = gtf.lookup("APP");
+    assert_eq!(app.len(), 1);
+    let g = app[0];
+    assert_eq!(
+        (g.chrom.as_str(), g.start, g.end),
+        ("21", 25880550, 26171128)
+    );
+    assert_eq!(g.id, "ENSG00000142192");
+    // the same gene by id in the GFF3, and by symbol in any case
+    let h = gff.lookup("ensg00000142192");
+    assert_eq!(
+        (h[0].start, h[0].end, h[0].symbol.as_deref()),
+        (g.start, g.end, Some("APP"))
+    );
+    assert_eq!(gff.lookup("app")[0].id, g.id);
+    let chrom = store.resolve_chrom(&g.chrom).unwrap().unwrap();
+    assert_eq!(chrom, "chr21");
+    let by_gene = ours(
+        &store,
+        &format!("{chrom}:{}-{}", g.start, g.end),
+        &store.mask_all(),
+    );
+    let region = "chr21:25880550-26171128";
+    assert_eq!(by_gene, ours(&store, region, &store.mask_all()));
+    assert_eq!(by_gene, bcftools_counts(&vcf, region, None));
+    assert!(by_gene.len() > 500, "{}", by_gene.len());
+    // GENCODE flavours: versioned ids, 'chr' names
+    let gencode = GeneIndex::from_path(&gene_model(&d, "gencode-v28-excerpt.gff3")).unwrap();
+    let ddx = gencode.lookup("ENSG00000223972");
+    assert_eq!(
+        (ddx[0].chrom.as_str(), ddx[0].start, ddx[0].end),
+        ("chr1", 11869, 14409)
+    );
+    assert_eq!(ddx[0].id, "ENSG00000223972.5");
+    let v29 = GeneIndex::from_path(&gene_model(&d, "gencode-v29-chr1-excerpt.gtf.gz")).unwrap();
+    assert!(!v29.lookup("DDX11L1").is_empty());
+    assert!(v29.lookup("NO-SUCH-GENE").is_empty());
+}
+
+#[test]
+fn hgvs_descriptions_resolve_against_the_stored_alleles_to_the_stored_allele() {
+    let Some(d) = data_dir() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let mut store = Store::open(tmp.path().join("s")).unwrap();
+    load(&mut store, &cohort(&d), Layout::Auto).unwrap();
+    let mut stored = Vec::new();
+    store
+        .freq(
+            &"20:1000000-1200000".parse().unwrap(),
+            &store.mask_all(),
+            |a| stored.push((a.pos, a.reference, a.alt)),
+        )
+        .unwrap();
+    let del = stored
+        .iter()
+        .find(|(_, r, a)| r.len() == 3 && a.len() == 1)
+        .expect("a 2-base deletion")
+        .clone();
+    let ins = stored
+        .iter()
+        .find(|(_, r, a)| r.len() == 1 && a.len() > 1)
+        .expect("an insertion")
+        .clone();
+    let snv = stored[0].clone();
+    let cases = [
+        (format!("20:g.{}_{}del", del.0 + 1, del.0 + 2), &del),
+        (
+            format!("20:g.{}_{}del{}", del.0 + 1, del.0 + 2, &del.1[1..]),
+            &del,
+        ),
+        (
+            format!("20:g.{}_{}ins{}", ins.0, ins.0 + 1, &ins.2[1..]),
+            &ins,
+        ),
+        (format!("NC_000020.10:g.{}{}>{}", snv.0, snv.1, snv.2), &snv),
+        (format!("20-{}-{}-{}", snv.0, snv.1, snv.2), &snv),
+    ];
+    for (text, want) in cases {
+        let spec = zenome_variants::hgvs::parse_variant(&text).unwrap();
+        let a = spec
+            .to_allele(&mut |s, e| store.reference_bases("20", s, e).unwrap())
+            .unwrap_or_else(|e| panic!("{text}: {e}"));
+        assert_eq!((a.pos, a.reference, a.alt), want.clone(), "{text}");
+    }
+    // the store spells no REF that far out: a clear error naming the bases
+    let spec = zenome_variants::hgvs::parse_variant("20:g.50_51del").unwrap();
+    let e = spec
+        .to_allele(&mut |s, e| store.reference_bases("20", s, e).unwrap())
+        .unwrap_err();
+    assert!(e.to_string().contains("20:50-51 cannot be resolved"), "{e}");
 }
