@@ -461,6 +461,10 @@ pub struct Config {
 pub struct VariantsConfig {
     /// Its directory; absent: `DATA_DIR/variants`.
     pub store_dir: Option<PathBuf>,
+    /// A gene model (GFF3 or GTF, plain or gzipped; Ensembl or GENCODE) for
+    /// gene queries (`gene=` on `/api/v1/variants/frequencies`); absent: no
+    /// gene queries.
+    pub gene_model: Option<PathBuf>,
 }
 
 /// Clinical information: where the dictionary and the HPO come from.
@@ -647,6 +651,12 @@ mod tests {
         std::fs::write(&f, "[variants]\nstore_dir = \"/data/v\"\n").unwrap();
         let c = Config::load(Some(&f), []).unwrap();
         assert_eq!(c.variant_store_dir(), PathBuf::from("/data/v"));
+        std::fs::write(&f, "[variants]\ngene_model = \"/data/genes.gff3.gz\"\n").unwrap();
+        let c = Config::load(Some(&f), []).unwrap();
+        assert_eq!(
+            c.variants.gene_model,
+            Some(PathBuf::from("/data/genes.gff3.gz"))
+        );
         std::fs::write(&f, "[variants]\nstore = \"/data/v\"\n").unwrap();
         let e = Config::load(Some(&f), []).unwrap_err();
         assert!(e.to_string().contains("store"), "{e}");

@@ -7,6 +7,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use noodles::core::{Position, Region};
 use time::OffsetDateTime;
@@ -14,8 +15,9 @@ use zenome_domain::access::DataType;
 use zenome_domain::participant::DiseaseArea;
 use zenome_domain::role::Role;
 use zenome_store::{AuditEntry, ParticipantFilter};
+use zenome_variants::hgvs::parse_variant;
 use zenome_variants::{
-    AlleleCounts, LoadOptions, SampleMask, Scan, Store as VariantStore, VariantsError,
+    AlleleCounts, GeneIndex, LoadOptions, SampleMask, Scan, Store as VariantStore, VariantsError,
 };
 
 use crate::{Actor, App, AppError};
@@ -663,4 +665,155 @@ impl App {
         let _ = tokio::fs::remove_file(&tmp).await;
         out
     }
+}
+
+/// The configured gene model, read once on first use (a genome's GFF3 takes
+/// seconds to read); a model that cannot be read is remembered as such.
+#[derive(Debug, Default)]
+pub(crate) struct GeneModelCache(std::sync::OnceLock<Result<Arc<GeneIndex>, String>>);
+
+/// Where a gene lies, its chromosome as the variant store spells it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GeneRegion {
+    /// The gene id of the model (`ENSG00000142192`).
+    pub id: String,
+    /// The symbol (`APP`), when the model has one.
+    pub symbol: Option<String>,
+    /// Chromosome.
+    pub chrom: String,
+    /// First base (1-based).
+    pub start: u64,
+    /// Last base (inclusive).
+    pub end: u64,
+}
+
+impl App {
+    /// The gene model of `[variants] gene_model`, read on first use.
+    async fn gene_model(&self) -> Result<Arc<GeneIndex>, AppError> {
+        let Some(path) = self.config().variants.gene_model.clone() else {
+            return Err(AppError::invalid(
+                "gene",
+                "gene queries need a gene model ([variants] gene_model in the configuration)",
+            ));
+        };
+        let app = self.clone();
+        let model = tokio::task::spawn_blocking(move || {
+            app.inner
+                .gene_model
+                .0
+                .get_or_init(|| {
+                    GeneIndex::from_path(&path)
+                        .map(Arc::new)
+                        .map_err(|e| e.to_string())
+                })
+                .clone()
+        })
+        .await
+        .map_err(|e| AppError::Internal(format!("gene model: {e}")))?;
+        model.map_err(|e| AppError::Internal(format!("gene model: {e}")))
+    }
+
+    /// The region of a gene named by symbol or id in the configured gene
+    /// model, its chromosome spelt as the variant store spells it (`21` in
+    /// the model, `chr21` in the store); `None` when the model has no such
+    /// gene. Of several loci (PAR genes) the first on a stored chromosome.
+    pub async fn gene_region(&self, name: &str) -> Result<Option<GeneRegion>, AppError> {
+        let model = self.gene_model().await?;
+        let dir = self.variant_store_dir();
+        let name = name.to_string();
+        tokio::task::spawn_blocking(move || -> Result<Option<GeneRegion>, AppError> {
+            let loci = model.lookup(&name);
+            let store = if dir.join("manifest.json").exists() {
+                Some(VariantStore::open(&dir).map_err(store_error)?)
+            } else {
+                None
+            };
+            let mut first = None;
+            for g in loci {
+                let stored = match &store {
+                    Some(s) => s.resolve_chrom(&g.chrom).map_err(store_error)?,
+                    None => None,
+                };
+                let region = GeneRegion {
+                    id: g.id.clone(),
+                    symbol: g.symbol.clone(),
+                    chrom: stored.clone().unwrap_or_else(|| g.chrom.clone()),
+                    start: u64::from(g.start),
+                    end: u64::from(g.end),
+                };
+                if stored.is_some() {
+                    return Ok(Some(region));
+                }
+                first.get_or_insert(region);
+            }
+            Ok(first)
+        })
+        .await
+        .map_err(|e| AppError::Internal(format!("gene lookup: {e}")))?
+    }
+
+    /// One allele named as `CHROM-POS-REF-ALT` or in HGVS `g.` (`field` is
+    /// the parameter it came in, for errors), as a query. Indels whose
+    /// description does not spell the reference bases take them from the
+    /// stored alleles; a RefSeq accession of another assembly than the
+    /// store's batches declare is refused.
+    pub async fn variant_query(&self, field: &str, text: &str) -> Result<CohortQuery, AppError> {
+        let spec = parse_variant(text).map_err(|e| AppError::invalid(field, e.to_string()))?;
+        let dir = self.variant_store_dir();
+        let field = field.to_string();
+        tokio::task::spawn_blocking(move || -> Result<CohortQuery, AppError> {
+            let store = if dir.join("manifest.json").exists() {
+                Some(VariantStore::open(&dir).map_err(store_error)?)
+            } else {
+                None
+            };
+            if let (Some(a), Some(s)) = (spec.assembly, &store) {
+                let declared: Vec<&str> = s
+                    .manifest()
+                    .batches
+                    .iter()
+                    .map(|b| b.reference_version.as_str())
+                    .filter(|v| !v.trim().is_empty())
+                    .collect();
+                if !declared.is_empty() && !declared.iter().any(|v| a.matches(v)) {
+                    return Err(AppError::invalid(
+                        &field,
+                        format!(
+                            "{} names {a}; the variant store holds {}",
+                            text_of(&spec.input),
+                            declared.join(", ")
+                        ),
+                    ));
+                }
+            }
+            let chrom = match &store {
+                Some(s) => s
+                    .resolve_chrom(&spec.chrom)
+                    .map_err(store_error)?
+                    .unwrap_or_else(|| spec.chrom.clone()),
+                None => spec.chrom.clone(),
+            };
+            let mut bases = |a: u32, b: u32| {
+                store
+                    .as_ref()
+                    .and_then(|s| s.reference_bases(&chrom, a, b).ok().flatten())
+            };
+            let allele = spec
+                .to_allele(&mut bases)
+                .map_err(|e| AppError::invalid(&field, e.to_string()))?;
+            Ok(CohortQuery {
+                chrom,
+                start: u64::from(allele.pos),
+                end: u64::from(allele.pos),
+                reference_bases: Some(allele.reference),
+                alternate_bases: Some(allele.alt),
+            })
+        })
+        .await
+        .map_err(|e| AppError::Internal(format!("variant lookup: {e}")))?
+    }
+}
+
+fn text_of(s: &str) -> String {
+    s.split(':').next().unwrap_or(s).to_string()
 }

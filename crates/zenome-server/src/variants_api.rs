@@ -74,8 +74,17 @@ pub(crate) struct FreqParams {
     /// `CHROM:START-END`, 1-based inclusive (e.g. `20:1000000-1100000`), or
     /// `CHROM` for the whole chromosome; large regions come page by page.
     region: Option<String>,
-    /// One allele, `CHROM-POS-REF-ALT` (e.g. `20-1000226-A-T`); inside `region` if both are given.
+    /// One allele, `CHROM-POS-REF-ALT` (e.g. `20-1000226-A-T`) or HGVS `g.`
+    /// (as `hgvs`); inside `region` if both are given.
     variant: Option<String>,
+    /// One allele in HGVS genomic notation: `20:g.1000226A>T`,
+    /// `NC_000020.10:g.1000226A>T` (RefSeq accessions of GRCh37 and GRCh38),
+    /// with `del`, `ins`, `delins`, `dup`; reference bases the description
+    /// leaves out are taken from the stored alleles.
+    hgvs: Option<String>,
+    /// A gene symbol or id (e.g. `APP`, `ENSG00000142192`): its span in the
+    /// configured gene model (`[variants] gene_model`).
+    gene: Option<String>,
     /// Subgroups to count besides the whole cohort, comma-separated:
     /// `disease_area`, `cancer_site`, `rare_disease_group`, `sex`, `facility`
     /// (count or record access only).
@@ -199,33 +208,57 @@ fn parse_region(s: &str) -> Result<(String, u64, u64), AppError> {
     Ok((chrom.to_string(), start, end))
 }
 
-fn parse_variant(s: &str) -> Result<(String, u64, String, String), AppError> {
-    let bad = || AppError::invalid("variant", "expected CHROM-POS-REF-ALT, e.g. 20-1000226-A-T");
-    let parts: Vec<&str> = s.rsplitn(4, '-').collect();
-    let [alt, reference, pos, chrom] = parts[..] else {
-        return Err(bad());
-    };
-    let allele = |x: &str| !x.is_empty() && x.bytes().all(|b| b"ACGTNacgtn".contains(&b));
-    let pos: u64 = pos.parse().map_err(|_| bad())?;
-    if chrom.is_empty() || pos == 0 || !allele(reference) || !allele(alt) {
-        return Err(bad());
-    }
-    Ok((
-        chrom.to_string(),
-        pos,
-        reference.to_ascii_uppercase(),
-        alt.to_ascii_uppercase(),
-    ))
+/// A chromosome name without a `chr` prefix, for comparing spellings.
+fn bare(chrom: &str) -> &str {
+    chrom
+        .strip_prefix("chr")
+        .or_else(|| chrom.strip_prefix("CHR"))
+        .unwrap_or(chrom)
 }
 
-fn query_of(p: &FreqParams) -> Result<CohortQuery, AppError> {
-    let region = p.region.as_deref().map(parse_region).transpose()?;
-    let variant = p.variant.as_deref().map(parse_variant).transpose()?;
-    match (region, variant) {
-        (None, None) => Err(AppError::invalid(
+/// A 404 naming the gene that the model does not hold.
+fn unknown_gene(name: &str) -> Response {
+    let mut p = crate::problem::problem_of(&AppError::NotFound("gene"));
+    p.detail = format!("gene {name:?} is not in the gene model");
+    p.field = Some("gene".into());
+    let mut resp = (StatusCode::NOT_FOUND, Json(p)).into_response();
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/problem+json"),
+    );
+    resp
+}
+
+/// The cohort query the parameters ask for: a region, a gene (through the
+/// configured gene model), or one variant (`CHROM-POS-REF-ALT` or HGVS `g.`,
+/// inside `region` when both are given).
+async fn query_of(app: &zenome_app::App, p: &FreqParams) -> Result<CohortQuery, Response> {
+    let bad = |e: AppError| bad_request(e);
+    let region = p
+        .region
+        .as_deref()
+        .map(parse_region)
+        .transpose()
+        .map_err(bad)?;
+    let targets: Vec<(&str, &str)> = [
+        ("gene", &p.gene),
+        ("variant", &p.variant),
+        ("hgvs", &p.hgvs),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| v.as_deref().map(|v| (k, v)))
+    .collect();
+    if let [_, (second, _), ..] = targets[..] {
+        return Err(bad(AppError::invalid(
+            second,
+            "give one of gene, variant and hgvs",
+        )));
+    }
+    match (region, targets.first()) {
+        (None, None) => Err(bad(AppError::invalid(
             "region",
-            "give a region (CHROM:START-END) or a variant (CHROM-POS-REF-ALT)",
-        )),
+            "give a region (CHROM:START-END or CHROM), a gene, or a variant (CHROM-POS-REF-ALT or HGVS g.)",
+        ))),
         (Some((chrom, start, end)), None) => Ok(CohortQuery {
             chrom,
             start,
@@ -233,19 +266,33 @@ fn query_of(p: &FreqParams) -> Result<CohortQuery, AppError> {
             reference_bases: None,
             alternate_bases: None,
         }),
-        (r, Some((chrom, pos, reference, alt))) => {
-            if let Some((c, s, e)) = r
-                && (c != chrom || pos < s || pos > e)
-            {
-                return Err(AppError::invalid("variant", "lies outside the region"));
+        (region, Some(&("gene", name))) => {
+            if region.is_some() {
+                return Err(bad(AppError::invalid(
+                    "gene",
+                    "give a gene or a region, not both",
+                )));
             }
-            Ok(CohortQuery {
-                chrom,
-                start: pos,
-                end: pos,
-                reference_bases: Some(reference),
-                alternate_bases: Some(alt),
-            })
+            match app.gene_region(name).await {
+                Ok(Some(g)) => Ok(CohortQuery {
+                    chrom: g.chrom,
+                    start: g.start,
+                    end: g.end,
+                    reference_bases: None,
+                    alternate_bases: None,
+                }),
+                Ok(None) => Err(unknown_gene(name)),
+                Err(e) => Err(error(e)),
+            }
+        }
+        (region, Some(&(field, text))) => {
+            let q = app.variant_query(field, text).await.map_err(error)?;
+            if let Some((c, s, e)) = region
+                && (bare(&c) != bare(&q.chrom) || q.start < s || q.start > e)
+            {
+                return Err(bad(AppError::invalid(field, "lies outside the region")));
+            }
+            Ok(q)
         }
     }
 }
@@ -271,8 +318,7 @@ fn groups_of(p: &FreqParams) -> Result<Vec<GroupBy>, AppError> {
         .collect()
 }
 
-fn paged_query_of(p: &FreqParams) -> Result<FrequencyQuery, AppError> {
-    let query = query_of(p)?;
+fn paged_query_of(p: &FreqParams, query: CohortQuery) -> Result<FrequencyQuery, AppError> {
     let groups = groups_of(p)?;
     let limit = p.limit.unwrap_or(DEFAULT_PAGE);
     if limit == 0 || limit > MAX_PAGE {
@@ -315,7 +361,9 @@ fn next_link(p: &FreqParams, token: &str) -> String {
     let mut q: Vec<(&str, String)> = Vec::new();
     for (k, v) in [
         ("region", &p.region),
+        ("gene", &p.gene),
         ("variant", &p.variant),
+        ("hgvs", &p.hgvs),
         ("groups", &p.groups),
     ] {
         if let Some(v) = v {
@@ -401,9 +449,10 @@ fn dto(a: CohortAllele, g: Granularity, subgroups: &[Subgroup]) -> AlleleFreqDto
 #[utoipa::path(get, path = "/api/v1/variants/frequencies", tag = "variants", params(FreqParams),
     responses(
         (status = 200, description = "a page of alleles, with a `next` link when more follow", body = FrequenciesDto),
-        (status = 400, description = "a malformed region, variant, groups, limit or page_token (the field is named)", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "a malformed region, variant, hgvs (where it is wrong is said), groups, limit or page_token (the field is named)", body = crate::problem::Problem, content_type = "application/problem+json"),
         (status = 401, description = "a bearer token that is not valid", body = crate::problem::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "a role this server does not know, or subgroups asked by a caller with presence-only access", body = crate::problem::Problem, content_type = "application/problem+json")),
+        (status = 403, description = "a role this server does not know, or subgroups asked by a caller with presence-only access", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "a gene the gene model does not hold (named)", body = crate::problem::Problem, content_type = "application/problem+json")),
     security((), ("bearer" = [])))]
 pub(crate) async fn frequencies(
     State(s): State<AppState>,
@@ -414,7 +463,11 @@ pub(crate) async fn frequencies(
         Ok(Query(q)) => q,
         Err(e) => return bad_request(AppError::invalid("query", e.body_text())),
     };
-    let query = match paged_query_of(&q) {
+    let query = match query_of(&s.app, &q).await {
+        Ok(query) => query,
+        Err(resp) => return resp,
+    };
+    let query = match paged_query_of(&q, query) {
         Ok(q) => q,
         Err(e) => return bad_request(e),
     };

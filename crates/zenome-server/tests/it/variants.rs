@@ -406,7 +406,15 @@ async fn the_openapi_document_declares_the_variant_endpoints_with_query_paramete
     let doc = e.call("GET", "/api/v1/openapi.json", None, None).await.json;
     let f = &doc["paths"]["/api/v1/variants/frequencies"]["get"];
     let params = f["parameters"].as_array().expect("parameters");
-    for name in ["region", "variant", "groups", "limit", "page_token"] {
+    for name in [
+        "region",
+        "variant",
+        "hgvs",
+        "gene",
+        "groups",
+        "limit",
+        "page_token",
+    ] {
         let p = params.iter().find(|p| p["name"] == name).expect(name);
         assert_eq!(p["in"], "query", "{name}");
     }
@@ -712,4 +720,171 @@ async fn a_whole_chromosome_comes_page_by_page_over_http_as_one_answer(e: Env) {
         assert_eq!(got, want, "limit {limit}");
         assert_eq!(pages, want.len().div_ceil(limit), "limit {limit}");
     }
+}
+
+// ------------------------------------------------------------ genes, HGVS
+
+/// Sites on `chr21` around APP (25,880,550–26,171,128 in Ensembl's GRCh38
+/// model, which names the chromosome `21`), carried by the access cohort.
+fn chr21_vcf(c: &Cohort) -> String {
+    let names = [
+        c.cancer[0].as_str(),
+        &c.cancer[1],
+        &c.cancer[2],
+        &c.cancer_no_industry,
+        &c.rare_opt_in,
+        &c.rare_no_opt_in,
+    ];
+    format!(
+        "##fileformat=VCFv4.2\n##contig=<ID=chr21>\n##FORMAT=<ID=GT,Number=1,Type=String,Description=\"Genotype\">\n\
+         #CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\t{}\n\
+         chr21\t25880549\t.\tG\tA\t.\tPASS\t.\tGT\t0/1\t0/0\t0/0\t0/0\t0/0\t0/0\n\
+         chr21\t25880600\t.\tA\tG\t.\tPASS\t.\tGT\t0/1\t1/1\t0/0\t0/0\t0/1\t0/0\n\
+         chr21\t25890000\t.\tACT\tA\t.\tPASS\t.\tGT\t0/0\t0/1\t0/0\t0/0\t0/0\t0/0\n\
+         chr21\t26171128\t.\tC\tT\t.\tPASS\t.\tGT\t0/0\t0/0\t0/1\t0/0\t0/0\t0/0\n\
+         chr21\t26171129\t.\tT\tC\t.\tPASS\t.\tGT\t0/0\t0/0\t0/0\t0/1\t0/0\t0/0\n",
+        names.join("\t")
+    )
+}
+
+async fn gene_and_hgvs_queries_answer_as_the_equivalent_region_and_variant(e: Env) {
+    let c = cohort(&e).await;
+    let path = e.app.config().data_dir.join("chr21.vcf");
+    std::fs::write(&path, chr21_vcf(&c)).unwrap();
+    let staff = actor(&e, "staff").await;
+    e.app.load_variants(&staff, &path).await.unwrap();
+    let get = |q: String| {
+        let e = &e;
+        async move {
+            e.call(
+                "GET",
+                &format!("/api/v1/variants/frequencies?{q}"),
+                Some("staff"),
+                None,
+            )
+            .await
+        }
+    };
+    let region = get("region=chr21:25880550-26171128".into()).await;
+    assert_eq!(region.status, StatusCode::OK, "{}", region.text);
+    let variants: Vec<&str> = region.json["alleles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["variant"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        variants,
+        [
+            "chr21-25880600-A-G",
+            "chr21-25890000-ACT-A",
+            "chr21-26171128-C-T"
+        ]
+    );
+    for gene in ["APP", "app", "ENSG00000142192"] {
+        let g = get(format!("gene={gene}")).await;
+        assert_eq!(g.status, StatusCode::OK, "{gene}: {}", g.text);
+        assert_eq!(g.json, region.json, "{gene}");
+    }
+    let none = get("gene=NOTAGENE1".into()).await;
+    assert_eq!(none.status, StatusCode::NOT_FOUND, "{}", none.text);
+    assert_eq!(none.json["field"], "gene");
+    assert!(
+        none.json["detail"].as_str().unwrap().contains("NOTAGENE1"),
+        "{}",
+        none.text
+    );
+    assert_eq!(none.headers["content-type"], "application/problem+json");
+
+    // one allele, by key (the store's 'chr21' also as '21') and by HGVS
+    let key = get("variant=chr21-25880600-A-G".into()).await;
+    assert_eq!(
+        key.json["alleles"].as_array().unwrap().len(),
+        1,
+        "{}",
+        key.text
+    );
+    for q in [
+        "variant=21-25880600-A-G",
+        "hgvs=chr21:g.25880600A%3EG",
+        "hgvs=21:g.25880600A%3EG",
+        "hgvs=NC_000021.9:g.25880600A%3EG",
+        "variant=NC_000021.9:g.25880600A%3EG",
+    ] {
+        let r = get(q.into()).await;
+        assert_eq!(r.status, StatusCode::OK, "{q}: {}", r.text);
+        assert_eq!(r.json, key.json, "{q}");
+    }
+    // a deletion whose bases the description leaves out: read from the stored REF
+    let del = get("hgvs=chr21:g.25890001_25890002del".into()).await;
+    assert_eq!(del.status, StatusCode::OK, "{}", del.text);
+    assert_eq!(
+        del.json["alleles"][0]["variant"], "chr21-25890000-ACT-A",
+        "{}",
+        del.text
+    );
+    // bad input, named
+    for (q, field, says) in [
+        ("hgvs=chr21:g.25880600A%3E", "hgvs", "character 19"),
+        ("hgvs=chr21:g.100_101del", "hgvs", "cannot be resolved"),
+        ("hgvs=NC_000021.7:g.5A%3EG", "hgvs", "neither GRCh37"),
+        ("variant=chr21:c.5A%3EG", "variant", "genomic"),
+        ("gene=APP&variant=21-25880600-A-G", "variant", "one of"),
+        ("gene=APP&region=21:1-2", "gene", "not both"),
+    ] {
+        let r = get(q.into()).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{q}: {}", r.text);
+        assert_eq!(r.json["field"], field, "{q}: {}", r.text);
+        assert!(
+            r.json["detail"].as_str().unwrap().contains(says),
+            "{q}: {}",
+            r.text
+        );
+    }
+}
+
+fn gene_model_config() -> Option<zenome_app::Config> {
+    let d = crate::htsget::testdata()?;
+    let mut cfg = crate::harness::config();
+    cfg.variants.gene_model = Some(d.join("annotation/gene-models/ensembl-vep-chr21.gtf.gz"));
+    Some(cfg)
+}
+
+mod genes {
+    #[tokio::test]
+    async fn sqlite_gene_and_hgvs_queries_answer_as_the_equivalent_region_and_variant() {
+        let Some(cfg) = super::gene_model_config() else {
+            return;
+        };
+        let e = crate::harness::env_with(cfg).await;
+        super::gene_and_hgvs_queries_answer_as_the_equivalent_region_and_variant(e).await
+    }
+
+    #[tokio::test]
+    async fn postgres_gene_and_hgvs_queries_answer_as_the_equivalent_region_and_variant() {
+        let Some(cfg) = super::gene_model_config() else {
+            return;
+        };
+        let Some(store) = zenome_store::testing::fresh_postgres().await else {
+            return;
+        };
+        let e = crate::harness::env_full(store, tempfile::tempdir().unwrap(), cfg).await;
+        super::gene_and_hgvs_queries_answer_as_the_equivalent_region_and_variant(e).await
+    }
+}
+
+#[tokio::test]
+async fn a_gene_query_without_a_gene_model_is_400_naming_gene() {
+    let e = crate::harness::env().await;
+    let r = e
+        .call(
+            "GET",
+            "/api/v1/variants/frequencies?gene=APP",
+            Some("staff"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+    assert_eq!(r.json["field"], "gene");
+    assert!(r.text.contains("gene_model"), "{}", r.text);
 }
