@@ -172,6 +172,81 @@ pub struct CohortAnswer {
     pub next: Option<Cursor>,
 }
 
+/// A Beacon filtering term applied to the counted participants.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CohortFilter {
+    /// The participant's disease area (`MONDO:0004992`, `MONDO:0019056`).
+    DiseaseArea(DiseaseArea),
+    /// An HPO term observed (not excluded) in the latest clinical record,
+    /// or a descendant of it.
+    Hpo(String),
+    /// An ICD-10 diagnosis code (`G40.4`), or a code below it (`G40`).
+    Icd10(String),
+}
+
+impl CohortFilter {
+    /// The filtering-term id.
+    pub fn id(&self) -> String {
+        match self {
+            CohortFilter::DiseaseArea(a) => DISEASE_AREA_TERMS
+                .iter()
+                .find(|(_, x, _)| x == a)
+                .map_or_else(String::new, |(id, _, _)| (*id).to_string()),
+            CohortFilter::Hpo(h) => h.clone(),
+            CohortFilter::Icd10(c) => format!("ICD10:{c}"),
+        }
+    }
+}
+
+/// The programme's disease areas as MONDO terms: (id, area, label).
+pub const DISEASE_AREA_TERMS: [(&str, DiseaseArea, &str); 2] = [
+    ("MONDO:0004992", DiseaseArea::Cancer, "cancer"),
+    ("MONDO:0019056", DiseaseArea::RareDisease, "rare disease"),
+];
+
+/// The ontology of a filtering term.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ontology {
+    /// Mondo Disease Ontology (the disease areas).
+    Mondo,
+    /// Human Phenotype Ontology.
+    Hpo,
+    /// ICD-10.
+    Icd10,
+}
+
+/// A term callers may filter variant queries by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FilteringTerm {
+    /// CURIE (`MONDO:0004992`, `HP:0001250`, `ICD10:G40.4`).
+    pub id: String,
+    /// The preferred label (the code itself for ICD-10).
+    pub label: String,
+    /// Its ontology.
+    pub ontology: Ontology,
+}
+
+/// What one participant can be filtered by.
+struct ParticipantTerms {
+    area: DiseaseArea,
+    hpo: Vec<String>,
+    icd10: Vec<String>,
+}
+
+impl ParticipantTerms {
+    fn matches(&self, f: &CohortFilter, hpo: &zenome_clinical::Hpo) -> bool {
+        match f {
+            CohortFilter::DiseaseArea(a) => self.area == *a,
+            CohortFilter::Hpo(h) => self.hpo.iter().any(|x| x == h || hpo.is_a(x, h)),
+            CohortFilter::Icd10(c) => self.icd10.iter().any(|x| {
+                x == c
+                    || (x.starts_with(c.as_str())
+                        && (c.contains('.') || x[c.len()..].starts_with('.')))
+            }),
+        }
+    }
+}
+
 /// A paged query with subgroups.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FrequencyQuery {
@@ -342,7 +417,169 @@ impl App {
                 format!("spans more than {MAX_REGION_SPAN} bases"),
             ));
         }
-        self.cohort_answer(actor, q, &[], None, None).await
+        self.cohort_answer(actor, q, &[], &[], None, None).await
+    }
+
+    /// As [`App::cohort_variants`], counting only the participants that
+    /// match every filter (Beacon filtering terms, by id: `MONDO:0004992`
+    /// cancer, `MONDO:0019056` rare disease, an HPO term observed in the
+    /// latest clinical record — or a descendant of it —, `ICD10:` a
+    /// diagnosis code or a code below it). HPO and ICD-10 filters need
+    /// count- or record-level access; an id that is no filtering term for
+    /// the caller is refused as invalid `filters`, naming it.
+    pub async fn cohort_variants_filtered(
+        &self,
+        actor: Option<&Actor>,
+        q: &CohortQuery,
+        filters: &[String],
+    ) -> Result<CohortAnswer, AppError> {
+        q.check()?;
+        if q.end - q.start > MAX_REGION_SPAN {
+            return Err(AppError::invalid(
+                "region",
+                format!("spans more than {MAX_REGION_SPAN} bases"),
+            ));
+        }
+        let filters = filters
+            .iter()
+            .map(|f| self.cohort_filter(f))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.cohort_answer(actor, q, &[], &filters, None, None)
+            .await
+    }
+
+    /// The filter a filtering-term id names.
+    fn cohort_filter(&self, id: &str) -> Result<CohortFilter, AppError> {
+        let unknown = || AppError::invalid("filters", format!("unknown filter {id:?}"));
+        if let Some(&(_, area, _)) = DISEASE_AREA_TERMS.iter().find(|(t, _, _)| *t == id) {
+            return Ok(CohortFilter::DiseaseArea(area));
+        }
+        if id.starts_with("HP:") {
+            return match self.hpo().term(id) {
+                Some(t) if !t.is_obsolete => Ok(CohortFilter::Hpo(t.id.clone())),
+                _ => Err(unknown()),
+            };
+        }
+        if let Some(code) = id.strip_prefix("ICD10:") {
+            let code = code.to_ascii_uppercase();
+            let b = code.as_bytes();
+            let ok = b.len() >= 3
+                && b[0].is_ascii_uppercase()
+                && b[1].is_ascii_digit()
+                && b[2].is_ascii_digit()
+                && (b.len() == 3
+                    || (b[3] == b'.'
+                        && b.len() > 4
+                        && b[4..].iter().all(u8::is_ascii_alphanumeric)));
+            return if ok {
+                Ok(CohortFilter::Icd10(code))
+            } else {
+                Err(unknown())
+            };
+        }
+        Err(unknown())
+    }
+
+    /// The disease area, observed HPO terms and ICD-10 diagnosis codes of
+    /// each participant in `allowed` (latest clinical record).
+    async fn participant_terms(
+        &self,
+        allowed: &HashSet<String>,
+    ) -> Result<HashMap<String, ParticipantTerms>, AppError> {
+        let rows = self
+            .store()
+            .participants(&ParticipantFilter {
+                limit: i64::MAX,
+                ..ParticipantFilter::default()
+            })
+            .await?;
+        let mut out: HashMap<String, ParticipantTerms> = rows
+            .into_iter()
+            .filter(|r| allowed.contains(r.participant.id.as_str()))
+            .map(|r| {
+                (
+                    r.participant.id.as_str().to_string(),
+                    ParticipantTerms {
+                        area: r.participant.disease_area,
+                        hpo: Vec::new(),
+                        icd10: Vec::new(),
+                    },
+                )
+            })
+            .collect();
+        for c in self.store().latest_clinical_all(None).await? {
+            let Some(t) = out.get_mut(c.participant_id.as_str()) else {
+                continue;
+            };
+            let Ok(record) = serde_json::from_str::<zenome_clinical::Record>(&c.record) else {
+                continue;
+            };
+            if let Some(g) = record.groups.get("phenotypes") {
+                for (_, e) in g.entries() {
+                    let excluded = e.get("excluded").and_then(|v| v.as_bool()) == Some(true);
+                    if let (Some(h), false) = (e.get("hpo_term").and_then(|v| v.as_str()), excluded)
+                    {
+                        t.hpo.push(h.to_string());
+                    }
+                }
+            }
+            if let Some(g) = record.groups.get("diagnosis") {
+                for (_, e) in g.entries() {
+                    if let Some(code) = e.get("icd10").and_then(|v| v.as_str()) {
+                        t.icd10.push(code.trim().to_ascii_uppercase());
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The filtering terms `actor` may use on variant queries: the disease
+    /// areas always; with count- or record-level access, the HPO terms
+    /// observed and the ICD-10 diagnosis codes in the latest clinical
+    /// records of the participants they may count now.
+    pub async fn cohort_filtering_terms(
+        &self,
+        actor: Option<&Actor>,
+    ) -> Result<Vec<FilteringTerm>, AppError> {
+        let mut out: Vec<FilteringTerm> = DISEASE_AREA_TERMS
+            .iter()
+            .map(|(id, _, label)| FilteringTerm {
+                id: (*id).to_string(),
+                label: (*label).to_string(),
+                ontology: Ontology::Mondo,
+            })
+            .collect();
+        let scope = self.cohort_scope(actor).await?;
+        if scope.granularity == Granularity::Boolean || scope.allowed.is_empty() {
+            return Ok(out);
+        }
+        let terms = self.participant_terms(&scope.allowed).await?;
+        let mut hpo = std::collections::BTreeSet::new();
+        let mut icd = std::collections::BTreeSet::new();
+        for t in terms.values() {
+            hpo.extend(t.hpo.iter().cloned());
+            icd.extend(t.icd10.iter().cloned());
+        }
+        for h in hpo {
+            let label = self
+                .hpo()
+                .term(&h)
+                .map_or_else(|| h.clone(), |t| t.name.clone());
+            out.push(FilteringTerm {
+                id: h,
+                label,
+                ontology: Ontology::Hpo,
+            });
+        }
+        for c in icd {
+            out.push(FilteringTerm {
+                id: format!("ICD10:{c}"),
+                label: c,
+                ontology: Ontology::Icd10,
+            });
+        }
+        Ok(out)
     }
 
     /// One page of cohort allele counts, with counts per subgroup: as
@@ -364,8 +601,15 @@ impl App {
                 format!("between 1 and {MAX_PAGE}"),
             ));
         }
-        self.cohort_answer(actor, &q.query, &q.groups, q.after.clone(), Some(q.limit))
-            .await
+        self.cohort_answer(
+            actor,
+            &q.query,
+            &q.groups,
+            &[],
+            q.after.clone(),
+            Some(q.limit),
+        )
+        .await
     }
 
     /// The subgroup values of the participants in `allowed`, one per
@@ -422,11 +666,34 @@ impl App {
         actor: Option<&Actor>,
         q: &CohortQuery,
         groups: &[GroupBy],
+        filters: &[CohortFilter],
         after: Option<Cursor>,
         limit: Option<usize>,
     ) -> Result<CohortAnswer, AppError> {
-        let scope = self.cohort_scope(actor).await?;
+        let mut scope = self.cohort_scope(actor).await?;
         let granularity = scope.granularity;
+        if !filters.is_empty() {
+            if granularity == Granularity::Boolean
+                && let Some(f) = filters
+                    .iter()
+                    .find(|f| !matches!(f, CohortFilter::DiseaseArea(_)))
+            {
+                return Err(AppError::invalid(
+                    "filters",
+                    format!(
+                        "{} is not a filtering term for presence-only callers (disease areas are)",
+                        f.id()
+                    ),
+                ));
+            }
+            let terms = self.participant_terms(&scope.allowed).await?;
+            let hpo = self.hpo();
+            scope.allowed.retain(|id| {
+                terms
+                    .get(id)
+                    .is_some_and(|t| filters.iter().all(|f| t.matches(f, hpo)))
+            });
+        }
         let mut groups = groups.to_vec();
         groups.sort();
         groups.dedup();
