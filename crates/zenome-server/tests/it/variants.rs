@@ -423,6 +423,34 @@ async fn the_openapi_document_declares_the_variant_endpoints_with_query_paramete
         "#/components/schemas/Problem"
     );
     assert!(doc["paths"]["/api/v1/variants/loads"]["post"].is_object());
+    assert_eq!(
+        f["responses"]["404"]["content"]["application/problem+json"]["schema"]["$ref"],
+        "#/components/schemas/Problem"
+    );
+    let freq = &doc["components"]["schemas"]["FrequenciesDto"]["properties"];
+    assert!(freq["next"].is_object(), "{freq}");
+    let allele = &doc["components"]["schemas"]["AlleleFreqDto"]["properties"];
+    assert!(allele["n_hemi"].is_object() && allele["subgroups"].is_object());
+    assert!(doc["components"]["schemas"]["SubgroupFreqDto"].is_object());
+    // the whole document is valid OpenAPI, where the validator is installed
+    let ok = std::process::Command::new("python3")
+        .args(["-c", "import openapi_spec_validator"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if ok {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("openapi.json");
+        std::fs::write(&path, doc.to_string()).unwrap();
+        let out = std::process::Command::new("python3")
+            .args([
+                "-c",
+                "import json,sys; from openapi_spec_validator import validate; validate(json.load(open(sys.argv[1])))",
+                path.to_str().unwrap(),
+            ])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
 }
 
 crate::on_both_engines!(
