@@ -1,6 +1,8 @@
 //! GA4GH Beacon v2 at `/api`: the informational endpoints (info, service-info,
 //! map, configuration, entry types, filtering terms) and `g_variants`, in the
 //! framework's response shapes. Anonymous callers get boolean answers only.
+//! Filters (disease areas; HPO and ICD-10 for count/record callers) narrow
+//! the participants a query counts.
 
 mod g_variants;
 mod meta;
@@ -161,13 +163,12 @@ async fn filtering_terms(
     let terms: Vec<Value> = terms
         .into_iter()
         .map(|t| {
-            let (kind, i) = match t.ontology {
-                Ontology::Mondo => ("ontologyTerm", 0),
-                Ontology::Hpo => ("ontologyTerm", 1),
-                Ontology::Icd10 => ("ontologyTerm", 2),
-            };
-            used[i] = true;
-            json!({ "type": kind, "id": t.id, "label": t.label, "scopes": ["individuals", "genomicVariations"] })
+            used[match t.ontology {
+                Ontology::Mondo => 0,
+                Ontology::Hpo => 1,
+                Ontology::Icd10 => 2,
+            }] = true;
+            json!({ "type": "ontologyTerm", "id": t.id, "label": t.label, "scopes": ["individuals", "genomicVariations"] })
         })
         .collect();
     let resources = [
