@@ -471,6 +471,10 @@ pub struct VariantsConfig {
     /// For an S3 `object_url`: `endpoint`, `region`, `access_key_id`,
     /// `secret_access_key`, `allow_http` (the `AWS_*` environment is read too).
     pub object_options: std::collections::BTreeMap<String, Secret<String>>,
+    /// A gene model (GFF3 or GTF, plain or gzipped; Ensembl or GENCODE) for
+    /// gene queries (`gene=` on `/api/v1/variants/frequencies`); absent: no
+    /// gene queries.
+    pub gene_model: Option<PathBuf>,
 }
 
 /// Clinical information: where the dictionary and the HPO come from.
@@ -676,6 +680,12 @@ mod tests {
         std::fs::write(&f, "[variants]\nstore_dir = \"/data/v\"\n").unwrap();
         let c = Config::load(Some(&f), []).unwrap();
         assert_eq!(c.variant_store_dir(), PathBuf::from("/data/v"));
+        std::fs::write(&f, "[variants]\ngene_model = \"/data/genes.gff3.gz\"\n").unwrap();
+        let c = Config::load(Some(&f), []).unwrap();
+        assert_eq!(
+            c.variants.gene_model,
+            Some(PathBuf::from("/data/genes.gff3.gz"))
+        );
         std::fs::write(&f, "[variants]\nstore = \"/data/v\"\n").unwrap();
         let e = Config::load(Some(&f), []).unwrap_err();
         assert!(e.to_string().contains("store"), "{e}");

@@ -55,6 +55,8 @@ struct Inner {
     /// found a bad one (so concurrent reads start one repair, not many).
     repairing: std::sync::Mutex<std::collections::HashSet<String>>,
     clinical: clinical::Catalog,
+    /// The configured gene model, read on first use.
+    gene_model: variants::GeneModelCache,
 }
 
 impl App {
@@ -89,6 +91,7 @@ impl App {
                 sessions: Default::default(),
                 repairing: Default::default(),
                 clinical,
+                gene_model: Default::default(),
             }),
         })
     }

@@ -9,20 +9,35 @@ mod replica;
 
 pub use replica::ReplicaSync;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use noodles::core::{Position, Region};
 use time::OffsetDateTime;
 use zenome_domain::access::DataType;
+use zenome_domain::participant::DiseaseArea;
 use zenome_domain::role::Role;
 use zenome_store::{AuditEntry, ParticipantFilter};
-use zenome_variants::{LoadOptions, SampleMask, Store as VariantStore, VariantsError};
+use zenome_variants::hgvs::parse_variant;
+use zenome_variants::{
+    AlleleCounts, GeneIndex, LoadOptions, SampleMask, Scan, Store as VariantStore, VariantsError,
+};
 
 use crate::{Actor, App, AppError};
 
-/// The widest region one query may span (end − start), in bases.
+pub use zenome_variants::Cursor;
+
+/// The widest region one unpaged query ([`App::cohort_variants`]) may span
+/// (end − start), in bases; paged queries ([`App::cohort_frequencies`]) may
+/// span a whole chromosome.
 pub const MAX_REGION_SPAN: u64 = 10_000_000;
+
+/// The largest page of a paged query, in alleles.
+pub const MAX_PAGE: usize = 10_000;
+
+/// The last position a query may name (the store's positions are `i32`).
+pub const MAX_POSITION: u64 = i32::MAX as u64;
 
 /// How much of an answer the caller may see.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,10 +80,83 @@ pub struct CohortAllele {
     pub ac: u64,
     /// Called alleles (0 at [`Granularity::Boolean`]).
     pub an: u64,
-    /// Homozygous-ALT participants (0 at [`Granularity::Boolean`]).
+    /// Homozygous-ALT (diploid) participants (0 at [`Granularity::Boolean`]).
     pub n_hom_alt: u64,
+    /// Hemizygous participants: one called allele, the ALT (males on chrX
+    /// outside the PARs, chrY) (0 at [`Granularity::Boolean`]).
+    pub n_hemi: u64,
     /// Participant ids carrying the ALT; only at [`Granularity::Record`].
     pub carriers: Option<Vec<String>>,
+    /// The counts per subgroup asked for, in the order of
+    /// [`CohortAnswer::subgroups`] (empty when none were asked for).
+    pub subgroups: Vec<SubgroupCounts>,
+}
+
+/// A way to split the cohort into subgroups.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum GroupBy {
+    /// `cancer` or `rare_disease` (the participant's registration).
+    DiseaseArea,
+    /// Cancer participants by the ICD-O-3 site of their latest clinical
+    /// record (`C34`), `unknown` without one.
+    CancerSite,
+    /// Rare-disease participants by the ICD-10 chapter letter of their
+    /// latest clinical record's diagnosis (`Q`), `unknown` without one.
+    RareDiseaseGroup,
+    /// Recorded sex: `female`, `male`, `other`, `unknown`.
+    Sex,
+    /// The enrolling facility's code.
+    Facility,
+}
+
+impl GroupBy {
+    /// Every grouping, in wire order.
+    pub const ALL: [GroupBy; 5] = [
+        GroupBy::DiseaseArea,
+        GroupBy::CancerSite,
+        GroupBy::RareDiseaseGroup,
+        GroupBy::Sex,
+        GroupBy::Facility,
+    ];
+
+    /// The wire name (`disease_area`, `cancer_site`, `rare_disease_group`, `sex`, `facility`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GroupBy::DiseaseArea => "disease_area",
+            GroupBy::CancerSite => "cancer_site",
+            GroupBy::RareDiseaseGroup => "rare_disease_group",
+            GroupBy::Sex => "sex",
+            GroupBy::Facility => "facility",
+        }
+    }
+
+    /// Parses a wire name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|g| g.as_str() == s)
+    }
+}
+
+/// One subgroup of the counted cohort.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Subgroup {
+    /// The grouping.
+    pub group: GroupBy,
+    /// The value (`female`, `C34`, a facility code…).
+    pub value: String,
+}
+
+/// An allele's counts within one subgroup (the participants the caller may
+/// count now who belong to it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SubgroupCounts {
+    /// ALT copies.
+    pub ac: u64,
+    /// Called alleles.
+    pub an: u64,
+    /// Homozygous-ALT participants.
+    pub n_hom_alt: u64,
+    /// Hemizygous participants.
+    pub n_hemi: u64,
 }
 
 /// The answer to a [`CohortQuery`]: only alleles carried by at least one
@@ -80,6 +168,100 @@ pub struct CohortAnswer {
     pub granularity: Granularity,
     /// The alleles, in position order.
     pub alleles: Vec<CohortAllele>,
+    /// The subgroups counted (among the participants counted now), in
+    /// grouping then value order; each allele's `subgroups` follow it.
+    pub subgroups: Vec<Subgroup>,
+    /// Where the next page starts, when this page was full and more
+    /// alleles follow.
+    pub next: Option<Cursor>,
+}
+
+/// A Beacon filtering term applied to the counted participants.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CohortFilter {
+    /// The participant's disease area (`MONDO:0004992`, `MONDO:0019056`).
+    DiseaseArea(DiseaseArea),
+    /// An HPO term observed (not excluded) in the latest clinical record,
+    /// or a descendant of it.
+    Hpo(String),
+    /// An ICD-10 diagnosis code (`G40.4`), or a code below it (`G40`).
+    Icd10(String),
+}
+
+impl CohortFilter {
+    /// The filtering-term id.
+    pub fn id(&self) -> String {
+        match self {
+            CohortFilter::DiseaseArea(a) => DISEASE_AREA_TERMS
+                .iter()
+                .find(|(_, x, _)| x == a)
+                .map_or_else(String::new, |(id, _, _)| (*id).to_string()),
+            CohortFilter::Hpo(h) => h.clone(),
+            CohortFilter::Icd10(c) => format!("ICD10:{c}"),
+        }
+    }
+}
+
+/// The programme's disease areas as MONDO terms: (id, area, label).
+pub const DISEASE_AREA_TERMS: [(&str, DiseaseArea, &str); 2] = [
+    ("MONDO:0004992", DiseaseArea::Cancer, "cancer"),
+    ("MONDO:0019056", DiseaseArea::RareDisease, "rare disease"),
+];
+
+/// The ontology of a filtering term.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ontology {
+    /// Mondo Disease Ontology (the disease areas).
+    Mondo,
+    /// Human Phenotype Ontology.
+    Hpo,
+    /// ICD-10.
+    Icd10,
+}
+
+/// A term callers may filter variant queries by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FilteringTerm {
+    /// CURIE (`MONDO:0004992`, `HP:0001250`, `ICD10:G40.4`).
+    pub id: String,
+    /// The preferred label (the code itself for ICD-10).
+    pub label: String,
+    /// Its ontology.
+    pub ontology: Ontology,
+}
+
+/// What one participant can be filtered by.
+struct ParticipantTerms {
+    area: DiseaseArea,
+    hpo: Vec<String>,
+    icd10: Vec<String>,
+}
+
+impl ParticipantTerms {
+    fn matches(&self, f: &CohortFilter, hpo: &zenome_clinical::Hpo) -> bool {
+        match f {
+            CohortFilter::DiseaseArea(a) => self.area == *a,
+            CohortFilter::Hpo(h) => self.hpo.iter().any(|x| x == h || hpo.is_a(x, h)),
+            CohortFilter::Icd10(c) => self.icd10.iter().any(|x| {
+                x == c
+                    || (x.starts_with(c.as_str())
+                        && (c.contains('.') || x[c.len()..].starts_with('.')))
+            }),
+        }
+    }
+}
+
+/// A paged query with subgroups.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FrequencyQuery {
+    /// The region (any size, a whole chromosome included) and alleles.
+    pub query: CohortQuery,
+    /// The subgroups to count, besides the whole cohort.
+    pub groups: Vec<GroupBy>,
+    /// Resume after this allele (the previous page's `next`).
+    pub after: Option<Cursor>,
+    /// Alleles a page, 1 to [`MAX_PAGE`].
+    pub limit: usize,
 }
 
 /// What a load stored.
@@ -101,7 +283,7 @@ fn store_error(e: VariantsError) -> AppError {
 }
 
 impl CohortQuery {
-    fn region(&self) -> Result<Region, AppError> {
+    fn check(&self) -> Result<(), AppError> {
         if self.chrom.is_empty() || self.chrom.contains([':', '/', '\\']) {
             return Err(AppError::invalid("region", "not a chromosome name"));
         }
@@ -111,12 +293,12 @@ impl CohortQuery {
                 "start must be at least 1 and not after end",
             ));
         }
-        if self.end - self.start > MAX_REGION_SPAN {
-            return Err(AppError::invalid(
-                "region",
-                format!("spans more than {MAX_REGION_SPAN} bases"),
-            ));
-        }
+        Ok(())
+    }
+
+    /// The region on the chromosome `chrom` (as the store spells it).
+    fn region(&self, chrom: &str) -> Result<Region, AppError> {
+        self.check()?;
         let pos = |p: u64| {
             usize::try_from(p)
                 .ok()
@@ -125,8 +307,8 @@ impl CohortQuery {
                 .ok_or_else(|| AppError::invalid("region", "position out of range"))
         };
         Ok(Region::new(
-            self.chrom.as_str(),
-            pos(self.start)?..=pos(self.end)?,
+            chrom,
+            pos(self.start)?..=pos(self.end.min(MAX_POSITION))?,
         ))
     }
 }
@@ -215,8 +397,9 @@ impl App {
         }
     }
 
-    /// Cohort allele counts in a region, over the participants the caller
-    /// may count now. `actor` `None` is an anonymous caller.
+    /// Cohort allele counts in a region of at most [`MAX_REGION_SPAN`]
+    /// bases, over the participants the caller may count now, every allele
+    /// at once. `actor` `None` is an anonymous caller.
     ///
     /// Anonymous callers (and roles without a participant scope: admins,
     /// DAC members, sequencing centres, auditors) get [`Granularity::Boolean`]
@@ -231,69 +414,403 @@ impl App {
         actor: Option<&Actor>,
         q: &CohortQuery,
     ) -> Result<CohortAnswer, AppError> {
-        let region = q.region()?;
+        q.check()?;
+        if q.end - q.start > MAX_REGION_SPAN {
+            return Err(AppError::invalid(
+                "region",
+                format!("spans more than {MAX_REGION_SPAN} bases"),
+            ));
+        }
+        self.cohort_answer(actor, q, &[], &[], None, None).await
+    }
+
+    /// As [`App::cohort_variants`], counting only the participants that
+    /// match every filter (Beacon filtering terms, by id: `MONDO:0004992`
+    /// cancer, `MONDO:0019056` rare disease, an HPO term observed in the
+    /// latest clinical record — or a descendant of it —, `ICD10:` a
+    /// diagnosis code or a code below it). HPO and ICD-10 filters need
+    /// count- or record-level access; an id that is no filtering term for
+    /// the caller is refused as invalid `filters`, naming it.
+    pub async fn cohort_variants_filtered(
+        &self,
+        actor: Option<&Actor>,
+        q: &CohortQuery,
+        filters: &[String],
+    ) -> Result<CohortAnswer, AppError> {
+        q.check()?;
+        if q.end - q.start > MAX_REGION_SPAN {
+            return Err(AppError::invalid(
+                "region",
+                format!("spans more than {MAX_REGION_SPAN} bases"),
+            ));
+        }
+        let filters = filters
+            .iter()
+            .map(|f| self.cohort_filter(f))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.cohort_answer(actor, q, &[], &filters, None, None)
+            .await
+    }
+
+    /// The filter a filtering-term id names.
+    fn cohort_filter(&self, id: &str) -> Result<CohortFilter, AppError> {
+        let unknown = || AppError::invalid("filters", format!("unknown filter {id:?}"));
+        if let Some(&(_, area, _)) = DISEASE_AREA_TERMS.iter().find(|(t, _, _)| *t == id) {
+            return Ok(CohortFilter::DiseaseArea(area));
+        }
+        if id.starts_with("HP:") {
+            return match self.hpo().term(id) {
+                Some(t) if !t.is_obsolete => Ok(CohortFilter::Hpo(t.id.clone())),
+                _ => Err(unknown()),
+            };
+        }
+        if let Some(code) = id.strip_prefix("ICD10:") {
+            let code = code.to_ascii_uppercase();
+            let b = code.as_bytes();
+            let ok = b.len() >= 3
+                && b[0].is_ascii_uppercase()
+                && b[1].is_ascii_digit()
+                && b[2].is_ascii_digit()
+                && (b.len() == 3
+                    || (b[3] == b'.'
+                        && b.len() > 4
+                        && b[4..].iter().all(u8::is_ascii_alphanumeric)));
+            return if ok {
+                Ok(CohortFilter::Icd10(code))
+            } else {
+                Err(unknown())
+            };
+        }
+        Err(unknown())
+    }
+
+    /// The disease area, observed HPO terms and ICD-10 diagnosis codes of
+    /// each participant in `allowed` (latest clinical record).
+    async fn participant_terms(
+        &self,
+        allowed: &HashSet<String>,
+    ) -> Result<HashMap<String, ParticipantTerms>, AppError> {
+        let rows = self
+            .store()
+            .participants(&ParticipantFilter {
+                limit: i64::MAX,
+                ..ParticipantFilter::default()
+            })
+            .await?;
+        let mut out: HashMap<String, ParticipantTerms> = rows
+            .into_iter()
+            .filter(|r| allowed.contains(r.participant.id.as_str()))
+            .map(|r| {
+                (
+                    r.participant.id.as_str().to_string(),
+                    ParticipantTerms {
+                        area: r.participant.disease_area,
+                        hpo: Vec::new(),
+                        icd10: Vec::new(),
+                    },
+                )
+            })
+            .collect();
+        for c in self.store().latest_clinical_all(None).await? {
+            let Some(t) = out.get_mut(c.participant_id.as_str()) else {
+                continue;
+            };
+            let Ok(record) = serde_json::from_str::<zenome_clinical::Record>(&c.record) else {
+                continue;
+            };
+            if let Some(g) = record.groups.get("phenotypes") {
+                for (_, e) in g.entries() {
+                    let excluded = e.get("excluded").and_then(|v| v.as_bool()) == Some(true);
+                    if let (Some(h), false) = (e.get("hpo_term").and_then(|v| v.as_str()), excluded)
+                    {
+                        t.hpo.push(h.to_string());
+                    }
+                }
+            }
+            if let Some(g) = record.groups.get("diagnosis") {
+                for (_, e) in g.entries() {
+                    if let Some(code) = e.get("icd10").and_then(|v| v.as_str()) {
+                        t.icd10.push(code.trim().to_ascii_uppercase());
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The filtering terms `actor` may use on variant queries: the disease
+    /// areas always; with count- or record-level access, the HPO terms
+    /// observed and the ICD-10 diagnosis codes in the latest clinical
+    /// records of the participants they may count now.
+    pub async fn cohort_filtering_terms(
+        &self,
+        actor: Option<&Actor>,
+    ) -> Result<Vec<FilteringTerm>, AppError> {
+        let mut out: Vec<FilteringTerm> = DISEASE_AREA_TERMS
+            .iter()
+            .map(|(id, _, label)| FilteringTerm {
+                id: (*id).to_string(),
+                label: (*label).to_string(),
+                ontology: Ontology::Mondo,
+            })
+            .collect();
         let scope = self.cohort_scope(actor).await?;
-        let dir = self.variant_store_dir();
+        if scope.granularity == Granularity::Boolean || scope.allowed.is_empty() {
+            return Ok(out);
+        }
+        let terms = self.participant_terms(&scope.allowed).await?;
+        let mut hpo = std::collections::BTreeSet::new();
+        let mut icd = std::collections::BTreeSet::new();
+        for t in terms.values() {
+            hpo.extend(t.hpo.iter().cloned());
+            icd.extend(t.icd10.iter().cloned());
+        }
+        for h in hpo {
+            let label = self
+                .hpo()
+                .term(&h)
+                .map_or_else(|| h.clone(), |t| t.name.clone());
+            out.push(FilteringTerm {
+                id: h,
+                label,
+                ontology: Ontology::Hpo,
+            });
+        }
+        for c in icd {
+            out.push(FilteringTerm {
+                id: format!("ICD10:{c}"),
+                label: c,
+                ontology: Ontology::Icd10,
+            });
+        }
+        Ok(out)
+    }
+
+    /// One page of cohort allele counts, with counts per subgroup: as
+    /// [`App::cohort_variants`] over a region of any size (a whole
+    /// chromosome), at most `limit` alleles a page; `next` resumes. Each
+    /// subgroup is the cohort the caller may count now intersected with the
+    /// group's members, counted in the same pass over the rows. Subgroups
+    /// need [`Granularity::Count`] or more: presence per subgroup is not
+    /// for the public.
+    pub async fn cohort_frequencies(
+        &self,
+        actor: Option<&Actor>,
+        q: &FrequencyQuery,
+    ) -> Result<CohortAnswer, AppError> {
+        q.query.check()?;
+        if q.limit == 0 || q.limit > MAX_PAGE {
+            return Err(AppError::invalid(
+                "limit",
+                format!("between 1 and {MAX_PAGE}"),
+            ));
+        }
+        self.cohort_answer(
+            actor,
+            &q.query,
+            &q.groups,
+            &[],
+            q.after.clone(),
+            Some(q.limit),
+        )
+        .await
+    }
+
+    /// The subgroup values of the participants in `allowed`, one per
+    /// grouping asked for (`None`: not in any subgroup of that grouping).
+    async fn subgroup_members(
+        &self,
+        allowed: &HashSet<String>,
+        groups: &[GroupBy],
+    ) -> Result<HashMap<String, Vec<Option<String>>>, AppError> {
+        let rows = self
+            .store()
+            .participants(&ParticipantFilter {
+                limit: i64::MAX,
+                ..ParticipantFilter::default()
+            })
+            .await?;
+        let keys = if groups
+            .iter()
+            .any(|g| matches!(g, GroupBy::CancerSite | GroupBy::RareDiseaseGroup))
+        {
+            self.store().clinical_summary_keys().await?
+        } else {
+            HashMap::new()
+        };
+        let mut out = HashMap::new();
+        for r in rows {
+            let p = &r.participant;
+            let id = p.id.as_str();
+            if !allowed.contains(id) {
+                continue;
+            }
+            let key = || Some(keys.get(id).cloned().unwrap_or_else(|| "unknown".into()));
+            let values = groups
+                .iter()
+                .map(|g| match g {
+                    GroupBy::DiseaseArea => Some(p.disease_area.as_str().to_string()),
+                    GroupBy::Sex => Some(p.sex.as_str().to_string()),
+                    GroupBy::Facility => Some(p.facility.as_str().to_string()),
+                    GroupBy::CancerSite => {
+                        (p.disease_area == DiseaseArea::Cancer).then(key).flatten()
+                    }
+                    GroupBy::RareDiseaseGroup => (p.disease_area == DiseaseArea::RareDisease)
+                        .then(key)
+                        .flatten(),
+                })
+                .collect();
+            out.insert(id.to_string(), values);
+        }
+        Ok(out)
+    }
+
+    async fn cohort_answer(
+        &self,
+        actor: Option<&Actor>,
+        q: &CohortQuery,
+        groups: &[GroupBy],
+        filters: &[CohortFilter],
+        after: Option<Cursor>,
+        limit: Option<usize>,
+    ) -> Result<CohortAnswer, AppError> {
+        let mut scope = self.cohort_scope(actor).await?;
         let granularity = scope.granularity;
+        if !filters.is_empty() {
+            if granularity == Granularity::Boolean
+                && let Some(f) = filters
+                    .iter()
+                    .find(|f| !matches!(f, CohortFilter::DiseaseArea(_)))
+            {
+                return Err(AppError::invalid(
+                    "filters",
+                    format!(
+                        "{} is not a filtering term for presence-only callers (disease areas are)",
+                        f.id()
+                    ),
+                ));
+            }
+            let terms = self.participant_terms(&scope.allowed).await?;
+            let hpo = self.hpo();
+            scope.allowed.retain(|id| {
+                terms
+                    .get(id)
+                    .is_some_and(|t| filters.iter().all(|f| t.matches(f, hpo)))
+            });
+        }
+        let mut groups = groups.to_vec();
+        groups.sort();
+        groups.dedup();
+        if !groups.is_empty() && granularity == Granularity::Boolean {
+            return Err(AppError::Forbidden(
+                "subgroup counts need count- or record-level access".into(),
+            ));
+        }
+        let members = if groups.is_empty() {
+            HashMap::new()
+        } else {
+            self.subgroup_members(&scope.allowed, &groups).await?
+        };
+        let dir = self.variant_store_dir();
         let want_ref = q.reference_bases.as_ref().map(|s| s.to_ascii_uppercase());
         let want_alt = q.alternate_bases.as_ref().map(|s| s.to_ascii_uppercase());
-        let alleles = tokio::task::spawn_blocking(move || -> Result<_, AppError> {
+        let q = q.clone();
+        tokio::task::spawn_blocking(move || -> Result<CohortAnswer, AppError> {
+            let empty = |subgroups| CohortAnswer {
+                granularity,
+                alleles: Vec::new(),
+                subgroups,
+                next: None,
+            };
             if !dir.join("manifest.json").exists() {
-                return Ok(Vec::new());
+                return Ok(empty(Vec::new()));
             }
             let store = VariantStore::open(&dir).map_err(store_error)?;
             let samples = store.samples();
             let mut mask = SampleMask::none(samples.len());
+            let mut sub: BTreeMap<Subgroup, SampleMask> = BTreeMap::new();
             for s in samples {
-                if scope.allowed.contains(&s.name) {
-                    mask.insert(s.index);
+                if !scope.allowed.contains(&s.name) {
+                    continue;
+                }
+                mask.insert(s.index);
+                let Some(values) = members.get(&s.name) else {
+                    continue;
+                };
+                for (g, v) in groups.iter().zip(values) {
+                    if let Some(v) = v {
+                        sub.entry(Subgroup {
+                            group: *g,
+                            value: v.clone(),
+                        })
+                        .or_insert_with(|| SampleMask::none(samples.len()))
+                        .insert(s.index);
+                    }
                 }
             }
-            let mut out = Vec::new();
-            let mut visit = |a: zenome_variants::AlleleFreq, who: Vec<u32>| {
-                if a.counts.ac == 0
-                    || want_ref.as_ref().is_some_and(|r| *r != a.reference)
-                    || want_alt.as_ref().is_some_and(|r| *r != a.alt)
-                {
-                    return;
-                }
+            let subgroups: Vec<Subgroup> = sub.keys().cloned().collect();
+            let Some(chrom) = store.resolve_chrom(&q.chrom).map_err(store_error)? else {
+                return Ok(empty(subgroups));
+            };
+            let region = q.region(&chrom)?;
+            let masks: Vec<&SampleMask> = std::iter::once(&mask).chain(sub.values()).collect();
+            let record = granularity == Granularity::Record;
+            let scan = Scan {
+                masks: &masks,
+                carriers: record,
+                after: after.as_ref(),
+                limit,
+            };
+            let mut keep = |a: &AlleleCounts| {
+                a.counts[0].ac > 0
+                    && want_ref.as_ref().is_none_or(|r| *r == a.reference)
+                    && want_alt.as_ref().is_none_or(|r| *r == a.alt)
+            };
+            let mut alleles = Vec::new();
+            let mut visit = |a: AlleleCounts| {
                 let boolean = granularity == Granularity::Boolean;
                 let n = |x: u32| if boolean { 0 } else { u64::from(x) };
-                out.push(CohortAllele {
-                    chrom: a.chrom,
-                    pos: u64::from(a.pos),
-                    reference: a.reference,
-                    alternate: a.alt,
-                    ac: n(a.counts.ac),
-                    an: n(a.counts.an),
-                    n_hom_alt: n(a.counts.n_hom_alt),
-                    carriers: (granularity == Granularity::Record).then(|| {
-                        who.iter()
+                let c = a.counts[0];
+                alleles.push(CohortAllele {
+                    ac: n(c.ac),
+                    an: n(c.an),
+                    n_hom_alt: n(c.n_hom_alt),
+                    n_hemi: n(c.n_hemi),
+                    carriers: record.then(|| {
+                        a.carriers
+                            .iter()
                             .filter_map(|&i| samples.get(i as usize))
                             .map(|s| s.name.clone())
                             .collect()
                     }),
+                    subgroups: a.counts[1..]
+                        .iter()
+                        .map(|c| SubgroupCounts {
+                            ac: n(c.ac),
+                            an: n(c.an),
+                            n_hom_alt: n(c.n_hom_alt),
+                            n_hemi: n(c.n_hemi),
+                        })
+                        .collect(),
+                    chrom: a.chrom,
+                    pos: u64::from(a.pos),
+                    reference: a.reference,
+                    alternate: a.alt,
                 });
             };
-            if granularity == Granularity::Record {
-                store
-                    .freq_carriers(&region, &mask, &mut visit)
-                    .map_err(store_error)?;
-            } else {
-                store
-                    .freq(&region, &mask, |a| visit(a, Vec::new()))
-                    .map_err(store_error)?;
-            }
-            Ok(out)
+            let next = store
+                .scan_alleles(&region, &scan, &mut keep, &mut visit)
+                .map_err(store_error)?;
+            Ok(CohortAnswer {
+                granularity,
+                alleles,
+                subgroups,
+                next,
+            })
         })
         .await
-        .map_err(|e| AppError::Internal(format!("variant query: {e}")))??;
-        Ok(CohortAnswer {
-            granularity,
-            alleles,
-        })
+        .map_err(|e| AppError::Internal(format!("variant query: {e}")))?
     }
-
     /// Loads a VCF/BCF file into the variant store (data-centre staff, or
     /// the local operator). Every sample name must be a registered
     /// participant id; unknown ones are refused, named, and nothing is stored.
@@ -424,4 +941,155 @@ impl App {
         let _ = tokio::fs::remove_file(&tmp).await;
         out
     }
+}
+
+/// The configured gene model, read once on first use (a genome's GFF3 takes
+/// seconds to read); a model that cannot be read is remembered as such.
+#[derive(Debug, Default)]
+pub(crate) struct GeneModelCache(std::sync::OnceLock<Result<Arc<GeneIndex>, String>>);
+
+/// Where a gene lies, its chromosome as the variant store spells it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GeneRegion {
+    /// The gene id of the model (`ENSG00000142192`).
+    pub id: String,
+    /// The symbol (`APP`), when the model has one.
+    pub symbol: Option<String>,
+    /// Chromosome.
+    pub chrom: String,
+    /// First base (1-based).
+    pub start: u64,
+    /// Last base (inclusive).
+    pub end: u64,
+}
+
+impl App {
+    /// The gene model of `[variants] gene_model`, read on first use.
+    async fn gene_model(&self) -> Result<Arc<GeneIndex>, AppError> {
+        let Some(path) = self.config().variants.gene_model.clone() else {
+            return Err(AppError::invalid(
+                "gene",
+                "gene queries need a gene model ([variants] gene_model in the configuration)",
+            ));
+        };
+        let app = self.clone();
+        let model = tokio::task::spawn_blocking(move || {
+            app.inner
+                .gene_model
+                .0
+                .get_or_init(|| {
+                    GeneIndex::from_path(&path)
+                        .map(Arc::new)
+                        .map_err(|e| e.to_string())
+                })
+                .clone()
+        })
+        .await
+        .map_err(|e| AppError::Internal(format!("gene model: {e}")))?;
+        model.map_err(|e| AppError::Internal(format!("gene model: {e}")))
+    }
+
+    /// The region of a gene named by symbol or id in the configured gene
+    /// model, its chromosome spelt as the variant store spells it (`21` in
+    /// the model, `chr21` in the store); `None` when the model has no such
+    /// gene. Of several loci (PAR genes) the first on a stored chromosome.
+    pub async fn gene_region(&self, name: &str) -> Result<Option<GeneRegion>, AppError> {
+        let model = self.gene_model().await?;
+        let dir = self.variant_store_dir();
+        let name = name.to_string();
+        tokio::task::spawn_blocking(move || -> Result<Option<GeneRegion>, AppError> {
+            let loci = model.lookup(&name);
+            let store = if dir.join("manifest.json").exists() {
+                Some(VariantStore::open(&dir).map_err(store_error)?)
+            } else {
+                None
+            };
+            let mut first = None;
+            for g in loci {
+                let stored = match &store {
+                    Some(s) => s.resolve_chrom(&g.chrom).map_err(store_error)?,
+                    None => None,
+                };
+                let region = GeneRegion {
+                    id: g.id.clone(),
+                    symbol: g.symbol.clone(),
+                    chrom: stored.clone().unwrap_or_else(|| g.chrom.clone()),
+                    start: u64::from(g.start),
+                    end: u64::from(g.end),
+                };
+                if stored.is_some() {
+                    return Ok(Some(region));
+                }
+                first.get_or_insert(region);
+            }
+            Ok(first)
+        })
+        .await
+        .map_err(|e| AppError::Internal(format!("gene lookup: {e}")))?
+    }
+
+    /// One allele named as `CHROM-POS-REF-ALT` or in HGVS `g.` (`field` is
+    /// the parameter it came in, for errors), as a query. Indels whose
+    /// description does not spell the reference bases take them from the
+    /// stored alleles; a RefSeq accession of another assembly than the
+    /// store's batches declare is refused.
+    pub async fn variant_query(&self, field: &str, text: &str) -> Result<CohortQuery, AppError> {
+        let spec = parse_variant(text).map_err(|e| AppError::invalid(field, e.to_string()))?;
+        let dir = self.variant_store_dir();
+        let field = field.to_string();
+        tokio::task::spawn_blocking(move || -> Result<CohortQuery, AppError> {
+            let store = if dir.join("manifest.json").exists() {
+                Some(VariantStore::open(&dir).map_err(store_error)?)
+            } else {
+                None
+            };
+            if let (Some(a), Some(s)) = (spec.assembly, &store) {
+                let declared: Vec<&str> = s
+                    .manifest()
+                    .batches
+                    .iter()
+                    .map(|b| b.reference_version.as_str())
+                    .filter(|v| !v.trim().is_empty())
+                    .collect();
+                if !declared.is_empty() && !declared.iter().any(|v| a.matches(v)) {
+                    return Err(AppError::invalid(
+                        &field,
+                        format!(
+                            "{} names {a}; the variant store holds {}",
+                            text_of(&spec.input),
+                            declared.join(", ")
+                        ),
+                    ));
+                }
+            }
+            let chrom = match &store {
+                Some(s) => s
+                    .resolve_chrom(&spec.chrom)
+                    .map_err(store_error)?
+                    .unwrap_or_else(|| spec.chrom.clone()),
+                None => spec.chrom.clone(),
+            };
+            let mut bases = |a: u32, b: u32| {
+                store
+                    .as_ref()
+                    .and_then(|s| s.reference_bases(&chrom, a, b).ok().flatten())
+            };
+            let allele = spec
+                .to_allele(&mut bases)
+                .map_err(|e| AppError::invalid(&field, e.to_string()))?;
+            Ok(CohortQuery {
+                chrom,
+                start: u64::from(allele.pos),
+                end: u64::from(allele.pos),
+                reference_bases: Some(allele.reference),
+                alternate_bases: Some(allele.alt),
+            })
+        })
+        .await
+        .map_err(|e| AppError::Internal(format!("variant lookup: {e}")))?
+    }
+}
+
+fn text_of(s: &str) -> String {
+    s.split(':').next().unwrap_or(s).to_string()
 }

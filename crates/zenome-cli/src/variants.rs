@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use clap::Subcommand;
 use indicatif::{ProgressBar, ProgressStyle};
-use zenome_variants::{LoadOptions, Store};
+use zenome_variants::hgvs::parse_variant;
+use zenome_variants::{GeneIndex, LoadOptions, Store};
 
 #[derive(Subcommand)]
 pub enum VariantsCommand {
@@ -35,14 +36,27 @@ pub enum VariantsCommand {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
-    /// Prints AC, AN and AF of every stored allele in a region as TSV.
+    /// Prints AC, AN and AF of every stored allele in a region, a gene or
+    /// of one variant as TSV (streamed: a whole chromosome never sits in memory).
     Freq {
         /// Store directory.
         #[arg(long)]
         store: PathBuf,
         /// CHR:START-END (1-based, inclusive), or CHR.
+        #[arg(long, required_unless_present_any = ["gene", "variant"], conflicts_with_all = ["gene", "variant"])]
+        region: Option<String>,
+        /// A gene symbol or id (e.g. APP, ENSG00000142192): its span in the
+        /// gene model of --gene-model.
+        #[arg(long, requires = "gene_model", conflicts_with = "variant")]
+        gene: Option<String>,
+        /// GFF3 or GTF gene model (plain or gzipped; Ensembl or GENCODE).
         #[arg(long)]
-        region: String,
+        gene_model: Option<PathBuf>,
+        /// One variant: CHROM-POS-REF-ALT or HGVS g. (20:g.1000226A>T,
+        /// NC_000020.10:g.1000226A>T, …del, …ins, …delins, …dup); bases a
+        /// description leaves out are read from the stored alleles.
+        #[arg(long)]
+        variant: Option<String>,
         /// File of sample names to count (one a line; default: all).
         #[arg(long)]
         samples: Option<PathBuf>,
@@ -64,8 +78,21 @@ pub fn run(cmd: VariantsCommand) -> Result<()> {
         VariantsCommand::Freq {
             store,
             region,
+            gene,
+            gene_model,
+            variant,
             samples,
-        } => freq(&store, &region, samples.as_deref()),
+        } => {
+            let target = match (region, gene, variant) {
+                (Some(r), _, _) => Target::Region(r),
+                (_, Some(g), _) => {
+                    Target::Gene(g, gene_model.context("--gene needs --gene-model")?)
+                }
+                (_, _, Some(v)) => Target::Variant(v),
+                _ => anyhow::bail!("give --region, --gene or --variant"),
+            };
+            freq(&store, &target, samples.as_deref())
+        }
     }
 }
 
@@ -119,7 +146,14 @@ fn load(
     Ok(())
 }
 
-fn freq(store: &Path, region: &str, samples: Option<&Path>) -> Result<()> {
+/// What `freq` counts.
+enum Target {
+    Region(String),
+    Gene(String, PathBuf),
+    Variant(String),
+}
+
+fn freq(store: &Path, target: &Target, samples: Option<&Path>) -> Result<()> {
     if !store.join("manifest.json").is_file() {
         anyhow::bail!(
             "{} is not a variant store (no manifest.json)",
@@ -127,9 +161,54 @@ fn freq(store: &Path, region: &str, samples: Option<&Path>) -> Result<()> {
         );
     }
     let s = Store::open(store)?;
-    let region: noodles::core::Region = region
-        .parse()
-        .with_context(|| format!("invalid region {region:?} (want CHR:START-END)"))?;
+    // one allele: (REF, ALT) to keep
+    let mut only: Option<(String, String)> = None;
+    let region: noodles::core::Region = match target {
+        Target::Region(region) => region
+            .parse()
+            .with_context(|| format!("invalid region {region:?} (want CHR:START-END)"))?,
+        Target::Gene(name, model) => {
+            let index = GeneIndex::from_path(model)?;
+            let loci = index.lookup(name);
+            let mut chosen = None;
+            for g in &loci {
+                if let Some(c) = s.resolve_chrom(&g.chrom)? {
+                    chosen = Some((c, g.start, g.end));
+                    break;
+                }
+            }
+            let (chrom, start, end) = match (chosen, loci.first()) {
+                (Some(x), _) => x,
+                (None, Some(g)) => (g.chrom.clone(), g.start, g.end),
+                (None, None) => {
+                    anyhow::bail!("gene {name:?} is not in the gene model {}", model.display())
+                }
+            };
+            format!("{chrom}:{start}-{end}")
+                .parse()
+                .with_context(|| format!("gene {name:?}: region {chrom}:{start}-{end}"))?
+        }
+        Target::Variant(text) => {
+            let spec = parse_variant(text)?;
+            let chrom = s
+                .resolve_chrom(&spec.chrom)?
+                .unwrap_or_else(|| spec.chrom.clone());
+            let mut err = None;
+            let a = spec.to_allele(&mut |a, b| match s.reference_bases(&chrom, a, b) {
+                Ok(x) => x,
+                Err(e) => {
+                    err = Some(e);
+                    None
+                }
+            });
+            if let Some(e) = err {
+                return Err(e.into());
+            }
+            let a = a?;
+            only = Some((a.reference, a.alt));
+            format!("{chrom}:{p}-{p}", p = a.pos).parse()?
+        }
+    };
     let mask = match samples {
         None => s.mask_all(),
         Some(p) => {
@@ -148,7 +227,11 @@ fn freq(store: &Path, region: &str, samples: Option<&Path>) -> Result<()> {
     writeln!(out, "#CHROM\tPOS\tREF\tALT\tAC\tAN\tAF")?;
     let mut err = None;
     s.freq(&region, &mask, |a| {
-        if err.is_some() {
+        if err.is_some()
+            || only
+                .as_ref()
+                .is_some_and(|(r, x)| *r != a.reference || *x != a.alt)
+        {
             return;
         }
         let af = a.af().map_or(".".to_string(), |f| format!("{f:.6}"));

@@ -148,3 +148,63 @@ fn variants_load_then_freq_prints_the_ac_an_of_bcftools_fill_tags() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn variants_freq_by_gene_and_by_hgvs_prints_the_lines_of_the_equivalent_region() {
+    let Some(d) = data_dir() else { return };
+    let vcf = d.join("vcf/truth/PG_NA12878_hg38-chr21.vcf.gz");
+    let gtf = d.join("annotation/gene-models/ensembl-vep-chr21.gtf.gz");
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("store");
+    let (s, v, g) = (
+        store.to_str().unwrap(),
+        vcf.to_str().unwrap(),
+        gtf.to_str().unwrap(),
+    );
+    let out = zenome(&["variants", "load", "--store", s, v]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let run = |args: &[&str]| {
+        let mut a = vec!["variants", "freq", "--store", s];
+        a.extend_from_slice(args);
+        let out = zenome(&a);
+        (
+            out.status.success(),
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    };
+    // APP is 21:25880550-26171128 in the model; the store says chr21
+    let (ok, by_region, err) = run(&["--region", "chr21:25880550-26171128"]);
+    assert!(ok, "{err}");
+    assert!(by_region.lines().count() > 500);
+    let (ok, by_gene, err) = run(&["--gene", "APP", "--gene-model", g]);
+    assert!(ok, "{err}");
+    assert_eq!(by_gene, by_region);
+    assert!(by_gene.starts_with("#CHROM\tPOS\tREF\tALT\tAC\tAN\tAF\n"));
+    // one line, by HGVS and by key
+    let line = by_region.lines().nth(1).unwrap();
+    let f: Vec<&str> = line.split('\t').collect();
+    for variant in [
+        format!("NC_000021.9:g.{}{}>{}", f[1], f[2], f[3]),
+        format!("21-{}-{}-{}", f[1], f[2], f[3]),
+    ] {
+        let (ok, one, err) = run(&["--variant", &variant]);
+        assert!(ok, "{variant}: {err}");
+        assert_eq!(
+            one,
+            format!("#CHROM\tPOS\tREF\tALT\tAC\tAN\tAF\n{line}\n"),
+            "{variant}"
+        );
+    }
+    // bad input, named
+    let (ok, _, err) = run(&["--gene", "NOTAGENE1", "--gene-model", g]);
+    assert!(!ok && err.contains("NOTAGENE1"), "{err}");
+    let (ok, _, err) = run(&["--variant", "chr21:g.25880600A>"]);
+    assert!(!ok && err.contains("at character 19"), "{err}");
+    let (ok, _, err) = run(&["--gene", "APP"]);
+    assert!(!ok && err.contains("--gene-model"), "{err}");
+}

@@ -1,12 +1,15 @@
 //! GA4GH Beacon v2 at `/api`: the informational endpoints (info, service-info,
 //! map, configuration, entry types, filtering terms) and `g_variants`, in the
 //! framework's response shapes. Anonymous callers get boolean answers only.
+//! Filters (disease areas; HPO and ICD-10 for count/record callers) narrow
+//! the participants a query counts.
 
 mod g_variants;
 mod meta;
 
 use axum::Json;
 use axum::Router;
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -135,27 +138,69 @@ async fn entry_types() -> Json<Value> {
     informational(json!({ "entryTypes": { "genomicVariant": g_variant_entry_type() } }))
 }
 
-/// The filtering terms this Beacon knows (disease areas of the programme).
-pub(crate) const FILTERING_TERMS: &[(&str, &str)] = &[
-    ("MONDO:0004992", "cancer"),
-    ("MONDO:0019056", "rare disease"),
-];
-
-async fn filtering_terms() -> Json<Value> {
-    let terms: Vec<Value> = FILTERING_TERMS
-        .iter()
-        .map(|(id, label)| {
-            json!({ "type": "ontologyTerm", "id": id, "label": label, "scopes": ["individuals"] })
+/// The filtering terms the caller may use on `g_variants` (the disease
+/// areas for everyone; HPO terms and ICD-10 codes present in the clinical
+/// records of the participants the caller may count, for count- and
+/// record-level callers), with their ontologies.
+async fn filtering_terms(
+    State(s): State<AppState>,
+    g_variants::MaybeActor(actor): g_variants::MaybeActor,
+) -> Result<Json<Value>, BeaconError> {
+    use zenome_app::variants::Ontology;
+    let terms = s
+        .app
+        .cohort_filtering_terms(actor.as_ref())
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "beacon filtering terms failed");
+            BeaconError {
+                status: StatusCode::INTERNAL_SERVER_ERROR,
+                message: "internal error".into(),
+                meta: meta::informational(),
+            }
+        })?;
+    let mut used = [false; 3];
+    let terms: Vec<Value> = terms
+        .into_iter()
+        .map(|t| {
+            used[match t.ontology {
+                Ontology::Mondo => 0,
+                Ontology::Hpo => 1,
+                Ontology::Icd10 => 2,
+            }] = true;
+            json!({ "type": "ontologyTerm", "id": t.id, "label": t.label, "scopes": ["individuals", "genomicVariations"] })
         })
         .collect();
-    informational(json!({
-        "filteringTerms": terms,
-        "resources": [{
+    let resources = [
+        json!({
             "id": "mondo",
             "name": "Mondo Disease Ontology",
             "url": "http://purl.obolibrary.org/obo/mondo.owl",
             "nameSpacePrefix": "MONDO",
             "iriPrefix": "http://purl.obolibrary.org/obo/MONDO_"
-        }]
-    }))
+        }),
+        json!({
+            "id": "hp",
+            "name": "Human Phenotype Ontology",
+            "url": "http://purl.obolibrary.org/obo/hp.owl",
+            "nameSpacePrefix": "HP",
+            "iriPrefix": "http://purl.obolibrary.org/obo/HP_"
+        }),
+        json!({
+            "id": "icd10",
+            "name": "International Classification of Diseases, 10th revision",
+            "url": "https://icd.who.int/browse10",
+            "nameSpacePrefix": "ICD10",
+            "iriPrefix": "https://icd.who.int/browse10/2019/en#/"
+        }),
+    ];
+    let resources: Vec<Value> = resources
+        .into_iter()
+        .zip(used)
+        .filter_map(|(r, u)| u.then_some(r))
+        .collect();
+    Ok(informational(json!({
+        "filteringTerms": terms,
+        "resources": resources
+    })))
 }

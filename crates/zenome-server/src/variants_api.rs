@@ -1,7 +1,8 @@
 //! Cohort variant frequencies under `/api/v1/variants` (issue 8 §5): counts
-//! over the participants the caller may count now, with small counts (1–4)
-//! shown as `"<5"` to anyone without row-level access, carriers only to
-//! callers with it; and loading a stored VCF into the variant store (staff).
+//! over the participants the caller may count now, overall and by subgroup,
+//! with small counts (1–4) shown as `"<5"` to anyone without row-level
+//! access, carriers only to callers with it, large regions paged with a
+//! `next` link; and loading a stored VCF into the variant store (staff).
 
 use axum::Json;
 use axum::Router;
@@ -13,7 +14,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use zenome_app::variants::{CohortAllele, CohortQuery, Granularity, MAX_REGION_SPAN};
+use zenome_app::variants::{
+    CohortAllele, CohortQuery, Cursor, FrequencyQuery, Granularity, GroupBy, MAX_PAGE,
+    MAX_POSITION, Subgroup, SubgroupCounts,
+};
 use zenome_app::{Actor, AppError};
 
 use crate::AppState;
@@ -67,11 +71,32 @@ fn error(e: AppError) -> Response {
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct FreqParams {
-    /// `CHROM:START-END`, 1-based inclusive, at most 10 Mb (e.g. `20:1000000-1100000`).
+    /// `CHROM:START-END`, 1-based inclusive (e.g. `20:1000000-1100000`), or
+    /// `CHROM` for the whole chromosome; large regions come page by page.
     region: Option<String>,
-    /// One allele, `CHROM-POS-REF-ALT` (e.g. `20-1000226-A-T`); inside `region` if both are given.
+    /// One allele, `CHROM-POS-REF-ALT` (e.g. `20-1000226-A-T`) or HGVS `g.`
+    /// (as `hgvs`); inside `region` if both are given.
     variant: Option<String>,
+    /// One allele in HGVS genomic notation: `20:g.1000226A>T`,
+    /// `NC_000020.10:g.1000226A>T` (RefSeq accessions of GRCh37 and GRCh38),
+    /// with `del`, `ins`, `delins`, `dup`; reference bases the description
+    /// leaves out are taken from the stored alleles.
+    hgvs: Option<String>,
+    /// A gene symbol or id (e.g. `APP`, `ENSG00000142192`): its span in the
+    /// configured gene model (`[variants] gene_model`).
+    gene: Option<String>,
+    /// Subgroups to count besides the whole cohort, comma-separated:
+    /// `disease_area`, `cancer_site`, `rare_disease_group`, `sex`, `facility`
+    /// (count or record access only).
+    groups: Option<String>,
+    /// Alleles a page, 1 to 10,000 (default 1,000).
+    limit: Option<usize>,
+    /// Where to resume: the `page_token` of the previous page's `next` link.
+    page_token: Option<String>,
 }
+
+/// Alleles a page when `limit` is not given.
+const DEFAULT_PAGE: usize = 1000;
 
 /// A count, or `"<5"` when it is 1–4 and the caller has no row-level access.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
@@ -106,12 +131,39 @@ pub struct AlleleFreqDto {
     /// AC / AN (absent in a boolean answer and when AC or AN is masked).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub af: Option<f64>,
-    /// Homozygous-ALT participants (absent in a boolean answer).
+    /// Homozygous-ALT (diploid) participants (absent in a boolean answer).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub n_hom_alt: Option<CountDto>,
+    /// Hemizygous participants: one called allele, the ALT (males on chrX
+    /// outside the PARs, chrY) (absent in a boolean answer).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub n_hemi: Option<CountDto>,
     /// Participant ids carrying the ALT (row-level access only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub carriers: Option<Vec<String>>,
+    /// Counts per subgroup, when `groups` was given.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub subgroups: Vec<SubgroupFreqDto>,
+}
+
+/// An allele's counts in one subgroup of the counted cohort.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SubgroupFreqDto {
+    /// The grouping: `disease_area`, `cancer_site`, `rare_disease_group`, `sex` or `facility`.
+    pub group: String,
+    /// The subgroup (`female`, `C34`, `Q`, a facility code…).
+    pub value: String,
+    /// ALT copies.
+    pub ac: CountDto,
+    /// Called alleles.
+    pub an: CountDto,
+    /// AC / AN (absent when AC or AN is masked or AN is 0).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub af: Option<f64>,
+    /// Homozygous-ALT participants.
+    pub n_hom_alt: CountDto,
+    /// Hemizygous participants.
+    pub n_hemi: CountDto,
 }
 
 /// The alleles of a region, counted over the participants the caller may count now.
@@ -121,58 +173,92 @@ pub struct FrequenciesDto {
     pub granularity: String,
     /// Alleles carried by at least one counted participant, by position.
     pub alleles: Vec<AlleleFreqDto>,
+    /// The next page (this request with `page_token`), when this one is full
+    /// and more alleles follow.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
 }
 
 fn parse_region(s: &str) -> Result<(String, u64, u64), AppError> {
     let bad = || {
         AppError::invalid(
             "region",
-            "expected CHROM:START-END, e.g. 20:1000000-1100000",
+            "expected CHROM:START-END (e.g. 20:1000000-1100000) or CHROM",
         )
     };
-    let (chrom, range) = s.rsplit_once(':').ok_or_else(bad)?;
+    let Some((chrom, range)) = s.rsplit_once(':') else {
+        // a whole chromosome
+        if s.is_empty() || s.contains(['-', '/', '\\', ' ']) {
+            return Err(bad());
+        }
+        return Ok((s.to_string(), 1, MAX_POSITION));
+    };
     let (a, b) = range.split_once('-').ok_or_else(bad)?;
     let num = |x: &str| x.replace(',', "").parse::<u64>().map_err(|_| bad());
     let (start, end) = (num(a)?, num(b)?);
     if chrom.is_empty() || start == 0 || start > end {
         return Err(bad());
     }
-    if end - start > MAX_REGION_SPAN {
+    if end > MAX_POSITION {
         return Err(AppError::invalid(
             "region",
-            format!("spans more than {MAX_REGION_SPAN} bases; ask for a narrower region"),
+            format!("END after the last position ({MAX_POSITION})"),
         ));
     }
     Ok((chrom.to_string(), start, end))
 }
 
-fn parse_variant(s: &str) -> Result<(String, u64, String, String), AppError> {
-    let bad = || AppError::invalid("variant", "expected CHROM-POS-REF-ALT, e.g. 20-1000226-A-T");
-    let parts: Vec<&str> = s.rsplitn(4, '-').collect();
-    let [alt, reference, pos, chrom] = parts[..] else {
-        return Err(bad());
-    };
-    let allele = |x: &str| !x.is_empty() && x.bytes().all(|b| b"ACGTNacgtn".contains(&b));
-    let pos: u64 = pos.parse().map_err(|_| bad())?;
-    if chrom.is_empty() || pos == 0 || !allele(reference) || !allele(alt) {
-        return Err(bad());
-    }
-    Ok((
-        chrom.to_string(),
-        pos,
-        reference.to_ascii_uppercase(),
-        alt.to_ascii_uppercase(),
-    ))
+/// A chromosome name without a `chr` prefix, for comparing spellings.
+fn bare(chrom: &str) -> &str {
+    chrom
+        .strip_prefix("chr")
+        .or_else(|| chrom.strip_prefix("CHR"))
+        .unwrap_or(chrom)
 }
 
-fn query_of(p: &FreqParams) -> Result<CohortQuery, AppError> {
-    let region = p.region.as_deref().map(parse_region).transpose()?;
-    let variant = p.variant.as_deref().map(parse_variant).transpose()?;
-    match (region, variant) {
-        (None, None) => Err(AppError::invalid(
+/// A 404 naming the gene that the model does not hold.
+fn unknown_gene(name: &str) -> Response {
+    let mut p = crate::problem::problem_of(&AppError::NotFound("gene"));
+    p.detail = format!("gene {name:?} is not in the gene model");
+    p.field = Some("gene".into());
+    let mut resp = (StatusCode::NOT_FOUND, Json(p)).into_response();
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/problem+json"),
+    );
+    resp
+}
+
+/// The cohort query the parameters ask for: a region, a gene (through the
+/// configured gene model), or one variant (`CHROM-POS-REF-ALT` or HGVS `g.`,
+/// inside `region` when both are given).
+async fn query_of(app: &zenome_app::App, p: &FreqParams) -> Result<CohortQuery, Response> {
+    let bad = |e: AppError| bad_request(e);
+    let region = p
+        .region
+        .as_deref()
+        .map(parse_region)
+        .transpose()
+        .map_err(bad)?;
+    let targets: Vec<(&str, &str)> = [
+        ("gene", &p.gene),
+        ("variant", &p.variant),
+        ("hgvs", &p.hgvs),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| v.as_deref().map(|v| (k, v)))
+    .collect();
+    if let [_, (second, _), ..] = targets[..] {
+        return Err(bad(AppError::invalid(
+            second,
+            "give one of gene, variant and hgvs",
+        )));
+    }
+    match (region, targets.first()) {
+        (None, None) => Err(bad(AppError::invalid(
             "region",
-            "give a region (CHROM:START-END) or a variant (CHROM-POS-REF-ALT)",
-        )),
+            "give a region (CHROM:START-END or CHROM), a gene, or a variant (CHROM-POS-REF-ALT or HGVS g.)",
+        ))),
         (Some((chrom, start, end)), None) => Ok(CohortQuery {
             chrom,
             start,
@@ -180,41 +266,168 @@ fn query_of(p: &FreqParams) -> Result<CohortQuery, AppError> {
             reference_bases: None,
             alternate_bases: None,
         }),
-        (r, Some((chrom, pos, reference, alt))) => {
-            if let Some((c, s, e)) = r
-                && (c != chrom || pos < s || pos > e)
-            {
-                return Err(AppError::invalid("variant", "lies outside the region"));
+        (region, Some(&("gene", name))) => {
+            if region.is_some() {
+                return Err(bad(AppError::invalid(
+                    "gene",
+                    "give a gene or a region, not both",
+                )));
             }
-            Ok(CohortQuery {
-                chrom,
-                start: pos,
-                end: pos,
-                reference_bases: Some(reference),
-                alternate_bases: Some(alt),
-            })
+            match app.gene_region(name).await {
+                Ok(Some(g)) => Ok(CohortQuery {
+                    chrom: g.chrom,
+                    start: g.start,
+                    end: g.end,
+                    reference_bases: None,
+                    alternate_bases: None,
+                }),
+                Ok(None) => Err(unknown_gene(name)),
+                Err(e) => Err(error(e)),
+            }
+        }
+        (region, Some(&(field, text))) => {
+            let q = app.variant_query(field, text).await.map_err(error)?;
+            if let Some((c, s, e)) = region
+                && (bare(&c) != bare(&q.chrom) || q.start < s || q.start > e)
+            {
+                return Err(bad(AppError::invalid(field, "lies outside the region")));
+            }
+            Ok(q)
         }
     }
 }
 
-fn dto(a: CohortAllele, g: Granularity) -> AlleleFreqDto {
-    let masked = |n: u64| (1..5).contains(&n);
-    let count = |n: u64| match g {
+fn groups_of(p: &FreqParams) -> Result<Vec<GroupBy>, AppError> {
+    let Some(list) = p.groups.as_deref() else {
+        return Ok(Vec::new());
+    };
+    list.split(',')
+        .map(str::trim)
+        .filter(|g| !g.is_empty())
+        .map(|g| {
+            GroupBy::parse(g).ok_or_else(|| {
+                AppError::invalid(
+                    "groups",
+                    format!(
+                        "unknown group {g:?} (known: {})",
+                        GroupBy::ALL.map(GroupBy::as_str).join(", ")
+                    ),
+                )
+            })
+        })
+        .collect()
+}
+
+fn paged_query_of(p: &FreqParams, query: CohortQuery) -> Result<FrequencyQuery, AppError> {
+    let groups = groups_of(p)?;
+    let limit = p.limit.unwrap_or(DEFAULT_PAGE);
+    if limit == 0 || limit > MAX_PAGE {
+        return Err(AppError::invalid(
+            "limit",
+            format!("between 1 and {MAX_PAGE}"),
+        ));
+    }
+    let after = p
+        .page_token
+        .as_deref()
+        .map(|t| {
+            t.parse::<Cursor>()
+                .map_err(|e| AppError::invalid("page_token", e.to_string()))
+        })
+        .transpose()?;
+    Ok(FrequencyQuery {
+        query,
+        groups,
+        after,
+        limit,
+    })
+}
+
+/// Percent-encodes a query value (RFC 3986 unreserved characters kept).
+fn encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// The link to the page after `token`: this request's parameters with it.
+fn next_link(p: &FreqParams, token: &str) -> String {
+    let mut q: Vec<(&str, String)> = Vec::new();
+    for (k, v) in [
+        ("region", &p.region),
+        ("gene", &p.gene),
+        ("variant", &p.variant),
+        ("hgvs", &p.hgvs),
+        ("groups", &p.groups),
+    ] {
+        if let Some(v) = v {
+            q.push((k, v.clone()));
+        }
+    }
+    if let Some(l) = p.limit {
+        q.push(("limit", l.to_string()));
+    }
+    q.push(("page_token", token.to_string()));
+    let q: Vec<String> = q
+        .into_iter()
+        .map(|(k, v)| format!("{k}={}", encode(&v)))
+        .collect();
+    format!("/api/v1/variants/frequencies?{}", q.join("&"))
+}
+
+fn masked(n: u64) -> bool {
+    (1..5).contains(&n)
+}
+
+fn count_of(g: Granularity, n: u64) -> Option<CountDto> {
+    match g {
         Granularity::Boolean => None,
         Granularity::Count if masked(n) => Some(CountDto::Masked("<5".into())),
         _ => Some(CountDto::Exact(n)),
-    };
-    let af = match g {
+    }
+}
+
+fn af_of(g: Granularity, ac: u64, an: u64) -> Option<f64> {
+    match g {
         Granularity::Boolean => None,
-        Granularity::Count if masked(a.ac) || masked(a.an) => None,
-        _ => (a.an > 0).then(|| a.ac as f64 / a.an as f64),
-    };
+        Granularity::Count if masked(ac) || masked(an) => None,
+        _ => (an > 0).then(|| ac as f64 / an as f64),
+    }
+}
+
+fn subgroup_dto(s: &Subgroup, c: &SubgroupCounts, g: Granularity) -> Option<SubgroupFreqDto> {
+    Some(SubgroupFreqDto {
+        group: s.group.as_str().to_string(),
+        value: s.value.clone(),
+        ac: count_of(g, c.ac)?,
+        an: count_of(g, c.an)?,
+        af: af_of(g, c.ac, c.an),
+        n_hom_alt: count_of(g, c.n_hom_alt)?,
+        n_hemi: count_of(g, c.n_hemi)?,
+    })
+}
+
+fn dto(a: CohortAllele, g: Granularity, subgroups: &[Subgroup]) -> AlleleFreqDto {
+    let count = |n: u64| count_of(g, n);
+    let af = af_of(g, a.ac, a.an);
     AlleleFreqDto {
         variant: format!("{}-{}-{}-{}", a.chrom, a.pos, a.reference, a.alternate),
         ac: count(a.ac),
         an: count(a.an),
         n_hom_alt: count(a.n_hom_alt),
+        n_hemi: count(a.n_hemi),
         af,
+        subgroups: subgroups
+            .iter()
+            .zip(&a.subgroups)
+            .filter_map(|(s, c)| subgroup_dto(s, c, g))
+            .collect(),
         carriers: if g == Granularity::Record {
             a.carriers
         } else {
@@ -227,17 +440,19 @@ fn dto(a: CohortAllele, g: Granularity) -> AlleleFreqDto {
     }
 }
 
-/// Cohort allele counts in a region (or of one variant), over the
-/// participants the caller may count now: consent in force, and for
-/// researchers the dataset members their grants cover for VCF data.
+/// Cohort allele counts in a region (a whole chromosome included, page by
+/// page) or of one variant, over the participants the caller may count
+/// now: consent in force, and for researchers the dataset members their
+/// grants cover for VCF data; overall and, with `groups`, per subgroup.
 /// Anonymous callers get presence only; counts of 1–4 show as `"<5"` to
-/// anyone without row-level access; carriers only with it.
+/// anyone without row-level access, in subgroups too; carriers only with it.
 #[utoipa::path(get, path = "/api/v1/variants/frequencies", tag = "variants", params(FreqParams),
     responses(
-        (status = 200, description = "the alleles", body = FrequenciesDto),
-        (status = 400, description = "a malformed or too wide region or variant (the field is named)", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 200, description = "a page of alleles, with a `next` link when more follow", body = FrequenciesDto),
+        (status = 400, description = "a malformed region, variant, hgvs (where it is wrong is said), groups, limit or page_token (the field is named)", body = crate::problem::Problem, content_type = "application/problem+json"),
         (status = 401, description = "a bearer token that is not valid", body = crate::problem::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "a role this server does not know", body = crate::problem::Problem, content_type = "application/problem+json")),
+        (status = 403, description = "a role this server does not know, or subgroups asked by a caller with presence-only access", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "a gene the gene model does not hold (named)", body = crate::problem::Problem, content_type = "application/problem+json")),
     security((), ("bearer" = [])))]
 pub(crate) async fn frequencies(
     State(s): State<AppState>,
@@ -248,13 +463,18 @@ pub(crate) async fn frequencies(
         Ok(Query(q)) => q,
         Err(e) => return bad_request(AppError::invalid("query", e.body_text())),
     };
-    let query = match query_of(&q) {
+    let query = match query_of(&s.app, &q).await {
+        Ok(query) => query,
+        Err(resp) => return resp,
+    };
+    let query = match paged_query_of(&q, query) {
         Ok(q) => q,
         Err(e) => return bad_request(e),
     };
-    match s.app.cohort_variants(a.as_ref(), &query).await {
+    match s.app.cohort_frequencies(a.as_ref(), &query).await {
         Ok(ans) => {
             let g = ans.granularity;
+            let subgroups = ans.subgroups;
             Json(FrequenciesDto {
                 granularity: match g {
                     Granularity::Boolean => "boolean",
@@ -262,7 +482,12 @@ pub(crate) async fn frequencies(
                     Granularity::Record => "record",
                 }
                 .into(),
-                alleles: ans.alleles.into_iter().map(|a| dto(a, g)).collect(),
+                alleles: ans
+                    .alleles
+                    .into_iter()
+                    .map(|a| dto(a, g, &subgroups))
+                    .collect(),
+                next: ans.next.map(|c| next_link(&q, &c.to_string())),
             })
             .into_response()
         }

@@ -242,6 +242,22 @@ impl Store {
         rows.into_iter().map(row).collect()
     }
 
+    /// The summary key (cancer site or rare-disease group) of each
+    /// participant's latest clinical record, by participant id (records
+    /// without one are left out). For subgroup counts of variant queries.
+    pub async fn clinical_summary_keys(
+        &self,
+    ) -> Result<std::collections::HashMap<String, String>, StoreError> {
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT c.participant_id, c.summary_key FROM clinical_records c \
+             WHERE c.summary_key IS NOT NULL \
+             AND c.version = (SELECT MAX(c2.version) FROM clinical_records c2 WHERE c2.participant_id = c.participant_id)",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows.into_iter().collect())
+    }
+
     /// Participants with a clinical record, by disease area and summary key
     /// (latest versions only). For the public page: counts only.
     pub async fn clinical_counts(&self) -> Result<Vec<(String, String, i64)>, StoreError> {

@@ -165,10 +165,14 @@ pub struct Counts {
     pub ac: u32,
     /// Called alleles among the counted samples.
     pub an: u32,
-    /// Samples whose called alleles are all ALT.
+    /// Diploid samples whose called alleles are both this ALT (homozygotes).
     pub n_hom_alt: u32,
     /// Heterozygous samples.
     pub n_het: u32,
+    /// Samples with one called allele, and that allele this ALT
+    /// (hemizygotes: chrX/chrY outside the PARs in males, stored haploid),
+    /// counted apart from the homozygotes.
+    pub n_hemi: u32,
 }
 
 impl std::ops::AddAssign for Counts {
@@ -177,6 +181,7 @@ impl std::ops::AddAssign for Counts {
         self.an += o.an;
         self.n_hom_alt += o.n_hom_alt;
         self.n_het += o.n_het;
+        self.n_hemi += o.n_hemi;
     }
 }
 
@@ -223,8 +228,9 @@ pub fn count_sparse(
     Counts {
         ac: n_het + 2 * n_hom_alt - hom_hap,
         an: 2 * (batch.n_masked - n_missing) - n_hap,
-        n_hom_alt,
+        n_hom_alt: n_hom_alt - hom_hap,
         n_het,
+        n_hemi: hom_hap,
     }
 }
 
@@ -274,8 +280,9 @@ pub fn count_dense(
     Counts {
         ac: het + 2 * hom - hom_hap,
         an: 2 * (batch.n_masked - miss) - n_hap,
-        n_hom_alt: hom,
+        n_hom_alt: hom - hom_hap,
         n_het: het,
+        n_hemi: hom_hap,
     }
 }
 
@@ -325,5 +332,11 @@ mod tests {
             }
         }
         assert_eq!((cs.ac, cs.an), (ac, an));
+        // sample 3 (haploid ALT) is a hemizygote, not a homozygote
+        assert_eq!(cs.n_hemi, u32::from(mask.contains(3 + 5)));
+        let hom = (0..70u32)
+            .filter(|&k| mask.contains(k + 5) && codes[k as usize] == HOM_ALT && !hap[k as usize])
+            .count() as u32;
+        assert_eq!(cs.n_hom_alt, hom);
     }
 }

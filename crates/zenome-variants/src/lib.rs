@@ -8,12 +8,17 @@
 //! counted now. It knows nothing of HTTP, SQL, users or consent rules.
 
 pub mod error;
+pub mod gene;
 pub mod genotype;
+pub mod hgvs;
 pub mod normalise;
+pub mod query;
 pub mod read;
 pub mod replica;
 pub mod store;
 
 pub use error::VariantsError;
+pub use gene::{GeneIndex, GeneLocus, GeneModelError};
 pub use genotype::{Counts, Layout, SampleMask};
+pub use query::{AlleleCounts, Cursor, Scan};
 pub use store::{AlleleFreq, BatchInfo, LoadOptions, LoadReport, Manifest, SampleEntry, Store};

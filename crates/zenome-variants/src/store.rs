@@ -31,6 +31,7 @@ use crate::genotype::{
     count_sparse,
 };
 use crate::normalise::Normaliser;
+use crate::query::{AlleleCounts, Cursor, Scan, chrom_aliases};
 use crate::read::{ABSENT_ALLELE, MISSING_ALLELE, Site, VariantReader};
 
 /// Width of a position bin (one partition directory per chromosome and bin).
@@ -380,7 +381,16 @@ impl Store {
         mask: &SampleMask,
         mut visit: impl FnMut(AlleleFreq),
     ) -> Result<(), VariantsError> {
-        self.scan(region, mask, false, &mut |a, _| visit(a))
+        let scan = Scan {
+            masks: &[mask],
+            carriers: false,
+            after: None,
+            limit: None,
+        };
+        self.scan_alleles(region, &scan, &mut |_| true, &mut |a| {
+            visit(AlleleFreq::from(a))
+        })?;
+        Ok(())
     }
 
     /// As [`Store::freq`], with the carriers of each allele: the global
@@ -392,16 +402,67 @@ impl Store {
         mask: &SampleMask,
         mut visit: impl FnMut(AlleleFreq, Vec<u32>),
     ) -> Result<(), VariantsError> {
-        self.scan(region, mask, true, &mut visit)
+        let scan = Scan {
+            masks: &[mask],
+            carriers: true,
+            after: None,
+            limit: None,
+        };
+        self.scan_alleles(region, &scan, &mut |_| true, &mut |mut a| {
+            let who = std::mem::take(&mut a.carriers);
+            visit(AlleleFreq::from(a), who)
+        })?;
+        Ok(())
     }
 
-    fn scan(
+    /// The chromosome names the store holds rows for, sorted.
+    pub fn chromosomes(&self) -> Result<Vec<String>, VariantsError> {
+        let dir = self.root.join("variants");
+        let mut out = Vec::new();
+        let rd = match fs::read_dir(&dir) {
+            Ok(rd) => rd,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
+            Err(e) => return Err(VariantsError::io(&dir, e)),
+        };
+        for e in rd {
+            let e = e.map_err(|e| VariantsError::io(&dir, e))?;
+            if let Some(c) = e
+                .file_name()
+                .to_str()
+                .and_then(|n| n.strip_prefix("chrom="))
+                .and_then(decode)
+            {
+                out.push(c);
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    /// `name` as the store spells it: itself if stored, else the stored
+    /// alias (`chr20` ↔ `20`, `chrM` ↔ `MT`); `None` when the store holds
+    /// no rows under any spelling.
+    pub fn resolve_chrom(&self, name: &str) -> Result<Option<String>, VariantsError> {
+        let have = self.chromosomes()?;
+        Ok(chrom_aliases(name)
+            .into_iter()
+            .find(|a| have.iter().any(|h| h == a)))
+    }
+
+    /// Counts every stored allele whose POS lies in `region` over each mask
+    /// of `scan` in one pass over the rows, and hands the alleles `keep`
+    /// accepts to `visit` in the store's allele order (position, then first
+    /// stored). With a limit, stops after that many and returns the cursor
+    /// to resume from when more kept alleles follow (`None`: the region is
+    /// done). Memory holds one 1 Mb bin's alleles at a time, whatever the
+    /// region's size.
+    pub fn scan_alleles(
         &self,
         region: &Region,
-        mask: &SampleMask,
-        carriers: bool,
-        visit: &mut dyn FnMut(AlleleFreq, Vec<u32>),
-    ) -> Result<(), VariantsError> {
+        scan: &Scan<'_>,
+        keep: &mut dyn FnMut(&AlleleCounts) -> bool,
+        visit: &mut dyn FnMut(AlleleCounts),
+    ) -> Result<Option<Cursor>, VariantsError> {
         let chrom = region.name().to_string();
         let interval = region.interval();
         let start = interval.start().map_or(1, |p| usize::from(p) as u32);
@@ -414,19 +475,32 @@ impl Store {
                 message: "start after end".into(),
             });
         }
+        // resume at the cursor's position (its earlier alleles are skipped below)
+        let from = scan.after.map_or(start, |c| c.pos.max(start));
+        if from > end {
+            return Ok(None);
+        }
+        let limit = scan.limit.map(|l| l.max(1));
         let ids: HashSet<u32> = self.manifest.batches.iter().map(|b| b.id).collect();
-        let masks: HashMap<u32, BatchMask> = self
+        let masks: HashMap<u32, Vec<BatchMask>> = self
             .manifest
             .batches
             .iter()
-            .map(|b| (b.id, BatchMask::new(mask, b.sample_offset, b.n_samples)))
+            .map(|b| {
+                let per_mask = scan
+                    .masks
+                    .iter()
+                    .map(|m| BatchMask::new(m, b.sample_offset, b.n_samples))
+                    .collect();
+                (b.id, per_mask)
+            })
             .collect();
         let chrom_dir = self
             .root
             .join("variants")
             .join(format!("chrom={}", encode(&chrom)));
         if !chrom_dir.is_dir() {
-            return Ok(());
+            return Ok(None);
         }
         // The bins present, so a whole-chromosome query does not walk 2^31/1Mb names.
         let mut bins = BTreeSet::new();
@@ -441,77 +515,103 @@ impl Store {
                 bins.insert(b);
             }
         }
-        for bin in bins.range(start / BIN_SIZE..=end / BIN_SIZE) {
+        let mut emitted = 0usize;
+        let mut last: Option<Cursor> = None;
+        for bin in bins.range(from / BIN_SIZE..=end / BIN_SIZE) {
             let dir = chrom_dir.join(format!("bin={bin}"));
-            let mut files: Vec<PathBuf> = fs::read_dir(&dir)
+            let mut files: Vec<((u32, u32), PathBuf)> = fs::read_dir(&dir)
                 .map_err(|e| VariantsError::io(&dir, e))?
                 .flatten()
-                .filter(|e| {
+                .filter_map(|e| {
                     let n = e.file_name().to_string_lossy().into_owned();
-                    !n.ends_with(".tmp") && batch_of_file(&n).is_some_and(|b| ids.contains(&b))
+                    let key = file_order(&n)?;
+                    (!n.ends_with(".tmp") && ids.contains(&key.0)).then(|| (key, e.path()))
                 })
-                .map(|e| e.path())
                 .collect();
+            // batches in the order they were loaded, so the order of the
+            // alleles at one position never changes as batches are added
             files.sort();
             let mut index: HashMap<(u32, String, String), usize> = HashMap::new();
-            let mut out: Vec<(AlleleFreq, Vec<u32>)> = Vec::new();
-            for f in files {
-                scan_file(
-                    &f,
-                    start,
-                    end,
-                    mask,
-                    &masks,
-                    carriers,
-                    &mut |pos, r, a, c, who| {
-                        let key = (pos, r.to_string(), a.to_string());
-                        match index.get(&key) {
-                            Some(&i) => {
-                                out[i].0.counts += c;
-                                out[i].1.extend_from_slice(who);
+            let mut out: Vec<AlleleCounts> = Vec::new();
+            for (_, f) in files {
+                scan_file(&f, from, end, scan, &masks, &mut |pos, r, a, c, who| {
+                    let key = (pos, r.to_string(), a.to_string());
+                    match index.get(&key) {
+                        Some(&i) => {
+                            for (x, y) in out[i].counts.iter_mut().zip(c) {
+                                *x += *y;
                             }
-                            None => {
-                                index.insert(key, out.len());
-                                out.push((
-                                    AlleleFreq {
-                                        chrom: chrom.clone(),
-                                        pos,
-                                        reference: r.to_string(),
-                                        alt: a.to_string(),
-                                        counts: c,
-                                    },
-                                    who.to_vec(),
-                                ));
-                            }
+                            out[i].carriers.extend_from_slice(who);
                         }
-                    },
-                )?;
+                        None => {
+                            index.insert(key, out.len());
+                            out.push(AlleleCounts {
+                                chrom: chrom.clone(),
+                                pos,
+                                reference: r.to_string(),
+                                alt: a.to_string(),
+                                counts: c.to_vec(),
+                                carriers: who.to_vec(),
+                            });
+                        }
+                    }
+                })?;
             }
-            out.sort_by_key(|a| a.0.pos);
-            for (a, mut who) in out {
-                who.sort_unstable();
-                visit(a, who);
+            drop(index);
+            out.sort_by_key(|a| a.pos);
+            // the alleles at the cursor's position up to the cursor were on
+            // the previous page
+            let skip = scan.after.map_or(0, |c| {
+                out.iter()
+                    .take_while(|a| a.pos == c.pos)
+                    .position(|a| a.reference == c.reference && a.alt == c.alt)
+                    .map_or(0, |i| i + 1)
+            });
+            for mut a in out.into_iter().skip(skip) {
+                if !keep(&a) {
+                    continue;
+                }
+                if limit.is_some_and(|l| emitted >= l) {
+                    // a kept allele follows the full page
+                    return Ok(last);
+                }
+                a.carriers.sort_unstable();
+                last = Some(a.cursor());
+                emitted += 1;
+                visit(a);
             }
         }
-        Ok(())
+        Ok(None)
     }
 }
 
-/// Receives (POS, REF, ALT, counts, carriers) for each row read.
-type Emit<'a> = dyn FnMut(u32, &str, &str, Counts, &[u32]) + 'a;
+impl From<AlleleCounts> for AlleleFreq {
+    fn from(a: AlleleCounts) -> Self {
+        Self {
+            chrom: a.chrom,
+            pos: a.pos,
+            reference: a.reference,
+            alt: a.alt,
+            counts: a.counts.first().copied().unwrap_or_default(),
+        }
+    }
+}
+
+/// Receives (POS, REF, ALT, counts per mask, carriers) for each row read.
+type Emit<'a> = dyn FnMut(u32, &str, &str, &[Counts], &[u32]) + 'a;
 
 /// Reads the rows of one file with POS in `[start, end]`, skipping row
-/// groups whose POS statistics lie outside.
+/// groups whose POS statistics lie outside, and counts each over every mask.
 fn scan_file(
     path: &Path,
     start: u32,
     end: u32,
-    mask: &SampleMask,
-    masks: &HashMap<u32, BatchMask>,
-    carriers: bool,
+    scan: &Scan<'_>,
+    masks: &HashMap<u32, Vec<BatchMask>>,
     emit: &mut Emit<'_>,
 ) -> Result<(), VariantsError> {
     let mut who: Vec<u32> = Vec::new();
+    let mut counts: Vec<Counts> = Vec::with_capacity(scan.masks.len());
     let pq = |e| VariantsError::parquet(path, e);
     let f = File::open(path).map_err(|e| VariantsError::io(path, e))?;
     let builder = ParquetRecordBatchReaderBuilder::try_new(f).map_err(pq)?;
@@ -563,12 +663,12 @@ fn scan_file(
             if p < start || p > end {
                 continue;
             }
-            let Some(bm) = masks.get(&batch.value(i)) else {
+            let Some(bms) = masks.get(&batch.value(i)) else {
                 continue;
             };
             let haploid = &pv[slice(hap, &pv, i)];
             who.clear();
-            if carriers {
+            if let (true, Some(mask)) = (scan.carriers, scan.masks.first()) {
                 if dense.is_valid(i) {
                     let packed = dense.value(i);
                     let off = offset.value(i);
@@ -588,22 +688,56 @@ fn scan_file(
                     );
                 }
             }
-            let c = if dense.is_valid(i) {
-                count_dense(mask, bm, offset.value(i), dense.value(i), haploid)
-            } else {
-                count_sparse(
-                    mask,
-                    bm,
-                    &hv[slice(het, &hv, i)],
-                    &mv[slice(hom, &mv, i)],
-                    &sv[slice(miss, &sv, i)],
-                    haploid,
-                )
-            };
-            emit(p, r.value(i), a.value(i), c, &who);
+            counts.clear();
+            for (mask, bm) in scan.masks.iter().zip(bms) {
+                counts.push(if dense.is_valid(i) {
+                    count_dense(mask, bm, offset.value(i), dense.value(i), haploid)
+                } else {
+                    count_sparse(
+                        mask,
+                        bm,
+                        &hv[slice(het, &hv, i)],
+                        &mv[slice(hom, &mv, i)],
+                        &sv[slice(miss, &sv, i)],
+                        haploid,
+                    )
+                });
+            }
+            emit(p, r.value(i), a.value(i), &counts, &who);
         }
     }
     Ok(())
+}
+
+/// Where a data file comes in the allele order: (batch id, part), part 1
+/// for `batch-<id>.parquet`.
+fn file_order(name: &str) -> Option<(u32, u32)> {
+    let rest = name.strip_prefix("batch-")?.strip_suffix(".parquet")?;
+    let mut it = rest.split('-');
+    let batch = it.next()?.parse().ok()?;
+    let part = match it.next() {
+        None => 1,
+        Some(p) => p.parse().ok()?,
+    };
+    Some((batch, part))
+}
+
+/// Undoes [`encode`] (`None` for a malformed name).
+fn decode(s: &str) -> Option<String> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' {
+            let hex = std::str::from_utf8(b.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
 }
 
 /// The batch id in a data file name (`batch-<id>.parquet`, `batch-<id>-<part>.parquet`).

@@ -12,7 +12,9 @@ use std::process::{Command, Stdio};
 
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
-use zenome_variants::{Layout, LoadOptions, SampleMask, Store, VariantsError};
+use zenome_variants::{
+    Cursor, GeneIndex, Layout, LoadOptions, SampleMask, Scan, Store, VariantsError,
+};
 
 fn data_dir() -> Option<PathBuf> {
     let dir = match std::env::var_os("ZENOME_TESTDATA") {
@@ -618,4 +620,346 @@ fn carriers_are_the_masked_samples_holding_the_alt_in_every_layout() {
             "{layout:?}"
         );
     }
+}
+
+/// Every kept allele of a region, page by page (`limit` a page), with the
+/// cursor each page returns.
+fn paged(
+    store: &Store,
+    region: &str,
+    masks: &[&SampleMask],
+    limit: usize,
+) -> (Vec<zenome_variants::AlleleCounts>, usize) {
+    let region: noodles::core::Region = region.parse().unwrap();
+    let mut all = Vec::new();
+    let mut after: Option<Cursor> = None;
+    let mut pages = 0;
+    loop {
+        let mut page = Vec::new();
+        let scan = Scan {
+            masks,
+            carriers: true,
+            after: after.as_ref(),
+            limit: Some(limit),
+        };
+        let next = store
+            .scan_alleles(&region, &scan, &mut |a| a.counts[0].ac > 0, &mut |a| {
+                page.push(a)
+            })
+            .unwrap();
+        pages += 1;
+        assert!(page.len() <= limit);
+        match next {
+            Some(c) => {
+                assert_eq!(page.len(), limit, "a page before the last is full");
+                assert_eq!(c, page.last().unwrap().cursor());
+                after = Some(c);
+                all.extend(page);
+            }
+            None => {
+                all.extend(page);
+                return (all, pages);
+            }
+        }
+        assert!(pages < 100_000, "paging does not end");
+    }
+}
+
+#[test]
+fn paging_a_whole_chromosome_yields_exactly_the_unpaged_answer_across_page_and_bin_boundaries() {
+    let Some(d) = data_dir() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let mut store = Store::open(tmp.path().join("s")).unwrap();
+    load(&mut store, &cohort(&d), Layout::Auto).unwrap();
+    let half = store.mask_of(&random_half(&store, 21)).unwrap();
+    let masks = [&half];
+    // the unpaged answer
+    let mut want = Vec::new();
+    let scan = Scan {
+        masks: &masks,
+        carriers: true,
+        after: None,
+        limit: None,
+    };
+    let none = store
+        .scan_alleles(
+            &"20".parse().unwrap(),
+            &scan,
+            &mut |a| a.counts[0].ac > 0,
+            &mut |a| want.push(a),
+        )
+        .unwrap();
+    assert!(none.is_none());
+    assert!(want.len() > 10_000, "{}", want.len());
+    // the same alleles and counts as the one-mask kernel, without the monomorphic ones
+    let mut plain = Vec::new();
+    store
+        .freq(&"20".parse().unwrap(), &half, |a| {
+            if a.counts.ac > 0 {
+                plain.push((a.pos, a.reference, a.alt, a.counts));
+            }
+        })
+        .unwrap();
+    let w: Vec<_> = want
+        .iter()
+        .map(|a| (a.pos, a.reference.clone(), a.alt.clone(), a.counts[0]))
+        .collect();
+    assert_eq!(w, plain);
+    // pages of 997 over the whole chromosome: bins 1, 2 and 3 are crossed
+    let (got, pages) = paged(&store, "20", &masks, 997);
+    assert_eq!(pages, want.len().div_ceil(997));
+    assert_eq!(got, want);
+    // small pages around a bin boundary and a position with two alleles (20:2,381,853 C>A, C>CA)
+    let region = "20:1999000-2001000";
+    let mut w2 = Vec::new();
+    let scan = Scan {
+        masks: &masks,
+        carriers: true,
+        after: None,
+        limit: None,
+    };
+    store
+        .scan_alleles(
+            &region.parse().unwrap(),
+            &scan,
+            &mut |a| a.counts[0].ac > 0,
+            &mut |a| w2.push(a),
+        )
+        .unwrap();
+    assert!(w2.iter().any(|a| a.pos < 2_000_000) && w2.iter().any(|a| a.pos >= 2_000_000));
+    for limit in [1, 2, 3] {
+        assert_eq!(paged(&store, region, &masks, limit).0, w2, "limit {limit}");
+    }
+    let all = store.mask_all();
+    let both = "20:2381853-2381853";
+    let (two, pages) = paged(&store, both, &[&all], 1);
+    assert_eq!(two.len(), 2, "{two:?}");
+    assert_eq!(pages, 2);
+    assert_ne!(two[0].alt, two[1].alt);
+}
+
+#[test]
+fn several_masks_counted_in_one_pass_equal_separate_single_mask_runs() {
+    let Some(d) = data_dir() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    for layout in [Layout::Sparse, Layout::Dense] {
+        let mut store = Store::open(tmp.path().join(format!("{layout:?}"))).unwrap();
+        load(&mut store, &cohort(&d), layout).unwrap();
+        let region = "20:1500000-1700000";
+        let masks: Vec<SampleMask> = [1, 2, 3]
+            .iter()
+            .map(|&seed| store.mask_of(&random_half(&store, seed)).unwrap())
+            .chain([store.mask_all(), SampleMask::none(store.samples().len())])
+            .collect();
+        let refs: Vec<&SampleMask> = masks.iter().collect();
+        let mut multi = Vec::new();
+        let scan = Scan {
+            masks: &refs,
+            carriers: false,
+            after: None,
+            limit: None,
+        };
+        store
+            .scan_alleles(&region.parse().unwrap(), &scan, &mut |_| true, &mut |a| {
+                multi.push(a)
+            })
+            .unwrap();
+        assert!(multi.len() > 1000);
+        for (k, m) in masks.iter().enumerate() {
+            let mut single = Vec::new();
+            store
+                .freq(&region.parse().unwrap(), m, |a| single.push(a.counts))
+                .unwrap();
+            let from_multi: Vec<_> = multi.iter().map(|a| a.counts[k]).collect();
+            assert_eq!(from_multi, single, "mask {k}, {layout:?}");
+        }
+        assert!(multi.iter().all(|a| a.counts[4] == Default::default()));
+    }
+}
+
+/// Male chrX genotypes made haploid from real 1000 Genomes calls: the chrX
+/// records of hail's `triomatrix.vcf` with `bcftools +fixploidy`, sexes from
+/// its `triomatrix.fam` (outside the PARs a male's call becomes its first allele).
+fn male_chrx(d: &Path, dir: &Path) -> PathBuf {
+    let sex = dir.join("sex.txt");
+    sh(&format!(
+        "awk '{{print $2\"\\t\"($5==1?\"M\":\"F\")}}' {} > {}",
+        d.join("vcf/cohort/triomatrix.fam").display(),
+        sex.display()
+    ));
+    let out = dir.join("male-chrx.vcf");
+    sh(&format!(
+        "bcftools view -t X {src} 2>/dev/null | awk 'NR==1 {{print; print \"##contig=<ID=X,length=155270560>\"; next}} {{print}}' > {x} && bcftools +fixploidy {x} -- -s {sex} 2>/dev/null > {out}",
+        src = d.join("vcf/cohort/triomatrix.vcf").display(),
+        x = dir.join("x.vcf").display(),
+        sex = sex.display(),
+        out = out.display()
+    ));
+    out
+}
+
+#[test]
+fn hemizygotes_are_haploid_alt_calls_on_male_chrx_counted_apart_from_homozygotes() {
+    let Some(d) = data_dir() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let file = male_chrx(&d, tmp.path());
+    // per allele from bcftools: haploid ALT calls, diploid 1/1 calls, AC, AN
+    let txt = sh(&format!(
+        "bcftools +fill-tags {} -- -t AC,AN | bcftools query -f '%POS\\t%REF\\t%ALT\\t%AC\\t%AN[\\t%GT]\\n'",
+        file.display()
+    ));
+    let mut want = HashMap::new();
+    let mut total_hemi = 0;
+    for l in txt.lines() {
+        let f: Vec<&str> = l.split('\t').collect();
+        assert!(!f[2].contains(','), "biallelic: {l}");
+        let gts = &f[5..];
+        let hemi = gts.iter().filter(|g| **g == "1").count() as u32;
+        let hom = gts.iter().filter(|g| **g == "1/1" || **g == "1|1").count() as u32;
+        total_hemi += hemi;
+        want.insert(
+            (
+                f[0].parse::<u32>().unwrap(),
+                f[1].to_string(),
+                f[2].to_string(),
+            ),
+            (
+                f[3].parse::<u32>().unwrap(),
+                f[4].parse::<u32>().unwrap(),
+                hom,
+                hemi,
+            ),
+        );
+    }
+    assert!(total_hemi > 20, "male ALT calls on chrX: {total_hemi}");
+    for layout in [Layout::Sparse, Layout::Dense] {
+        let mut store = Store::open(tmp.path().join(format!("{layout:?}"))).unwrap();
+        load(&mut store, &file, layout).unwrap();
+        let mut got = HashMap::new();
+        store
+            .freq(&"X".parse().unwrap(), &store.mask_all(), |a| {
+                got.insert(
+                    (a.pos, a.reference, a.alt),
+                    (
+                        a.counts.ac,
+                        a.counts.an,
+                        a.counts.n_hom_alt,
+                        a.counts.n_hemi,
+                    ),
+                );
+            })
+            .unwrap();
+        assert_eq!(got, want, "{layout:?}");
+    }
+}
+
+fn gene_model(d: &Path, name: &str) -> PathBuf {
+    d.join("annotation/gene-models").join(name)
+}
+
+#[test]
+fn a_gene_of_a_real_ensembl_gtf_and_gff3_gives_the_alleles_of_its_region() {
+    let Some(d) = data_dir() else { return };
+    let vcf = d.join("vcf/truth/PG_NA12878_hg38-chr21.vcf.gz");
+    let tmp = tempfile::tempdir().unwrap();
+    let mut store = Store::open(tmp.path().join("s")).unwrap();
+    load(&mut store, &vcf, Layout::Auto).unwrap();
+    // Ensembl 'chr21' GRCh38 gene models name the chromosome '21'; the VCF 'chr21'
+    let gtf = GeneIndex::from_path(&gene_model(&d, "ensembl-vep-chr21.gtf.gz")).unwrap();
+    let gff = GeneIndex::from_path(&gene_model(&d, "ensembl-vep-chr21.gff.gz")).unwrap();
+    assert_eq!(
+        (gtf.len(), gff.len()),
+        (42, 835),
+        "genes: ID=gene:… records"
+    );
+    let app = gtf.lookup("APP");
+    assert_eq!(app.len(), 1);
+    let g = app[0];
+    assert_eq!(
+        (g.chrom.as_str(), g.start, g.end),
+        ("21", 25880550, 26171128)
+    );
+    assert_eq!(g.id, "ENSG00000142192");
+    // the same gene by id in the GFF3, and by symbol in any case
+    let h = gff.lookup("ensg00000142192");
+    assert_eq!(
+        (h[0].start, h[0].end, h[0].symbol.as_deref()),
+        (g.start, g.end, Some("APP"))
+    );
+    assert_eq!(gff.lookup("app")[0].id, g.id);
+    let chrom = store.resolve_chrom(&g.chrom).unwrap().unwrap();
+    assert_eq!(chrom, "chr21");
+    let by_gene = ours(
+        &store,
+        &format!("{chrom}:{}-{}", g.start, g.end),
+        &store.mask_all(),
+    );
+    let region = "chr21:25880550-26171128";
+    assert_eq!(by_gene, ours(&store, region, &store.mask_all()));
+    assert_eq!(by_gene, bcftools_counts(&vcf, region, None));
+    assert!(by_gene.len() > 500, "{}", by_gene.len());
+    // GENCODE flavours: versioned ids, 'chr' names
+    let gencode = GeneIndex::from_path(&gene_model(&d, "gencode-v28-excerpt.gff3")).unwrap();
+    let ddx = gencode.lookup("ENSG00000223972");
+    assert_eq!(
+        (ddx[0].chrom.as_str(), ddx[0].start, ddx[0].end),
+        ("chr1", 11869, 14409)
+    );
+    assert_eq!(ddx[0].id, "ENSG00000223972.5");
+    let v29 = GeneIndex::from_path(&gene_model(&d, "gencode-v29-chr1-excerpt.gtf.gz")).unwrap();
+    assert!(!v29.lookup("DDX11L1").is_empty());
+    assert!(v29.lookup("NO-SUCH-GENE").is_empty());
+}
+
+#[test]
+fn hgvs_descriptions_resolve_against_the_stored_alleles_to_the_stored_allele() {
+    let Some(d) = data_dir() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let mut store = Store::open(tmp.path().join("s")).unwrap();
+    load(&mut store, &cohort(&d), Layout::Auto).unwrap();
+    let mut stored = Vec::new();
+    store
+        .freq(
+            &"20:1000000-1200000".parse().unwrap(),
+            &store.mask_all(),
+            |a| stored.push((a.pos, a.reference, a.alt)),
+        )
+        .unwrap();
+    let del = stored
+        .iter()
+        .find(|(_, r, a)| r.len() == 3 && a.len() == 1)
+        .expect("a 2-base deletion")
+        .clone();
+    let ins = stored
+        .iter()
+        .find(|(_, r, a)| r.len() == 1 && a.len() > 1)
+        .expect("an insertion")
+        .clone();
+    let snv = stored[0].clone();
+    let cases = [
+        (format!("20:g.{}_{}del", del.0 + 1, del.0 + 2), &del),
+        (
+            format!("20:g.{}_{}del{}", del.0 + 1, del.0 + 2, &del.1[1..]),
+            &del,
+        ),
+        (
+            format!("20:g.{}_{}ins{}", ins.0, ins.0 + 1, &ins.2[1..]),
+            &ins,
+        ),
+        (format!("NC_000020.10:g.{}{}>{}", snv.0, snv.1, snv.2), &snv),
+        (format!("20-{}-{}-{}", snv.0, snv.1, snv.2), &snv),
+    ];
+    for (text, want) in cases {
+        let spec = zenome_variants::hgvs::parse_variant(&text).unwrap();
+        let a = spec
+            .to_allele(&mut |s, e| store.reference_bases("20", s, e).unwrap())
+            .unwrap_or_else(|e| panic!("{text}: {e}"));
+        assert_eq!((a.pos, a.reference, a.alt), want.clone(), "{text}");
+    }
+    // the store spells no REF that far out: a clear error naming the bases
+    let spec = zenome_variants::hgvs::parse_variant("20:g.50_51del").unwrap();
+    let e = spec
+        .to_allele(&mut |s, e| store.reference_bases("20", s, e).unwrap())
+        .unwrap_err();
+    assert!(e.to_string().contains("20:50-51 cannot be resolved"), "{e}");
 }

@@ -18,7 +18,7 @@ use crate::extract::ApiActor;
 
 /// The caller: `None` without an `Authorization` header (anonymous); a bad
 /// bearer is refused, as on the rest of the API.
-pub(crate) struct MaybeActor(Option<Actor>);
+pub(crate) struct MaybeActor(pub(crate) Option<Actor>);
 
 impl FromRequestParts<AppState> for MaybeActor {
     type Rejection = BeaconError;
@@ -101,6 +101,7 @@ pub(crate) struct Allele {
     pub ac: u64,
     pub an: u64,
     pub n_hom_alt: u64,
+    pub n_hemi: u64,
     pub carriers: Option<Vec<String>>,
 }
 
@@ -258,17 +259,6 @@ fn bases(field: &str, s: &str, r: &Received) -> Result<String, BeaconError> {
 
 fn validate(p: &Params) -> Result<Validated, BeaconError> {
     let r = &p.received;
-    if let Some(f) = r.filters.first() {
-        if !super::FILTERING_TERMS.iter().any(|(id, _)| id == f) {
-            return Err(bad(format!("filters: unknown filter {f:?}"), r));
-        }
-        return Err(bad(
-            format!(
-                "filters: {f:?} applies to individuals; genomic variant queries cannot be filtered by it yet"
-            ),
-            r,
-        ));
-    }
     if let Some(a) = &p.assembly_id
         && !(a.eq_ignore_ascii_case(ASSEMBLY)
             || a.to_ascii_lowercase()
@@ -472,7 +462,8 @@ fn record(a: &Allele) -> Value {
                 "alleleFrequency": af,
                 "alleleCount": a.ac,
                 "alleleNumber": a.an,
-                "alleleCountHomozygous": a.n_hom_alt
+                "alleleCountHomozygous": a.n_hom_alt,
+                "alleleCountHemizygous": a.n_hemi
             }]
         }]
     });
@@ -535,7 +526,9 @@ async fn answer(
         .as_deref()
         .and_then(Level::parse)
         .unwrap_or(Level::Boolean);
-    let (allowed, alleles) = cohort(s, actor, &v).await.map_err(|e| app_error(e, r))?;
+    let (allowed, alleles) = cohort(s, actor, &v, &r.filters)
+        .await
+        .map_err(|e| app_error(e, r))?;
     let mut alleles: Vec<Allele> = alleles
         .into_iter()
         .filter(|a| match v.end_bracket {
@@ -565,6 +558,7 @@ async fn cohort(
     s: &AppState,
     actor: Option<&Actor>,
     v: &Validated,
+    filters: &[String],
 ) -> Result<(Level, Vec<Allele>), AppError> {
     use zenome_app::variants::{CohortQuery, Granularity};
     let q = CohortQuery {
@@ -574,7 +568,7 @@ async fn cohort(
         reference_bases: v.reference_bases.clone(),
         alternate_bases: v.alternate_bases.clone(),
     };
-    let a = s.app.cohort_variants(actor, &q).await?;
+    let a = s.app.cohort_variants_filtered(actor, &q, filters).await?;
     let level = match a.granularity {
         Granularity::Boolean => Level::Boolean,
         Granularity::Count => Level::Count,
@@ -591,6 +585,7 @@ async fn cohort(
             ac: a.ac,
             an: a.an,
             n_hom_alt: a.n_hom_alt,
+            n_hemi: a.n_hemi,
             carriers: a.carriers,
         })
         .collect();

@@ -4,7 +4,6 @@
 //! `anchors.log`, an anchor store on a real S3 server (write-once), and the
 //! webhook copy of each anchor. Every body runs on SQLite and PostgreSQL.
 
-
 use serde_json::json;
 use zenome_app::App;
 use zenome_app::config::AuditConfig;

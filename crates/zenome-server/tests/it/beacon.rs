@@ -169,8 +169,12 @@ async fn beacon_bad_requests_are_400_in_the_beacon_error_shape(e: Env) {
             "referenceName: required",
         ),
         (
-            "/api/g_variants?referenceName=20&start=100&end=200&filters=MONDO:0004992",
-            "cannot be filtered",
+            "/api/g_variants?referenceName=20&start=100&end=200&filters=MONDO:0004992,HP:9999999",
+            "unknown filter \"HP:9999999\"",
+        ),
+        (
+            "/api/g_variants?referenceName=20&start=100&end=200&filters=ICD10:cancer",
+            "unknown filter",
         ),
         (
             "/api/g_variants?referenceName=20&start=0&end=60000000",
@@ -444,8 +448,191 @@ async fn beacon_answers_count_and_record_from_a_loaded_cohort(e: Env) {
 }
 
 crate::on_both_engines!(
+    beacon_filters_narrow_the_counted_participants_and_the_terms_follow_the_grant,
     beacon_answers_count_and_record_from_a_loaded_cohort,
     beacon_bad_requests_are_400_in_the_beacon_error_shape,
     beacon_anonymous_record_request_gets_a_boolean_only,
     beacon_bad_bearer_is_refused_in_the_beacon_error_shape,
 );
+
+async fn beacon_filters_narrow_the_counted_participants_and_the_terms_follow_the_grant(e: Env) {
+    let c = loaded(&e).await;
+    // rare_opt_in: seizures (HP:0001250), G40.4; an excluded HP:0001251
+    let r = e
+        .call(
+            "POST",
+            &format!("/api/v1/participants/{}/clinical", c.rare_opt_in),
+            Some("facility"),
+            Some(crate::clinical::rare_record(&c.rare_opt_in)),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let range =
+        "/api/g_variants?referenceName=20&start=1000000&end=1100000&requestedGranularity=record";
+    let freq = |r: &crate::harness::Resp| -> Vec<(String, u64, u64)> {
+        r.json["response"]["resultSets"][0]["results"]
+            .as_array()
+            .map(|v| {
+                v.iter()
+                    .map(|x| {
+                        let f = &x["frequencyInPopulations"][0]["frequencies"][0];
+                        (
+                            x["variantInternalId"].as_str().unwrap().to_string(),
+                            f["alleleCount"].as_u64().unwrap(),
+                            f["alleleNumber"].as_u64().unwrap(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let all = e.call("GET", range, Some("staff"), None).await;
+    assert_eq!(
+        freq(&all),
+        [
+            ("20:1000226:A>T".into(), 5, 12),
+            ("20:1000300:G>C".into(), 1, 12)
+        ]
+    );
+    // rare disease: two participants; the G>C carrier is not among them
+    for filters in ["MONDO:0019056", "MONDO:0019056,HP:0000118"] {
+        let rare = e
+            .call(
+                "GET",
+                &format!("{range}&filters={filters}"),
+                Some("staff"),
+                None,
+            )
+            .await;
+        assert_eq!(rare.status, 200, "{}", rare.text);
+        validate(
+            &framework("responses/beaconResultsetsResponse.json"),
+            &rare.json,
+        );
+        assert_eq!(
+            rare.json["meta"]["receivedRequestSummary"]["filters"][0],
+            "MONDO:0019056"
+        );
+        let want = if filters.contains("HP") {
+            (1, 2)
+        } else {
+            (1, 4)
+        };
+        assert_eq!(
+            freq(&rare),
+            [("20:1000226:A>T".into(), want.0, want.1)],
+            "{filters}"
+        );
+    }
+    // an observed HPO term, an ancestor of it, the ICD-10 code and its category
+    for f in ["HP:0001250", "HP:0000118", "ICD10:G40.4", "ICD10:G40"] {
+        let r = e
+            .call("GET", &format!("{range}&filters={f}"), Some("staff"), None)
+            .await;
+        assert_eq!(
+            freq(&r),
+            [("20:1000226:A>T".into(), 1, 2)],
+            "{f}: {}",
+            r.text
+        );
+    }
+    // an excluded phenotype and a cancer site nobody has: no one is counted
+    for f in ["HP:0001251", "ICD10:C34"] {
+        let r = e
+            .call(
+                "GET",
+                &format!("/api/g_variants?referenceName=20&start=1000000&end=1100000&requestedGranularity=count&filters={f}"),
+                Some("staff"),
+                None,
+            )
+            .await;
+        assert_eq!(r.status, 200, "{f}: {}", r.text);
+        validate(&framework("responses/beaconCountResponse.json"), &r.json);
+        assert_eq!(r.json["responseSummary"]["exists"], false, "{f}");
+    }
+    // the same through POST query.filters
+    let post = e
+        .call(
+            "POST",
+            "/api/g_variants",
+            Some("staff"),
+            Some(json!({ "meta": { "apiVersion": "v2.0" }, "query": {
+                "requestParameters": { "referenceName": "20", "start": [1000000], "end": [1100000] },
+                "filters": [{ "id": "MONDO:0019056" }],
+                "requestedGranularity": "record" } })),
+        )
+        .await;
+    assert_eq!(
+        freq(&post),
+        [("20:1000226:A>T".into(), 1, 4)],
+        "{}",
+        post.text
+    );
+    // anonymous callers: disease areas narrow a boolean answer, HPO terms are not theirs
+    let anon = |f: &str| {
+        let e = &e;
+        let f = f.to_string();
+        async move {
+            e.call(
+                "GET",
+                &format!("/api/g_variants?referenceName=20&start=1000299&end=1000300&filters={f}"),
+                None,
+                None,
+            )
+            .await
+        }
+    };
+    assert_eq!(
+        anon("MONDO:0004992").await.json["responseSummary"]["exists"],
+        true
+    );
+    assert_eq!(
+        anon("MONDO:0019056").await.json["responseSummary"]["exists"],
+        false
+    );
+    let r = anon("HP:0001250").await;
+    assert_eq!(r.status, 400, "{}", r.text);
+    validate(&framework("responses/beaconErrorResponse.json"), &r.json);
+    // filtering terms: the areas for everyone, HPO/ICD-10 of the caller's participants
+    let ids = |who: Option<&'static str>| {
+        let e = &e;
+        async move {
+            let r = e.call("GET", "/api/filtering_terms", who, None).await;
+            assert_eq!(r.status, 200, "{}", r.text);
+            validate(
+                &framework("responses/beaconFilteringTermsResponse.json"),
+                &r.json,
+            );
+            r.json["response"]["filteringTerms"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| t["id"].as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+        }
+    };
+    let areas = ["MONDO:0004992", "MONDO:0019056"];
+    assert_eq!(ids(None).await, areas);
+    let staff = ids(Some("staff")).await;
+    assert_eq!(
+        staff,
+        [
+            "MONDO:0004992",
+            "MONDO:0019056",
+            "HP:0001250",
+            "HP:0001263",
+            "ICD10:G40.4"
+        ]
+    );
+    assert_eq!(
+        ids(Some("facility")).await,
+        staff,
+        "the facility's own participant"
+    );
+    assert_eq!(
+        ids(Some("facility_other")).await,
+        areas,
+        "another facility's records"
+    );
+    assert_eq!(ids(Some("academic")).await, areas, "no grant yet");
+}

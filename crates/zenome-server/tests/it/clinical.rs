@@ -43,7 +43,7 @@ pub(crate) async fn enrolled(e: &Env, area: &str, linkage: bool) -> String {
     pid
 }
 
-fn cancer_record(pid: &str) -> Value {
+pub(crate) fn cancer_record(pid: &str) -> Value {
     json!({
         "dictionary": "2",
         "participant": pid,

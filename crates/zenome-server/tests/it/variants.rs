@@ -282,10 +282,15 @@ async fn the_api_masks_small_counts_and_lists_carriers_only_to_row_level_callers
 
 async fn a_region_too_wide_or_malformed_is_400_naming_the_field(e: Env) {
     for (q, field) in [
-        ("region=20:1-20000000", "region"),
         ("region=20:100-50", "region"),
-        ("region=chr20", "region"),
+        ("region=20:", "region"),
+        ("region=20:1-9999999999", "region"),
         ("", "region"),
+        ("region=20&limit=0", "limit"),
+        ("region=20&limit=10001", "limit"),
+        ("region=20&page_token=1000226", "page_token"),
+        ("region=20&page_token=x:A:T", "page_token"),
+        ("region=20&groups=sex,age", "groups"),
         ("variant=20-100-A", "variant"),
         ("variant=20-x-A-T", "variant"),
         ("region=20:1-1000&variant=20-5000-A-T", "variant"),
@@ -401,7 +406,15 @@ async fn the_openapi_document_declares_the_variant_endpoints_with_query_paramete
     let doc = e.call("GET", "/api/v1/openapi.json", None, None).await.json;
     let f = &doc["paths"]["/api/v1/variants/frequencies"]["get"];
     let params = f["parameters"].as_array().expect("parameters");
-    for name in ["region", "variant"] {
+    for name in [
+        "region",
+        "variant",
+        "hgvs",
+        "gene",
+        "groups",
+        "limit",
+        "page_token",
+    ] {
         let p = params.iter().find(|p| p["name"] == name).expect(name);
         assert_eq!(p["in"], "query", "{name}");
     }
@@ -410,9 +423,52 @@ async fn the_openapi_document_declares_the_variant_endpoints_with_query_paramete
         "#/components/schemas/Problem"
     );
     assert!(doc["paths"]["/api/v1/variants/loads"]["post"].is_object());
+    assert_eq!(
+        f["responses"]["404"]["content"]["application/problem+json"]["schema"]["$ref"],
+        "#/components/schemas/Problem"
+    );
+    let freq = &doc["components"]["schemas"]["FrequenciesDto"]["properties"];
+    assert!(freq["next"].is_object(), "{freq}");
+    let allele = &doc["components"]["schemas"]["AlleleFreqDto"]["properties"];
+    assert!(allele["n_hemi"].is_object() && allele["subgroups"].is_object());
+    assert!(doc["components"]["schemas"]["SubgroupFreqDto"].is_object());
+    // the variant paths (with every component) are valid OpenAPI, where the
+    // validator is installed (other paths are not this test's)
+    let ok = std::process::Command::new("python3")
+        .args(["-c", "import openapi_spec_validator"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if ok {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("openapi.json");
+        let mut part = doc.clone();
+        let paths = &doc["paths"];
+        part["paths"] = json!({
+            "/api/v1/variants/frequencies": paths["/api/v1/variants/frequencies"],
+            "/api/v1/variants/loads": paths["/api/v1/variants/loads"],
+        });
+        std::fs::write(&path, part.to_string()).unwrap();
+        let out = std::process::Command::new("python3")
+            .args([
+                "-c",
+                "import json,sys; from openapi_spec_validator import validate; validate(json.load(open(sys.argv[1])))",
+                path.to_str().unwrap(),
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
 }
 
 crate::on_both_engines!(
+    subgroups_by_sex_facility_area_and_site_count_the_right_participants,
+    a_withdrawn_participant_drops_from_its_subgroup_on_the_next_query,
+    facility_callers_see_small_subgroup_counts_as_under_5_and_the_public_no_subgroups,
+    a_whole_chromosome_comes_page_by_page_over_http_as_one_answer,
     the_api_masks_small_counts_and_lists_carriers_only_to_row_level_callers,
     a_region_too_wide_or_malformed_is_400_naming_the_field,
     a_stored_vcf_object_loads_through_the_api_once_and_for_staff_only,
@@ -421,3 +477,453 @@ crate::on_both_engines!(
     researchers_count_only_the_members_their_grant_covers,
     loading_refuses_unregistered_sample_names_and_non_staff,
 );
+
+// ------------------------------------------------------------- subgroups
+
+/// Participants for subgroup tests: (facility label, area, sex), in VCF
+/// column order. p0, p1 get a lung-cancer record (site C34), p3, p4 a
+/// rare-disease one (ICD-10 G40.4: group G); the others have none.
+const PEOPLE: [(&str, &str, &str); 8] = [
+    ("facility", "cancer", "female"),
+    ("facility", "cancer", "female"),
+    ("facility", "cancer", "male"),
+    ("facility", "rare_disease", "male"),
+    ("facility", "rare_disease", "female"),
+    ("facility_other", "cancer", "male"),
+    ("facility_other", "cancer", "female"),
+    ("facility_other", "rare_disease", "male"),
+];
+
+/// Registers, consents and records [`PEOPLE`], loads their genotypes:
+/// 20:1000226 A>T (AC 7 of 16), 20:1000300 G>C (p0), 20:2500000 C>T and
+/// C>CA (p3, p5), and X:2800000 G>A with the males haploid.
+async fn subgroup_cohort(e: &Env) -> Vec<String> {
+    let mut ids = Vec::new();
+    for (i, (fac, area, sex)) in PEOPLE.iter().enumerate() {
+        let r = e
+            .call(
+                "POST",
+                "/api/v1/participants",
+                Some(fac),
+                Some(json!({"disease_area": area, "sex": sex})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        let pid = r.json["id"].as_str().unwrap().to_string();
+        let r = e
+            .call(
+                "POST",
+                &format!("/api/v1/participants/{pid}/consents"),
+                Some(fac),
+                Some(crate::harness::give()),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        let record = match i {
+            0 | 1 => Some(crate::clinical::cancer_record(&pid)),
+            3 | 4 => Some(crate::clinical::rare_record(&pid)),
+            _ => None,
+        };
+        if let Some(rec) = record {
+            let r = e
+                .call(
+                    "POST",
+                    &format!("/api/v1/participants/{pid}/clinical"),
+                    Some(fac),
+                    Some(rec),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        }
+        ids.push(pid);
+    }
+    let vcf = format!(
+        "##fileformat=VCFv4.2\n##contig=<ID=20>\n##contig=<ID=X>\n##FORMAT=<ID=GT,Number=1,Type=String,Description=\"Genotype\">\n\
+         #CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\t{}\n\
+         20\t1000226\t.\tA\tT\t.\tPASS\t.\tGT\t0/1\t1/1\t0/0\t0/1\t0/0\t1/1\t0/1\t0/0\n\
+         20\t1000300\t.\tG\tC\t.\tPASS\t.\tGT\t0/1\t0/0\t0/0\t0/0\t0/0\t0/0\t0/0\t0/0\n\
+         20\t2500000\t.\tC\tT,CA\t.\tPASS\t.\tGT\t0/0\t0/0\t0/0\t0/1\t0/0\t0/2\t0/0\t0/0\n\
+         X\t2800000\t.\tG\tA\t.\tPASS\t.\tGT\t0/1\t0/0\t1\t0\t1/1\t1\t0/0\t.\n",
+        ids.join("\t")
+    );
+    let path = e.app.config().data_dir.join("groups.vcf");
+    std::fs::write(&path, vcf).unwrap();
+    let staff = actor(e, "staff").await;
+    e.app.load_variants(&staff, &path).await.unwrap();
+    ids
+}
+
+/// The subgroups of one allele of a frequencies answer: (group, value) →
+/// (ac, an, n_hom_alt, n_hemi) as JSON values.
+fn subgroups(
+    a: &serde_json::Value,
+) -> std::collections::BTreeMap<(String, String), serde_json::Value> {
+    a["subgroups"]
+        .as_array()
+        .map(|v| {
+            v.iter()
+                .map(|s| {
+                    (
+                        (
+                            s["group"].as_str().unwrap().to_string(),
+                            s["value"].as_str().unwrap().to_string(),
+                        ),
+                        json!([s["ac"], s["an"], s["n_hom_alt"], s["n_hemi"]]),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn key(g: &str, v: &str) -> (String, String) {
+    (g.to_string(), v.to_string())
+}
+
+async fn subgroups_by_sex_facility_area_and_site_count_the_right_participants(e: Env) {
+    subgroup_cohort(&e).await;
+    let url = "/api/v1/variants/frequencies?region=20:1000226-1000226&groups=sex,facility,disease_area,cancer_site,rare_disease_group";
+    let r = e.call("GET", url, Some("staff"), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let a = &r.json["alleles"][0];
+    assert_eq!((a["ac"].clone(), a["an"].clone()), (json!(7), json!(16)));
+    let g = subgroups(a);
+    let want = [
+        (key("disease_area", "cancer"), json!([6, 10, 2, 0])),
+        (key("disease_area", "rare_disease"), json!([1, 6, 0, 0])),
+        (key("cancer_site", "C34"), json!([3, 4, 1, 0])),
+        (key("cancer_site", "unknown"), json!([3, 6, 1, 0])),
+        (key("rare_disease_group", "G"), json!([1, 4, 0, 0])),
+        (key("rare_disease_group", "unknown"), json!([0, 2, 0, 0])),
+        (key("sex", "female"), json!([4, 8, 1, 0])),
+        (key("sex", "male"), json!([3, 8, 1, 0])),
+        (key("facility", "OSK-CC"), json!([3, 6, 1, 0])),
+        (key("facility", "TKY-UH"), json!([4, 10, 1, 0])),
+    ];
+    assert_eq!(g, want.into_iter().collect(), "{}", r.text);
+    // the order: grouping, then value
+    let order: Vec<&str> = a["subgroups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["group"].as_str().unwrap())
+        .collect();
+    assert_eq!(order[0], "disease_area");
+    assert_eq!(order[order.len() - 1], "facility");
+    // chrX: males are hemizygotes, counted apart from the homozygote
+    let r = e
+        .call(
+            "GET",
+            "/api/v1/variants/frequencies?variant=X-2800000-G-A&groups=sex",
+            Some("staff"),
+            None,
+        )
+        .await;
+    let a = &r.json["alleles"][0];
+    assert_eq!(
+        json!([a["ac"], a["an"], a["n_hom_alt"], a["n_hemi"]]),
+        json!([5, 11, 1, 2]),
+        "{}",
+        r.text
+    );
+    let g = subgroups(a);
+    assert_eq!(g[&key("sex", "male")], json!([2, 3, 0, 2]));
+    assert_eq!(g[&key("sex", "female")], json!([3, 8, 1, 0]));
+}
+
+async fn a_withdrawn_participant_drops_from_its_subgroup_on_the_next_query(e: Env) {
+    let ids = subgroup_cohort(&e).await;
+    let url = "/api/v1/variants/frequencies?variant=20-1000226-A-T&groups=sex,cancer_site";
+    let before = e.call("GET", url, Some("staff"), None).await;
+    let g = subgroups(&before.json["alleles"][0]);
+    assert_eq!(g[&key("sex", "female")], json!([4, 8, 1, 0]));
+    assert_eq!(g[&key("cancer_site", "C34")], json!([3, 4, 1, 0]));
+    // p1 (female, C34, 1/1) withdraws
+    let r = e
+        .call(
+            "POST",
+            &format!("/api/v1/participants/{}/consents", ids[1]),
+            Some("facility"),
+            Some(json!({"action": "withdraw", "reason": "本人の申し出"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let after = e.call("GET", url, Some("staff"), None).await;
+    let a = &after.json["alleles"][0];
+    assert_eq!((a["ac"].clone(), a["an"].clone()), (json!(5), json!(14)));
+    let g = subgroups(a);
+    assert_eq!(
+        g[&key("sex", "female")],
+        json!([2, 6, 0, 0]),
+        "{}",
+        after.text
+    );
+    assert_eq!(g[&key("sex", "male")], json!([3, 8, 1, 0]));
+    assert_eq!(g[&key("cancer_site", "C34")], json!([1, 2, 0, 0]));
+}
+
+async fn facility_callers_see_small_subgroup_counts_as_under_5_and_the_public_no_subgroups(e: Env) {
+    subgroup_cohort(&e).await;
+    let url = "/api/v1/variants/frequencies?variant=20-1000226-A-T&groups=sex,facility";
+    let r = e.call("GET", url, Some("facility"), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json["granularity"], "count");
+    let a = &r.json["alleles"][0];
+    // TKY-UH counts its own five: AC 4 of 10
+    assert_eq!((a["ac"].clone(), a["an"].clone()), (json!("<5"), json!(10)));
+    let g = subgroups(a);
+    assert_eq!(
+        g,
+        [
+            (key("sex", "female"), json!(["<5", 6, "<5", 0])),
+            (key("sex", "male"), json!(["<5", "<5", 0, 0])),
+            (key("facility", "TKY-UH"), json!(["<5", 10, "<5", 0])),
+        ]
+        .into_iter()
+        .collect(),
+        "{}",
+        r.text
+    );
+    for s in a["subgroups"].as_array().unwrap() {
+        assert!(s.get("af").is_none(), "AF of a masked count shown: {s}");
+    }
+    assert!(
+        !r.text.contains("OSK-CC"),
+        "another facility's subgroup shown"
+    );
+    // the public sees presence only, and no subgroups
+    let anon = e.call("GET", url, None, None).await;
+    assert_eq!(anon.status, StatusCode::FORBIDDEN, "{}", anon.text);
+    assert_eq!(anon.headers["content-type"], "application/problem+json");
+    let anon = e
+        .call(
+            "GET",
+            "/api/v1/variants/frequencies?variant=20-1000226-A-T",
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(anon.status, StatusCode::OK);
+    assert!(anon.json["alleles"][0].get("subgroups").is_none());
+}
+
+async fn a_whole_chromosome_comes_page_by_page_over_http_as_one_answer(e: Env) {
+    subgroup_cohort(&e).await;
+    let whole = e
+        .call(
+            "GET",
+            "/api/v1/variants/frequencies?region=20&groups=sex",
+            Some("staff"),
+            None,
+        )
+        .await;
+    assert_eq!(whole.status, StatusCode::OK, "{}", whole.text);
+    let want = whole.json["alleles"].as_array().unwrap().clone();
+    let keys: Vec<&str> = want
+        .iter()
+        .map(|a| a["variant"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "20-1000226-A-T",
+            "20-1000300-G-C",
+            "20-2500000-C-T",
+            "20-2500000-C-CA"
+        ]
+    );
+    assert!(whole.json.get("next").is_none());
+    for limit in [1, 2, 3] {
+        let mut url = format!("/api/v1/variants/frequencies?region=chr20&groups=sex&limit={limit}");
+        let mut got = Vec::new();
+        let mut pages = 0;
+        loop {
+            let r = e.call("GET", &url, Some("staff"), None).await;
+            assert_eq!(r.status, StatusCode::OK, "{url}: {}", r.text);
+            let page = r.json["alleles"].as_array().unwrap();
+            assert!(page.len() <= limit);
+            got.extend(page.iter().cloned());
+            pages += 1;
+            match r.json["next"].as_str() {
+                Some(next) => {
+                    assert_eq!(page.len(), limit, "only the last page may be short");
+                    assert!(
+                        next.contains("page_token=") && next.contains("groups=sex"),
+                        "{next}"
+                    );
+                    url = next.to_string();
+                }
+                None => break,
+            }
+        }
+        assert_eq!(got, want, "limit {limit}");
+        assert_eq!(pages, want.len().div_ceil(limit), "limit {limit}");
+    }
+}
+
+// ------------------------------------------------------------ genes, HGVS
+
+/// Sites on `chr21` around APP (25,880,550–26,171,128 in Ensembl's GRCh38
+/// model, which names the chromosome `21`), carried by the access cohort.
+fn chr21_vcf(c: &Cohort) -> String {
+    let names = [
+        c.cancer[0].as_str(),
+        &c.cancer[1],
+        &c.cancer[2],
+        &c.cancer_no_industry,
+        &c.rare_opt_in,
+        &c.rare_no_opt_in,
+    ];
+    format!(
+        "##fileformat=VCFv4.2\n##contig=<ID=chr21>\n##FORMAT=<ID=GT,Number=1,Type=String,Description=\"Genotype\">\n\
+         #CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\t{}\n\
+         chr21\t25880549\t.\tG\tA\t.\tPASS\t.\tGT\t0/1\t0/0\t0/0\t0/0\t0/0\t0/0\n\
+         chr21\t25880600\t.\tA\tG\t.\tPASS\t.\tGT\t0/1\t1/1\t0/0\t0/0\t0/1\t0/0\n\
+         chr21\t25890000\t.\tACT\tA\t.\tPASS\t.\tGT\t0/0\t0/1\t0/0\t0/0\t0/0\t0/0\n\
+         chr21\t26171128\t.\tC\tT\t.\tPASS\t.\tGT\t0/0\t0/0\t0/1\t0/0\t0/0\t0/0\n\
+         chr21\t26171129\t.\tT\tC\t.\tPASS\t.\tGT\t0/0\t0/0\t0/0\t0/1\t0/0\t0/0\n",
+        names.join("\t")
+    )
+}
+
+async fn gene_and_hgvs_queries_answer_as_the_equivalent_region_and_variant(e: Env) {
+    let c = cohort(&e).await;
+    let path = e.app.config().data_dir.join("chr21.vcf");
+    std::fs::write(&path, chr21_vcf(&c)).unwrap();
+    let staff = actor(&e, "staff").await;
+    e.app.load_variants(&staff, &path).await.unwrap();
+    let get = |q: String| {
+        let e = &e;
+        async move {
+            e.call(
+                "GET",
+                &format!("/api/v1/variants/frequencies?{q}"),
+                Some("staff"),
+                None,
+            )
+            .await
+        }
+    };
+    let region = get("region=chr21:25880550-26171128".into()).await;
+    assert_eq!(region.status, StatusCode::OK, "{}", region.text);
+    let variants: Vec<&str> = region.json["alleles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["variant"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        variants,
+        [
+            "chr21-25880600-A-G",
+            "chr21-25890000-ACT-A",
+            "chr21-26171128-C-T"
+        ]
+    );
+    for gene in ["APP", "app", "ENSG00000142192"] {
+        let g = get(format!("gene={gene}")).await;
+        assert_eq!(g.status, StatusCode::OK, "{gene}: {}", g.text);
+        assert_eq!(g.json, region.json, "{gene}");
+    }
+    let none = get("gene=NOTAGENE1".into()).await;
+    assert_eq!(none.status, StatusCode::NOT_FOUND, "{}", none.text);
+    assert_eq!(none.json["field"], "gene");
+    assert!(
+        none.json["detail"].as_str().unwrap().contains("NOTAGENE1"),
+        "{}",
+        none.text
+    );
+    assert_eq!(none.headers["content-type"], "application/problem+json");
+
+    // one allele, by key (the store's 'chr21' also as '21') and by HGVS
+    let key = get("variant=chr21-25880600-A-G".into()).await;
+    assert_eq!(
+        key.json["alleles"].as_array().unwrap().len(),
+        1,
+        "{}",
+        key.text
+    );
+    for q in [
+        "variant=21-25880600-A-G",
+        "hgvs=chr21:g.25880600A%3EG",
+        "hgvs=21:g.25880600A%3EG",
+        "hgvs=NC_000021.9:g.25880600A%3EG",
+        "variant=NC_000021.9:g.25880600A%3EG",
+    ] {
+        let r = get(q.into()).await;
+        assert_eq!(r.status, StatusCode::OK, "{q}: {}", r.text);
+        assert_eq!(r.json, key.json, "{q}");
+    }
+    // a deletion whose bases the description leaves out: read from the stored REF
+    let del = get("hgvs=chr21:g.25890001_25890002del".into()).await;
+    assert_eq!(del.status, StatusCode::OK, "{}", del.text);
+    assert_eq!(
+        del.json["alleles"][0]["variant"], "chr21-25890000-ACT-A",
+        "{}",
+        del.text
+    );
+    // bad input, named
+    for (q, field, says) in [
+        ("hgvs=chr21:g.25880600A%3E", "hgvs", "character 19"),
+        ("hgvs=chr21:g.100_101del", "hgvs", "cannot be resolved"),
+        ("hgvs=NC_000021.7:g.5A%3EG", "hgvs", "neither GRCh37"),
+        ("variant=chr21:c.5A%3EG", "variant", "genomic"),
+        ("gene=APP&variant=21-25880600-A-G", "variant", "one of"),
+        ("gene=APP&region=21:1-2", "gene", "not both"),
+    ] {
+        let r = get(q.into()).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{q}: {}", r.text);
+        assert_eq!(r.json["field"], field, "{q}: {}", r.text);
+        assert!(
+            r.json["detail"].as_str().unwrap().contains(says),
+            "{q}: {}",
+            r.text
+        );
+    }
+}
+
+fn gene_model_config() -> Option<zenome_app::Config> {
+    let d = crate::htsget::testdata()?;
+    let mut cfg = crate::harness::config();
+    cfg.variants.gene_model = Some(d.join("annotation/gene-models/ensembl-vep-chr21.gtf.gz"));
+    Some(cfg)
+}
+
+mod genes {
+    #[tokio::test]
+    async fn sqlite_gene_and_hgvs_queries_answer_as_the_equivalent_region_and_variant() {
+        let Some(cfg) = super::gene_model_config() else {
+            return;
+        };
+        let e = crate::harness::env_with(cfg).await;
+        super::gene_and_hgvs_queries_answer_as_the_equivalent_region_and_variant(e).await
+    }
+
+    #[tokio::test]
+    async fn postgres_gene_and_hgvs_queries_answer_as_the_equivalent_region_and_variant() {
+        let Some(cfg) = super::gene_model_config() else {
+            return;
+        };
+        let Some(store) = zenome_store::testing::fresh_postgres().await else {
+            return;
+        };
+        let e = crate::harness::env_full(store, tempfile::tempdir().unwrap(), cfg).await;
+        super::gene_and_hgvs_queries_answer_as_the_equivalent_region_and_variant(e).await
+    }
+}
+
+#[tokio::test]
+async fn a_gene_query_without_a_gene_model_is_400_naming_gene() {
+    let e = crate::harness::env().await;
+    let r = e
+        .call(
+            "GET",
+            "/api/v1/variants/frequencies?gene=APP",
+            Some("staff"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+    assert_eq!(r.json["field"], "gene");
+    assert!(r.text.contains("gene_model"), "{}", r.text);
+}
