@@ -1268,6 +1268,7 @@ async fn node_submit(
             format: g("format"),
             kind,
             parent_barcode: None,
+            members: None,
         };
         s.app.register_node(a, dto.to_domain()?).await
     }

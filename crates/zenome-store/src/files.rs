@@ -237,6 +237,18 @@ impl WriteTx {
         node: &str,
         upload: &str,
     ) -> Result<bool, StoreError> {
+        // a VCF placeholder's sample columns go with it, on the same conditions
+        sqlx::query(
+            "DELETE FROM vcf_samples WHERE node_id = $1 \
+             AND NOT EXISTS (SELECT 1 FROM lineage_nodes c WHERE c.parent_id = $1) \
+             AND NOT EXISTS (SELECT 1 FROM objects o WHERE o.node_id = $1) \
+             AND NOT EXISTS (SELECT 1 FROM uploads u WHERE u.node_id = $1 AND u.id <> $2 \
+                             AND u.state IN ('receiving', 'stored'))",
+        )
+        .bind(node)
+        .bind(upload)
+        .execute(self.conn())
+        .await?;
         let r = sqlx::query(
             "DELETE FROM lineage_nodes WHERE id = $1 AND kind = 'file' \
              AND NOT EXISTS (SELECT 1 FROM lineage_nodes c WHERE c.parent_id = $1) \

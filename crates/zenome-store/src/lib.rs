@@ -25,6 +25,7 @@ mod stats;
 pub mod testing;
 mod time_ms;
 mod users;
+mod vcf_samples;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -41,6 +42,7 @@ pub use files::{CopyRow, ObjectRow, UploadRow};
 pub use participants::{ParticipantFilter, ParticipantRow};
 pub use stats::{PublicStats, StatCount};
 pub use time_ms::{now, truncate};
+pub use vcf_samples::VcfSampleRow;
 pub use users::{NewUser, SessionRecord, TokenInfo, TokenRecord, UserKind, UserRecord};
 
 /// Which database engine the store talks to.

@@ -55,6 +55,9 @@ pub struct NewUpload {
     pub pipeline: Option<String>,
     /// Reference genome version (R5.1).
     pub reference: Option<String>,
+    /// For a VCF placeholder created with the upload (`parent`): the other
+    /// samples of a joint call (see [`App::register_node_with_members`]).
+    pub members: Vec<NodeRef>,
 }
 
 /// What start-up recovery did ([`App::recover_uploads`]).
@@ -293,6 +296,12 @@ impl App {
             });
         }
         let node: LineageNode = match (&nu.node, &nu.parent) {
+            (Some(_), None) if !nu.members.is_empty() => {
+                return Err(AppError::invalid(
+                    "members",
+                    "members are declared when the placeholder is registered, not on its upload",
+                ));
+            }
             (Some(id), None) => {
                 let n = self
                     .store()
@@ -320,7 +329,7 @@ impl App {
                 let format = nu.format.ok_or_else(|| {
                     AppError::invalid("format", "say which format the file is in")
                 })?;
-                self.register_node(
+                self.register_node_with_members(
                     actor,
                     NewNode {
                         participant: None,
@@ -331,6 +340,7 @@ impl App {
                             state: FileState::Expected,
                         },
                     },
+                    &nu.members,
                 )
                 .await?
             }
@@ -808,7 +818,20 @@ impl App {
                 Format::Vcf | Format::VcfGz | Format::Bcf | Format::Bam | Format::Cram
             )
         {
-            opts.expected_samples = Some(vec![node.participant.to_string()]);
+            // a joint-called VCF: exactly the columns declared with its placeholder
+            let declared = match format {
+                Format::Vcf | Format::VcfGz | Format::Bcf => self
+                    .store()
+                    .vcf_samples(node.id.as_str())
+                    .await
+                    .unwrap_or_default(),
+                _ => Vec::new(),
+            };
+            opts.expected_samples = Some(if declared.is_empty() {
+                vec![node.participant.to_string()]
+            } else {
+                declared.into_iter().map(|c| c.sample).collect()
+            });
         }
         let handle = tokio::task::spawn_blocking(move || {
             zenome_formats::validate(
@@ -1067,6 +1090,9 @@ impl App {
             Ok(q) => q,
             Err(e) => return self.reject(row, e.as_str()).await,
         };
+        if let Err(reason) = self.recheck_columns(actor, &row.node_id).await? {
+            return self.reject(row, &reason).await;
+        }
         let failures = self.qc_failures(&qc);
         let t_validated = t0.elapsed();
         let index = match s.indexer.take() {
@@ -1280,6 +1306,51 @@ impl App {
         let _ = tokio::fs::remove_dir_all(self.staging(&row.id)).await;
         self.inner.sessions.forget(&row.id);
         self.reload(&row.id).await
+    }
+
+    /// The sample columns of a joint-called VCF, checked again as the upload
+    /// completes: every participant's consent still in force, every member
+    /// still in the uploading centre's scope. `Ok(Err(reason))` refuses the
+    /// file, naming the column.
+    async fn recheck_columns(
+        &self,
+        actor: &Actor,
+        node: &str,
+    ) -> Result<Result<(), String>, AppError> {
+        let columns = self.store().vcf_samples(node).await?;
+        let centre = match &actor.role {
+            Role::SequencingCentre { centre } => Some(centre.clone()),
+            _ => None,
+        };
+        for c in &columns {
+            let pid: zenome_domain::id::ParticipantId = c
+                .participant_id
+                .parse()
+                .map_err(|e| AppError::Internal(format!("vcf_samples: {e}")))?;
+            let in_force = self
+                .store()
+                .consent_history(&pid)
+                .await?
+                .current()
+                .active()
+                .is_some();
+            if !in_force {
+                return Ok(Err(format!(
+                    "sample column {:?}: the participant's consent is no longer in force; nothing stored",
+                    c.sample
+                )));
+            }
+            if let Some(centre) = &centre {
+                let chain = self.store().ancestry(&NodeId::new(c.source_id.clone())).await?;
+                if !policy::centre_scope_over(centre, &chain) {
+                    return Ok(Err(format!(
+                        "sample column {:?}: its library is no longer in your centre's scope; nothing stored",
+                        c.sample
+                    )));
+                }
+            }
+        }
+        Ok(Ok(()))
     }
 
     /// QC thresholds that a file misses (empty: passed).
