@@ -11,8 +11,10 @@ pub mod error;
 pub mod genotype;
 pub mod normalise;
 pub mod read;
+pub mod somatic;
 pub mod store;
 
 pub use error::VariantsError;
 pub use genotype::{Counts, Layout, SampleMask};
+pub use somatic::Origin;
 pub use store::{AlleleFreq, BatchInfo, LoadOptions, LoadReport, Manifest, SampleEntry, Store};

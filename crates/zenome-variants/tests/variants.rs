@@ -14,6 +14,9 @@ use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use zenome_variants::{Layout, LoadOptions, SampleMask, Store, VariantsError};
 
+#[path = "variants/somatic.rs"]
+mod somatic;
+
 fn data_dir() -> Option<PathBuf> {
     let dir = match std::env::var_os("ZENOME_TESTDATA") {
         Some(d) => PathBuf::from(d),
