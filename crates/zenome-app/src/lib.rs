@@ -55,6 +55,11 @@ struct Inner {
     /// found a bad one (so concurrent reads start one repair, not many).
     repairing: std::sync::Mutex<std::collections::HashSet<String>>,
     clinical: clinical::Catalog,
+    /// Loads into the variant store run one at a time (its lock refuses a
+    /// second writer rather than waiting)…
+    variant_loader: tokio::sync::Mutex<()>,
+    /// …and the ones started after an upload are kept until they end.
+    variant_loads: std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>,
 }
 
 impl App {
@@ -89,6 +94,8 @@ impl App {
                 sessions: Default::default(),
                 repairing: Default::default(),
                 clinical,
+                variant_loader: Default::default(),
+                variant_loads: Default::default(),
             }),
         })
     }

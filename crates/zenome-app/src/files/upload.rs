@@ -1305,6 +1305,10 @@ impl App {
         tx.commit().await?;
         let _ = tokio::fs::remove_dir_all(self.staging(&row.id)).await;
         self.inner.sessions.forget(&row.id);
+        // a VCF that passed QC goes on into the variant store, in the background
+        if s.format == FileFormat::Vcf && failures.is_empty() {
+            self.load_after_ingest(object_id);
+        }
         self.reload(&row.id).await
     }
 
