@@ -13,7 +13,8 @@ use time::OffsetDateTime;
 use zenome_domain::access::DataType;
 use zenome_domain::role::Role;
 use zenome_store::{AuditEntry, ParticipantFilter};
-use zenome_variants::{LoadOptions, Origin, SampleMask, Store as VariantStore, VariantsError};
+pub use zenome_variants::Origin;
+use zenome_variants::{LoadOptions, SampleMask, Store as VariantStore, VariantsError};
 
 use crate::{Actor, App, AppError};
 
@@ -362,6 +363,13 @@ impl App {
         let dir = self.variant_store_dir();
         let p = path.to_path_buf();
         let origin = plan.origin;
+        // a stored object is loaded from a temporary file: messages name the object
+        let (shown, as_shown) = (
+            path.display().to_string(),
+            plan.object
+                .as_ref()
+                .map_or_else(|| path.display().to_string(), |o| format!("object {o}")),
+        );
         let _one_at_a_time = self.inner.variant_loader.lock().await;
         let report = tokio::task::spawn_blocking(move || {
             let mut store = VariantStore::open(&dir)?;
@@ -385,11 +393,11 @@ impl App {
             | VariantsError::Store { .. } => AppError::Internal(format!("variant store: {e}")),
             e @ VariantsError::AlreadyLoaded { .. } => AppError::Conflict {
                 field: Some("sha256".into()),
-                message: e.to_string(),
+                message: e.to_string().replace(&shown, &as_shown),
             },
             other => AppError::Conflict {
                 field: Some("file".into()),
-                message: other.to_string(),
+                message: other.to_string().replace(&shown, &as_shown),
             },
         })?;
         let b = report.batch;
@@ -418,6 +426,18 @@ struct LoadPlan {
     reference_version: String,
     reference: Option<PathBuf>,
     object: Option<String>,
+}
+
+/// Whether a VCF's declared columns hold a tumour/normal pair (a participant
+/// with a tumour and a normal column): such a file is somatic calls. Anything
+/// else is germline.
+pub(crate) fn tumour_normal_pair(columns: &[zenome_store::VcfSampleRow]) -> bool {
+    columns.iter().any(|t| {
+        t.tumour
+            && columns
+                .iter()
+                .any(|n| !n.tumour && n.participant_id == t.participant_id)
+    })
 }
 
 /// The identity under which the ingest reads back a stored VCF to load it.
@@ -456,10 +476,10 @@ impl App {
     /// Loads a stored VCF: its copies are read back and decrypted through
     /// the object reader to a temporary file beside the store, loaded, then
     /// removed. The columns map as its placeholder declared them
-    /// (`vcf_samples`): each to its participant; when a column comes from a
-    /// tumour library the batch is somatic and only the tumour columns are
-    /// stored (the normal's is the germline reference of the call, not the
-    /// participant's genotype). Without declared columns every column must be
+    /// (`vcf_samples`): each to its participant; when a participant has a
+    /// tumour and a normal column (a tumour/normal pair) the batch is somatic
+    /// and only the tumour columns are stored (the normal's is the germline
+    /// reference of the call, not the participant's genotype). Without declared columns every column must be
     /// a participant id (as before). The batch records the upload's pipeline
     /// and reference version, and REF is checked against
     /// `[files] reference_fasta` when it is set.
@@ -531,7 +551,7 @@ impl App {
         .await
         .map_err(|e| AppError::Internal(format!("variant load: {e}")))?
         .map_err(|e| AppError::invalid("file", e.to_string()))?;
-        plan.origin = if declared.iter().any(|c| c.tumour) {
+        plan.origin = if tumour_normal_pair(&declared) {
             Origin::Somatic
         } else {
             Origin::Germline

@@ -1093,7 +1093,13 @@ impl App {
         if let Err(reason) = self.recheck_columns(actor, &row.node_id).await? {
             return self.reject(row, &reason).await;
         }
-        let failures = self.qc_failures(&qc);
+        // somatic calls have no germline Ti/Tv to meet (a signature such as
+        // tobacco's C>A shifts it): a tumour/normal pair skips that rule
+        let somatic = s.format == FileFormat::Vcf
+            && crate::variants::tumour_normal_pair(
+                &self.store().vcf_samples(&row.node_id).await?,
+            );
+        let failures = self.qc_failures_of(&qc, somatic);
         let t_validated = t0.elapsed();
         let index = match s.indexer.take() {
             Some(ix) => {
@@ -1359,6 +1365,12 @@ impl App {
 
     /// QC thresholds that a file misses (empty: passed).
     pub fn qc_failures(&self, qc: &Qc) -> Vec<String> {
+        self.qc_failures_of(qc, false)
+    }
+
+    /// As [`App::qc_failures`]; for somatic calls (`somatic`) the germline
+    /// Ti/Tv range does not apply.
+    pub fn qc_failures_of(&self, qc: &Qc, somatic: bool) -> Vec<String> {
         let t = &self.config().files.qc;
         let mut f = Vec::new();
         match qc {
@@ -1396,6 +1408,7 @@ impl App {
             }
             Qc::Variants(q) => {
                 if let Some(r) = q.ts_tv
+                    && !somatic
                     && !(t.vcf_min_ts_tv..=t.vcf_max_ts_tv).contains(&r)
                 {
                     f.push(format!(
