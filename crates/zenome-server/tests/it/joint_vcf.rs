@@ -434,7 +434,90 @@ async fn a_tumour_normal_pair_becomes_the_tumours_somatic_calls(e: Env) {
     );
 }
 
+/// The trio excerpt without its third column.
+fn duo_vcf(ids: [&str; 2]) -> Vec<u8> {
+    let text = String::from_utf8(trio_vcf([ids[0], ids[1], "HG004"])).unwrap();
+    let mut out = String::new();
+    for line in text.lines() {
+        if line.starts_with("##") {
+            out.push_str(line);
+        } else {
+            out.push_str(line.rsplit_once('\t').unwrap().0);
+        }
+        out.push('\n');
+    }
+    out.into_bytes()
+}
+
+async fn a_researcher_reads_a_joint_vcf_only_if_granted_every_participant_in_it(e: Env) {
+    let t = trio(&e).await;
+    let placeholder = |members: Vec<String>| {
+        let (e, cram) = (&e, t.cram.clone());
+        async move {
+            let m: Vec<&str> = members.iter().map(String::as_str).collect();
+            let r = vcf_placeholder(e, "centre", &cram, &m).await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+            r.json["id"].as_str().unwrap().to_string()
+        }
+    };
+    let duo = placeholder(vec![t.people[1].library.1.clone()]).await;
+    let st = upload(&e, &duo, &duo_vcf([t.ids()[0], t.ids()[1]])).await;
+    assert_eq!(st["state"], "stored", "{st}");
+    let duo = st["object_id"].as_str().unwrap().to_string();
+    let all = placeholder(vec![
+        t.people[1].library.1.clone(),
+        t.people[2].library.1.clone(),
+    ])
+    .await;
+    let st = upload(&e, &all, &trio_vcf(t.ids())).await;
+    assert_eq!(st["state"], "stored", "{st}");
+    let all = st["object_id"].as_str().unwrap().to_string();
+    // a dataset holding the proband and the father, not the mother
+    let r = e.call("POST", "/api/v1/datasets", Some("staff"), Some(json!({"id": "trio-ds", "title": "Trios", "title_ja": "トリオ", "security_level": "2", "data_types": ["vcf"], "requirement_scope": "health_medical"}))).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let members = |ids: Vec<&str>| {
+        let e = &e;
+        let ids: Vec<String> = ids.into_iter().map(str::to_string).collect();
+        async move {
+            let r = e
+                .call(
+                    "POST",
+                    "/api/v1/datasets/trio-ds/members",
+                    Some("staff"),
+                    Some(json!({ "participants": ids })),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        }
+    };
+    members(vec![t.ids()[0], t.ids()[1]]).await;
+    crate::access::granted(&e, "academic", &["trio-ds"], &["vcf"]).await;
+    let drs = |object: String| {
+        let e = &e;
+        async move {
+            e.call(
+                "GET",
+                &format!("/ga4gh/drs/v1/objects/{object}"),
+                Some("academic"),
+                None,
+            )
+            .await
+            .status
+        }
+    };
+    assert_eq!(drs(duo.clone()).await, StatusCode::OK);
+    // the mother's genotypes are in the trio file: not without her
+    assert_eq!(drs(all.clone()).await, StatusCode::NOT_FOUND);
+    members(vec![t.ids()[2]]).await;
+    assert_eq!(drs(all.clone()).await, StatusCode::OK);
+    // and the father's withdrawal closes both files that carry him
+    withdraw(&e, t.ids()[1]).await;
+    assert_eq!(drs(duo).await, StatusCode::NOT_FOUND);
+    assert_eq!(drs(all).await, StatusCode::NOT_FOUND);
+}
+
 crate::on_both_engines!(
+    a_researcher_reads_a_joint_vcf_only_if_granted_every_participant_in_it,
     a_trio_vcf_is_ingested_and_its_three_participants_counted,
     an_undeclared_sample_column_is_refused_naming_it_and_nothing_changes,
     a_member_outside_the_centres_scope_answers_like_an_absent_one,
