@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use zenome_app::variants::{CohortAllele, CohortQuery, Granularity, MAX_REGION_SPAN};
+use zenome_app::variants::{CohortAllele, CohortQuery, Granularity, MAX_REGION_SPAN, Origin};
 use zenome_app::{Actor, AppError};
 
 use crate::AppState;
@@ -71,6 +71,9 @@ pub(crate) struct FreqParams {
     region: Option<String>,
     /// One allele, `CHROM-POS-REF-ALT` (e.g. `20-1000226-A-T`); inside `region` if both are given.
     variant: Option<String>,
+    /// `germline` (default: cohort genotypes) or `somatic` (tumours' calls,
+    /// counted apart so they never enter a germline frequency).
+    origin: Option<String>,
 }
 
 /// A count, or `"<5"` when it is 1–4 and the caller has no row-level access.
@@ -252,7 +255,12 @@ pub(crate) async fn frequencies(
         Ok(q) => q,
         Err(e) => return bad_request(e),
     };
-    match s.app.cohort_variants(a.as_ref(), &query).await {
+    let origin = match q.origin.as_deref().map(str::parse::<Origin>) {
+        None => Origin::Germline,
+        Some(Ok(o)) => o,
+        Some(Err(m)) => return bad_request(AppError::invalid("origin", m)),
+    };
+    match s.app.cohort_variants_of(a.as_ref(), &query, origin).await {
         Ok(ans) => {
             let g = ans.granularity;
             Json(FrequenciesDto {

@@ -425,6 +425,19 @@ async fn a_tumour_normal_pair_becomes_the_tumours_somatic_calls(e: Env) {
         .unwrap();
     assert!(expected > 0);
     assert_eq!(somatic.alleles.len(), expected, "{somatic:?}");
+    // the API asks the same with `origin=somatic`; a germline query sees nothing
+    let url = "/api/v1/variants/frequencies?region=1:1-10000000";
+    let g = e.call("GET", url, Some("staff"), None).await;
+    assert_eq!(g.json["alleles"], json!([]), "{}", g.text);
+    let api = e
+        .call("GET", &format!("{url}&origin=somatic"), Some("staff"), None)
+        .await;
+    assert_eq!(api.json["alleles"].as_array().unwrap().len(), expected, "{}", api.text);
+    let bad = e
+        .call("GET", &format!("{url}&origin=tumour"), Some("staff"), None)
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.text);
+    assert_eq!(bad.json["field"], "origin");
     assert!(
         somatic
             .alleles
