@@ -363,6 +363,7 @@ impl App {
         let dir = self.variant_store_dir();
         let p = path.to_path_buf();
         let origin = plan.origin;
+        let plan_object = plan.object.clone();
         // a stored object is loaded from a temporary file: messages name the object
         let (shown, as_shown) = (
             path.display().to_string(),
@@ -404,10 +405,21 @@ impl App {
         let entry = AuditEntry::new(who, "variants.load", format!("variant_batch:{}", b.id))
             .with_detail(serde_json::json!({
                 "sha256": b.sha256, "samples": b.n_samples, "rows": b.n_rows,
-                "origin": origin.as_str(), "object": plan.object,
+                "origin": origin.as_str(), "object": plan_object,
                 "pipeline": b.pipeline, "reference_version": b.reference_version,
             }));
-        self.store().record(entry).await?;
+        match &plan_object {
+            // a stored object: its load state is written with the entry
+            Some(o) => {
+                let mut tx = self.store().begin(entry).await?;
+                tx.set_variant_load(o, "loaded", Some(i64::from(b.id)), None)
+                    .await?;
+                tx.commit().await?;
+            }
+            None => {
+                self.store().record(entry).await?;
+            }
+        }
         Ok(VariantLoad {
             batch: b.id,
             samples: b.n_samples,
@@ -596,9 +608,12 @@ impl App {
                     "stored VCF loaded into the variant store"
                 ),
                 Err(AppError::Conflict {
-                    field: Some(f), ..
+                    field: Some(f),
+                    message,
                 }) if f == "sha256" => {
                     tracing::info!(object = object_id, "these bytes are in the variant store already");
+                    app.record_variant_load(&object_id, "variants.already_loaded", "loaded", &message)
+                        .await;
                 }
                 Err(e) => {
                     let reason = match &e {
@@ -606,15 +621,8 @@ impl App {
                         other => other.to_string(),
                     };
                     tracing::error!(object = object_id, error = %reason, "variant load after ingest failed");
-                    let entry = AuditEntry::new(
-                        "system:ingest",
-                        "variants.load_failed",
-                        format!("object:{object_id}"),
-                    )
-                    .with_detail(serde_json::json!({ "reason": reason }));
-                    if let Err(e) = app.store().record(entry).await {
-                        tracing::error!(error = %e, "cannot audit a failed variant load");
-                    }
+                    app.record_variant_load(&object_id, "variants.load_failed", "failed", &reason)
+                        .await;
                     app.observe(crate::alerts::Event::VariantLoadFailed {
                         object: &object_id,
                         reason: &reason,
@@ -626,6 +634,35 @@ impl App {
         let mut loads = self.inner.variant_loads.lock().expect("variant loads");
         loads.retain(|h| !h.is_finished());
         loads.push(handle);
+    }
+
+    /// Records the outcome of an automatic load (audited with it).
+    async fn record_variant_load(&self, object: &str, action: &str, state: &str, reason: &str) {
+        let entry = AuditEntry::new("system:ingest", action, format!("object:{object}"))
+            .with_detail(serde_json::json!({ "reason": reason }));
+        let done = async {
+            let mut tx = self.store().begin(entry).await?;
+            let error = (state == "failed").then_some(reason);
+            tx.set_variant_load(object, state, None, error).await?;
+            tx.commit().await
+        }
+        .await;
+        if let Err(e) = done {
+            tracing::error!(object, error = %e, "cannot record a variant load outcome");
+        }
+    }
+
+    /// Start-up: stored VCFs that passed QC and were never attempted into
+    /// the variant store (the server stopped between registering one and
+    /// loading it) are loaded now, in the background. Failed loads are not
+    /// retried here (they are alerted; `POST /api/v1/variants/loads`
+    /// retries). Returns how many were started.
+    pub async fn load_unloaded_variants(&self) -> Result<usize, AppError> {
+        let pending = self.store().vcfs_never_loaded().await?;
+        for o in &pending {
+            self.load_after_ingest(o.id.clone());
+        }
+        Ok(pending.len())
     }
 
     /// The sample names (participant ids) the variant store holds, of every

@@ -19,3 +19,17 @@ CREATE TABLE vcf_samples (
     PRIMARY KEY (node_id, sample)
 );
 CREATE INDEX vcf_samples_by_participant ON vcf_samples (participant_id);
+
+-- Whether each stored VCF object is in the cohort variant store: written
+-- with the audit entry of every load attempt after ingest or through the API
+-- (`loaded` with its batch, or `failed` with the reason, retried through
+-- `POST /api/v1/variants/loads`). A stored VCF that passed QC and has no row
+-- was never attempted (a stop between registration and load): start-up
+-- loads it.
+CREATE TABLE variant_loads (
+    object_id TEXT PRIMARY KEY REFERENCES objects (id),
+    state TEXT NOT NULL CHECK (state IN ('loaded', 'failed')),
+    batch BIGINT,
+    error TEXT,
+    at BIGINT NOT NULL
+);

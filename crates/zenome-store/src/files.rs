@@ -436,6 +436,17 @@ impl Store {
         self.objects_where("WHERE centre = $1", Some(centre)).await
     }
 
+    /// Stored VCF objects that passed QC and were never attempted into the
+    /// variant store (no `variant_loads` row), oldest first.
+    pub async fn vcfs_never_loaded(&self) -> Result<Vec<ObjectRow>, StoreError> {
+        self.objects_where(
+            "WHERE format = 'vcf' AND qc_status = 'passed' AND status = 'available' \
+             AND NOT EXISTS (SELECT 1 FROM variant_loads v WHERE v.object_id = objects.id)",
+            None,
+        )
+        .await
+    }
+
     /// Every object (the scrub walks them).
     pub async fn objects(&self) -> Result<Vec<ObjectRow>, StoreError> {
         self.objects_where("", None).await

@@ -1,5 +1,6 @@
 //! The sample columns of joint-called VCF file nodes: column name →
-//! participant and library (see migration `vcf_samples`).
+//! participant and library; and whether each stored VCF is in the variant
+//! store (see migration `vcf_samples`).
 
 use crate::{Store, StoreError, WriteTx};
 
@@ -72,7 +73,49 @@ impl WriteTx {
     }
 }
 
+impl WriteTx {
+    /// Records the outcome of a variant-store load of a stored VCF object
+    /// (`loaded` with its batch, or `failed` with the reason); a later
+    /// attempt replaces it.
+    pub async fn set_variant_load(
+        &mut self,
+        object: &str,
+        state: &str,
+        batch: Option<i64>,
+        error: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let at = crate::time_ms::to_ms(self.at());
+        sqlx::query(
+            "INSERT INTO variant_loads (object_id, state, batch, error, at) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (object_id) DO UPDATE SET state = $2, batch = $3, error = $4, at = $5",
+        )
+        .bind(object)
+        .bind(state)
+        .bind(batch)
+        .bind(error)
+        .bind(at)
+        .execute(self.conn())
+        .await
+        .map_err(|e| StoreError::on_write(e, "object_id"))?;
+        Ok(())
+    }
+}
+
 impl Store {
+    /// The last variant-store load outcome of a stored object: state
+    /// (`loaded`/`failed`), batch, error.
+    pub async fn variant_load(
+        &self,
+        object: &str,
+    ) -> Result<Option<(String, Option<i64>, Option<String>)>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT state, batch, error FROM variant_loads WHERE object_id = $1",
+        )
+        .bind(object)
+        .fetch_optional(self.pool())
+        .await?)
+    }
+
     /// The sample columns of a VCF node, in declaration order (empty: a node
     /// registered without them, whose one column is its participant).
     pub async fn vcf_samples(&self, node: &str) -> Result<Vec<VcfSampleRow>, StoreError> {

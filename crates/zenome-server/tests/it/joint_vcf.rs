@@ -339,7 +339,12 @@ async fn a_failed_load_keeps_the_file_and_is_retried_through_the_api(e: Env) {
             .iter()
             .any(|a| a.action == "variants.load_failed" && a.target == format!("object:{object}"))
     );
-    // the lock is gone: the retry loads it
+    let state = e.app.store().variant_load(&object).await.unwrap().unwrap();
+    assert_eq!(state.0, "failed");
+    assert!(state.2.unwrap().contains(".lock"));
+    // a restart does not retry it on its own (it was alerted)…
+    assert_eq!(e.app.load_unloaded_variants().await.unwrap(), 0);
+    // …the lock is gone: the retry through the API loads it
     std::fs::remove_file(dir.join(".lock")).unwrap();
     let retry = e
         .call(
@@ -353,6 +358,33 @@ async fn a_failed_load_keeps_the_file_and_is_retried_through_the_api(e: Env) {
     assert_eq!(retry.json["samples"], 3);
     let a = allele(&frequencies(&e).await, "1-878314-G-C").clone();
     assert_eq!(a["ac"], 3);
+    let state = e.app.store().variant_load(&object).await.unwrap();
+    assert_eq!(state.map(|s| s.0).as_deref(), Some("loaded"));
+}
+
+async fn a_vcf_stored_but_never_loaded_is_loaded_at_start_up_once(e: Env) {
+    let t = trio(&e).await;
+    let r = vcf_placeholder(
+        &e,
+        "centre",
+        &t.cram,
+        &[&t.people[1].library.1, &t.people[2].library.1],
+    )
+    .await;
+    let node = r.json["id"].as_str().unwrap().to_string();
+    // the variant store is gone with its load (a stop right after the file
+    // was registered, before its load ran)
+    let st = upload(&e, &node, &trio_vcf(t.ids())).await;
+    let object = st["object_id"].as_str().unwrap().to_string();
+    std::fs::remove_dir_all(e.app.config().variant_store_dir()).unwrap();
+    zenome_store::testing::forget_variant_load(e.app.store(), &object).await;
+    assert_eq!(frequencies(&e).await["alleles"], json!([]));
+    assert_eq!(e.app.load_unloaded_variants().await.unwrap(), 1);
+    e.app.settle_variant_loads().await;
+    assert_eq!(allele(&frequencies(&e).await, "1-878314-G-C")["ac"], 3);
+    // the next start finds nothing to do
+    assert_eq!(e.app.load_unloaded_variants().await.unwrap(), 0);
+    assert_eq!(e.app.variant_sample_names().await.unwrap().len(), 3);
 }
 
 async fn a_tumour_normal_pair_becomes_the_tumours_somatic_calls(e: Env) {
@@ -530,6 +562,7 @@ async fn a_researcher_reads_a_joint_vcf_only_if_granted_every_participant_in_it(
 }
 
 crate::on_both_engines!(
+    a_vcf_stored_but_never_loaded_is_loaded_at_start_up_once,
     a_researcher_reads_a_joint_vcf_only_if_granted_every_participant_in_it,
     a_trio_vcf_is_ingested_and_its_three_participants_counted,
     an_undeclared_sample_column_is_refused_naming_it_and_nothing_changes,
