@@ -137,7 +137,8 @@ async fn vcf_columns(
         {
             return Err(AppError::NotFound("member"));
         }
-        let kind_ok = match (&source.details, m) {
+        let kind_ok = matches!(
+            (&source.details, m),
             (
                 NodeDetails::File {
                     format: zenome_domain::lineage::FileFormat::Cram
@@ -145,10 +146,8 @@ async fn vcf_columns(
                     ..
                 },
                 NodeRef::Id(_),
-            ) => true,
-            (NodeDetails::Library { .. }, NodeRef::Barcode(_)) => true,
-            _ => false,
-        };
+            ) | (NodeDetails::Library { .. }, NodeRef::Barcode(_))
+        );
         if !kind_ok {
             return Err(AppError::invalid(
                 "members",
@@ -170,7 +169,10 @@ async fn vcf_columns(
                 format!(
                     "member {}: its library {} has a column already",
                     member_name(m),
-                    lib.barcode.as_ref().map(|b| b.to_string()).unwrap_or_default()
+                    lib.barcode
+                        .as_ref()
+                        .map(|b| b.to_string())
+                        .unwrap_or_default()
                 ),
             ));
         }

@@ -611,9 +611,17 @@ impl App {
                     field: Some(f),
                     message,
                 }) if f == "sha256" => {
-                    tracing::info!(object = object_id, "these bytes are in the variant store already");
-                    app.record_variant_load(&object_id, "variants.already_loaded", "loaded", &message)
-                        .await;
+                    tracing::info!(
+                        object = object_id,
+                        "these bytes are in the variant store already"
+                    );
+                    app.record_variant_load(
+                        &object_id,
+                        "variants.already_loaded",
+                        "loaded",
+                        &message,
+                    )
+                    .await;
                 }
                 Err(e) => {
                     let reason = match &e {
@@ -684,7 +692,8 @@ impl App {
     /// the demo).
     pub async fn settle_variant_loads(&self) {
         loop {
-            let pending: Vec<_> = std::mem::take(&mut *self.inner.variant_loads.lock().expect("variant loads"));
+            let pending: Vec<_> =
+                std::mem::take(&mut *self.inner.variant_loads.lock().expect("variant loads"));
             if pending.is_empty() {
                 return;
             }

@@ -114,7 +114,10 @@ pub async fn serve(
         // stored VCFs the variant store never saw (a stop before their load)
         match recover_app.load_unloaded_variants().await {
             Ok(0) => {}
-            Ok(n) => tracing::warn!(n, "loading stored VCFs that were never loaded into the variant store"),
+            Ok(n) => tracing::warn!(
+                n,
+                "loading stored VCFs that were never loaded into the variant store"
+            ),
             Err(e) => tracing::error!(error = ?e, "variant load recovery at start-up failed"),
         }
     });

@@ -42,8 +42,8 @@ pub use files::{CopyRow, ObjectRow, UploadRow};
 pub use participants::{ParticipantFilter, ParticipantRow};
 pub use stats::{PublicStats, StatCount};
 pub use time_ms::{now, truncate};
-pub use vcf_samples::VcfSampleRow;
 pub use users::{NewUser, SessionRecord, TokenInfo, TokenRecord, UserKind, UserRecord};
+pub use vcf_samples::VcfSampleRow;
 
 /// Which database engine the store talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

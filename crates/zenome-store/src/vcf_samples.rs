@@ -108,12 +108,12 @@ impl Store {
         &self,
         object: &str,
     ) -> Result<Option<(String, Option<i64>, Option<String>)>, StoreError> {
-        Ok(sqlx::query_as(
-            "SELECT state, batch, error FROM variant_loads WHERE object_id = $1",
+        Ok(
+            sqlx::query_as("SELECT state, batch, error FROM variant_loads WHERE object_id = $1")
+                .bind(object)
+                .fetch_optional(self.pool())
+                .await?,
         )
-        .bind(object)
-        .fetch_optional(self.pool())
-        .await?)
     }
 
     /// The sample columns of a VCF node, in declaration order (empty: a node

@@ -36,7 +36,9 @@ impl std::str::FromStr for Origin {
         match s {
             "germline" => Ok(Self::Germline),
             "somatic" => Ok(Self::Somatic),
-            _ => Err(format!("unknown origin {s:?}: expected germline or somatic")),
+            _ => Err(format!(
+                "unknown origin {s:?}: expected germline or somatic"
+            )),
         }
     }
 }
@@ -58,9 +60,7 @@ pub fn tumour_columns(header: &noodles::vcf::Header, samples: &[String]) -> Opti
         .iter()
         .filter(|(k, _)| k.as_ref() == "tumor_sample")
         .filter_map(|(_, v)| match v {
-            noodles::vcf::header::record::value::Collection::Unstructured(v) => {
-                Some(v.iter().cloned().collect::<Vec<_>>())
-            }
+            noodles::vcf::header::record::value::Collection::Unstructured(v) => Some(v.to_vec()),
             _ => None,
         })
         .flatten()
@@ -112,7 +112,10 @@ pub fn genotype_from_counts(
     let missing = [MISSING_ALLELE, MISSING_ALLELE];
     let field = |name: &str| -> Option<&str> {
         let i = keys.iter().position(|k| *k == name)?;
-        values.split(':').nth(i).filter(|v| *v != "." && !v.is_empty())
+        values
+            .split(':')
+            .nth(i)
+            .filter(|v| *v != "." && !v.is_empty())
     };
     let first = |v: &str| -> Option<u64> { v.split(',').next()?.parse().ok() };
     if field("DP").and_then(|d| d.parse::<u64>().ok()) == Some(0) {

@@ -1096,9 +1096,7 @@ impl App {
         // somatic calls have no germline Ti/Tv to meet (a signature such as
         // tobacco's C>A shifts it): a tumour/normal pair skips that rule
         let somatic = s.format == FileFormat::Vcf
-            && crate::variants::tumour_normal_pair(
-                &self.store().vcf_samples(&row.node_id).await?,
-            );
+            && crate::variants::tumour_normal_pair(&self.store().vcf_samples(&row.node_id).await?);
         let failures = self.qc_failures_of(&qc, somatic);
         let t_validated = t0.elapsed();
         let index = match s.indexer.take() {
@@ -1351,7 +1349,10 @@ impl App {
                 )));
             }
             if let Some(centre) = &centre {
-                let chain = self.store().ancestry(&NodeId::new(c.source_id.clone())).await?;
+                let chain = self
+                    .store()
+                    .ancestry(&NodeId::new(c.source_id.clone()))
+                    .await?;
                 if !policy::centre_scope_over(centre, &chain) {
                     return Ok(Err(format!(
                         "sample column {:?}: its library is no longer in your centre's scope; nothing stored",

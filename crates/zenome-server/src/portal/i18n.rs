@@ -750,7 +750,11 @@ pub(crate) const TEXTS: &[(&str, &str, &str)] = &[
     ("vcf_het_hom", "VCF: het/hom ratio", "VCF: ヘテロ/ホモ比"),
     ("object_lost", "Object lost", "オブジェクト消失"),
     ("copy_corrupt", "Copy corrupt", "コピー破損"),
-    ("variant_load_failed", "Variant load failed", "バリアント取り込み失敗"),
+    (
+        "variant_load_failed",
+        "Variant load failed",
+        "バリアント取り込み失敗",
+    ),
     // coded values
     ("cancer", "Cancer", "がん"),
     ("rare_disease", "Rare disease", "難病"),

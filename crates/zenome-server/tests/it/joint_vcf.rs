@@ -69,7 +69,12 @@ async fn trio(e: &Env) -> Trio {
     Trio { people, cram }
 }
 
-async fn vcf_placeholder(e: &Env, who: &str, parent: &str, members: &[&str]) -> crate::harness::Resp {
+async fn vcf_placeholder(
+    e: &Env,
+    who: &str,
+    parent: &str,
+    members: &[&str],
+) -> crate::harness::Resp {
     e.call(
         "POST",
         "/api/v1/lineage/nodes",
@@ -176,7 +181,12 @@ async fn an_undeclared_sample_column_is_refused_naming_it_and_nothing_changes(e:
     assert!(error.contains(t.ids()[2]), "{error}");
     // the placeholder is still expected, no object, no variant rows
     let n = e
-        .call("GET", &format!("/api/v1/lineage/nodes/{node}"), Some("centre"), None)
+        .call(
+            "GET",
+            &format!("/api/v1/lineage/nodes/{node}"),
+            Some("centre"),
+            None,
+        )
         .await;
     assert_eq!(n.json["node"]["details"]["state"], "expected", "{}", n.text);
     assert!(e.app.store().object_of_node(&node).await.unwrap().is_none());
@@ -286,7 +296,11 @@ async fn the_same_vcf_twice_adds_no_rows(e: Env) {
         .tus_create(
             "centre",
             body.len(),
-            &[("filename", "again.vcf"), ("node", &node2), ("sha256", &sha)],
+            &[
+                ("filename", "again.vcf"),
+                ("node", &node2),
+                ("sha256", &sha),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
@@ -322,7 +336,10 @@ async fn a_failed_load_keeps_the_file_and_is_retried_through_the_api(e: Env) {
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join(".lock"), b"").unwrap();
     let st = upload(&e, &node, &trio_vcf(t.ids())).await;
-    assert_eq!(st["state"], "stored", "the file is stored whatever the load: {st}");
+    assert_eq!(
+        st["state"], "stored",
+        "the file is stored whatever the load: {st}"
+    );
     let object = st["object_id"].as_str().unwrap().to_string();
     assert!(e.app.store().object(&object).await.unwrap().is_some());
     assert_eq!(frequencies(&e).await["alleles"], json!([]));
@@ -397,7 +414,12 @@ async fn a_tumour_normal_pair_becomes_the_tumours_somatic_calls(e: Env) {
         let e = &e;
         async move {
             let r = e
-                .call("POST", "/api/v1/lineage/nodes", Some("facility"), Some(body))
+                .call(
+                    "POST",
+                    "/api/v1/lineage/nodes",
+                    Some("facility"),
+                    Some(body),
+                )
                 .await;
             assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
             (
@@ -408,7 +430,9 @@ async fn a_tumour_normal_pair_becomes_the_tumours_somatic_calls(e: Env) {
     };
     let blood = node(json!({"kind": "specimen", "participant_id": s.pid, "specimen_type": "peripheral_blood", "collected_on": "2026-05-01"})).await;
     let dna = node(json!({"kind": "extract", "parent_id": blood.0, "analyte": "dna"})).await;
-    let normal = node(json!({"kind": "library", "parent_id": dna.0, "strategy": "wgs", "centre": "SEQ-KZ"})).await;
+    let normal =
+        node(json!({"kind": "library", "parent_id": dna.0, "strategy": "wgs", "centre": "SEQ-KZ"}))
+            .await;
     let cram = cram_of(&e, &s).await;
     let r = vcf_placeholder(&e, "centre", &cram, &[&normal.1]).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
@@ -464,7 +488,12 @@ async fn a_tumour_normal_pair_becomes_the_tumours_somatic_calls(e: Env) {
     let api = e
         .call("GET", &format!("{url}&origin=somatic"), Some("staff"), None)
         .await;
-    assert_eq!(api.json["alleles"].as_array().unwrap().len(), expected, "{}", api.text);
+    assert_eq!(
+        api.json["alleles"].as_array().unwrap().len(),
+        expected,
+        "{}",
+        api.text
+    );
     let bad = e
         .call("GET", &format!("{url}&origin=tumour"), Some("staff"), None)
         .await;
@@ -573,4 +602,3 @@ crate::on_both_engines!(
     a_failed_load_keeps_the_file_and_is_retried_through_the_api,
     a_tumour_normal_pair_becomes_the_tumours_somatic_calls,
 );
-

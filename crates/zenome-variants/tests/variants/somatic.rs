@@ -82,7 +82,11 @@ fn mutect_strelka_varscan_and_muse_load_their_tumour_column_and_passing_somatic_
         let tmp = tempfile::tempdir().unwrap();
         let mut store = Store::open(tmp.path()).unwrap();
         let f = dir.join(name);
-        assert_eq!(bcftools_kept(&f), rows, "{name}: bcftools disagrees with the table");
+        assert_eq!(
+            bcftools_kept(&f),
+            rows,
+            "{name}: bcftools disagrees with the table"
+        );
         let b = somatic(&mut store, &f).unwrap();
         assert_eq!(b.origin, Origin::Somatic);
         assert_eq!(b.n_samples, 1, "{name}: the tumour column only");
@@ -122,9 +126,11 @@ fn a_participant_has_a_germline_sample_and_a_tumour_and_germline_counts_ignore_t
     let copy = tmp.path().join("varscan-copy.vcf");
     std::fs::write(
         &copy,
-        std::fs::read_to_string(&f)
-            .unwrap()
-            .replacen("##source=VarScan2", "##source=VarScan2 (copy)", 1),
+        std::fs::read_to_string(&f).unwrap().replacen(
+            "##source=VarScan2",
+            "##source=VarScan2 (copy)",
+            1,
+        ),
     )
     .unwrap();
     let s = store
