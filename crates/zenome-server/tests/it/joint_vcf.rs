@@ -590,7 +590,62 @@ async fn a_researcher_reads_a_joint_vcf_only_if_granted_every_participant_in_it(
     assert_eq!(drs(all).await, StatusCode::NOT_FOUND);
 }
 
+async fn the_portal_registers_a_vcf_placeholder_with_its_members(e: Env) {
+    let t = trio(&e).await;
+    let mut b = crate::portal::Browser::new(&e);
+    b.login("staff", "staff").await;
+    let url = format!("/portal/participants/{}/lineage", t.ids()[0]);
+    let page = b.get(&url).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    assert!(
+        page.text.contains("共同コールVCF") || page.text.contains("joint-called VCF"),
+        "the members field is offered"
+    );
+    let csrf = crate::portal::csrf_of(&page.text);
+    let members = format!("{}, {}", t.people[1].library.1, t.people[2].library.1);
+    let r = b
+        .post(
+            &format!("/portal/participants/{}/nodes", t.ids()[0]),
+            &[
+                ("csrf", &csrf),
+                ("kind", "file"),
+                ("parent_id", &t.cram),
+                ("format", "vcf"),
+                ("members", &members),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let vcf = e
+        .app
+        .store()
+        .nodes_of(&t.ids()[0].parse().unwrap())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|n| n.parent.as_ref().map(|p| p.as_str()) == Some(t.cram.as_str()))
+        .unwrap();
+    let cols = e.app.store().vcf_samples(vcf.id.as_str()).await.unwrap();
+    let names: Vec<&str> = cols.iter().map(|c| c.sample.as_str()).collect();
+    assert_eq!(names, t.ids());
+    // a member that does not exist: refused on the page, nothing registered
+    let r = b
+        .post(
+            &format!("/portal/participants/{}/nodes", t.ids()[0]),
+            &[
+                ("csrf", &csrf),
+                ("kind", "file"),
+                ("parent_id", &t.cram),
+                ("format", "vcf"),
+                ("members", &crate::harness::typo(&t.people[1].library.1)),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
+}
+
 crate::on_both_engines!(
+    the_portal_registers_a_vcf_placeholder_with_its_members,
     a_vcf_stored_but_never_loaded_is_loaded_at_start_up_once,
     a_researcher_reads_a_joint_vcf_only_if_granted_every_participant_in_it,
     a_trio_vcf_is_ingested_and_its_three_participants_counted,
