@@ -195,6 +195,19 @@ async fn an_undeclared_sample_column_is_refused_naming_it_and_nothing_changes(e:
     // no node, participant or stored object was added by the rejected upload
     let after = e.snapshot().await;
     assert_eq!((before.2, before.3), (after.2, after.3));
+    // a column that is not even a participant id is refused by its place,
+    // its value withheld (it could be a name)
+    let r = vcf_placeholder(&e, "centre", &t.cram, &[&t.people[1].library.1]).await;
+    let node = r.json["id"].as_str().unwrap().to_string();
+    let body = String::from_utf8(trio_vcf([t.ids()[0], t.ids()[1], "HG004"])).unwrap();
+    let st = upload(&e, &node, body.as_bytes()).await;
+    assert_eq!(st["state"], "rejected", "{st}");
+    let error = st["error"].as_str().unwrap();
+    assert!(
+        error.contains("sample column 3") && !error.contains("HG004"),
+        "{error}"
+    );
+    assert!(e.app.store().object_of_node(&node).await.unwrap().is_none());
 }
 
 async fn a_member_outside_the_centres_scope_answers_like_an_absent_one(e: Env) {
