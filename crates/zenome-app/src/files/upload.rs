@@ -12,6 +12,10 @@
 //! from the staged bytes, so the hashes and the validator always continue
 //! exactly at the acknowledged offset. After a crash, `recover_uploads`
 //! finishes uploads whose bytes were all durable and removes partial files.
+//! A joint-called VCF's columns are those declared with its placeholder
+//! (`vcf_samples`), checked again as it completes; a VCF that is stored and
+//! passes QC then goes on into the variant store in the background
+//! (`App::load_after_ingest`).
 
 use std::collections::HashMap;
 use std::io::{Read, Write};
