@@ -5,7 +5,8 @@
 //!
 //! Rules: bulk reads beyond the configured hourly volume of a grant,
 //! access outside a grant, repeated failed logins or second factors, data
-//! reads at unusual local hours, and an API token used from a new address.
+//! reads at unusual local hours, an API token used from a new address, and
+//! a stored VCF that could not be loaded into the variant store.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -19,8 +20,9 @@ use crate::App;
 use crate::config::AlertConfig;
 
 /// Every rule's name.
-pub const RULES: [&str; 8] = [
+pub const RULES: [&str; 9] = [
     "object_lost",
+    "variant_load_failed",
     "copy_corrupt",
     "bulk_download",
     "access_outside_grant",
@@ -73,6 +75,14 @@ pub enum Event<'a> {
         /// The store holding the bad copy.
         store: &'a str,
         /// What was wrong.
+        reason: &'a str,
+    },
+    /// A stored VCF could not be loaded into the variant store (the file
+    /// stays stored; `POST /api/v1/variants/loads` retries).
+    VariantLoadFailed {
+        /// The object.
+        object: &'a str,
+        /// Why.
         reason: &'a str,
     },
     /// An API token was used from an address it was never used from.
@@ -291,6 +301,15 @@ fn evaluate(
                 "the copy of object {object} in {store} does not read back ({reason}): served from another copy, repair started"
             ),
             detail: json!({ "object": object, "store": store, "reason": reason }),
+        }),
+        Event::VariantLoadFailed { object, reason } => out.push(Raise {
+            rule: "variant_load_failed",
+            severity: "warning",
+            actor: "system:ingest".into(),
+            summary: format!(
+                "stored VCF object {object} was not loaded into the variant store ({reason}); the file is kept, retry with POST /api/v1/variants/loads"
+            ),
+            detail: json!({ "object": object, "reason": reason }),
         }),
         Event::TokenNewAddress { user, ip } => out.push(Raise {
             rule: "token_new_address",

@@ -57,6 +57,11 @@ struct Inner {
     clinical: clinical::Catalog,
     /// The configured gene model, read on first use.
     gene_model: variants::GeneModelCache,
+    /// Loads into the variant store run one at a time (its lock refuses a
+    /// second writer rather than waiting)…
+    variant_loader: tokio::sync::Mutex<()>,
+    /// …and the ones started after an upload are kept until they end.
+    variant_loads: std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>,
 }
 
 impl App {
@@ -92,6 +97,8 @@ impl App {
                 repairing: Default::default(),
                 clinical,
                 gene_model: Default::default(),
+                variant_loader: Default::default(),
+                variant_loads: Default::default(),
             }),
         })
     }

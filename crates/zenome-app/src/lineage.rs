@@ -77,12 +77,178 @@ async fn chain_in(
     Ok(chain)
 }
 
+/// The library and specimen in a chain (node first, up to the specimen).
+fn library_and_tumour(chain: &[LineageNode]) -> Option<(&LineageNode, bool)> {
+    let library = chain
+        .iter()
+        .find(|n| n.details.kind() == NodeKind::Library)?;
+    let tumour = chain.iter().any(|n| {
+        matches!(&n.details, NodeDetails::Specimen { specimen_type, .. } if specimen_type.is_tumour())
+    });
+    Some((library, tumour))
+}
+
+/// How a member was named, for messages.
+fn member_name(r: &NodeRef) -> String {
+    match r {
+        NodeRef::Id(id) => id.to_string(),
+        NodeRef::Barcode(b) => b.to_string(),
+    }
+}
+
+/// Whether the participant's consent is in force now (read inside `tx`).
+async fn consent_in_force(
+    tx: &mut zenome_store::WriteTx,
+    p: &ParticipantId,
+) -> Result<bool, AppError> {
+    Ok(tx.consent_history(p).await?.current().active().is_some())
+}
+
+/// The sample columns of a VCF placeholder hanging under `parent` (a CRAM or
+/// BAM file node) with `members` declared: the parent's own column first,
+/// then each member's. A member is a CRAM/BAM file node (by id) or a
+/// library (by barcode); it must be in the caller's scope exactly as the
+/// parent is (`NotFound("member")` otherwise, like an absent one) and its
+/// participant's consent must be in force. A column is named by its
+/// participant's id, or — when one participant has several columns, as in a
+/// tumour/normal pair — by its library's barcode.
+async fn vcf_columns(
+    tx: &mut zenome_store::WriteTx,
+    run_centre: &Option<zenome_domain::organisation::OrgCode>,
+    node: &NodeId,
+    parent: &LineageNode,
+    members: &[NodeRef],
+) -> Result<Vec<zenome_store::VcfSampleRow>, AppError> {
+    let mut cols: Vec<(LineageNode, LineageNode, bool)> = Vec::new();
+    let chain = chain_in(tx, parent).await?;
+    let (lib, tumour) = library_and_tumour(&chain)
+        .ok_or_else(|| AppError::invalid("parent_id", "the alignment leads to no library"))?;
+    cols.push((parent.clone(), lib.clone(), tumour));
+    for m in members {
+        let source = match m {
+            NodeRef::Id(id) => tx.node(id).await?,
+            NodeRef::Barcode(b) => tx.node_by_barcode(b).await?,
+        }
+        .ok_or(AppError::NotFound("member"))?;
+        let chain = chain_in(tx, &source).await?;
+        // scope first, as for the parent: out of scope looks absent
+        if let Some(centre) = run_centre
+            && !policy::centre_scope_over(centre, &chain)
+        {
+            return Err(AppError::NotFound("member"));
+        }
+        let kind_ok = matches!(
+            (&source.details, m),
+            (
+                NodeDetails::File {
+                    format: zenome_domain::lineage::FileFormat::Cram
+                        | zenome_domain::lineage::FileFormat::Bam,
+                    ..
+                },
+                NodeRef::Id(_),
+            ) | (NodeDetails::Library { .. }, NodeRef::Barcode(_))
+        );
+        if !kind_ok {
+            return Err(AppError::invalid(
+                "members",
+                format!(
+                    "member {}: name a CRAM or BAM file node by id, or a library by barcode",
+                    member_name(m)
+                ),
+            ));
+        }
+        let (lib, tumour) = library_and_tumour(&chain).ok_or_else(|| {
+            AppError::invalid(
+                "members",
+                format!("member {}: leads to no library", member_name(m)),
+            )
+        })?;
+        if cols.iter().any(|(_, l, _)| l.id == lib.id) {
+            return Err(AppError::invalid(
+                "members",
+                format!(
+                    "member {}: its library {} has a column already",
+                    member_name(m),
+                    lib.barcode
+                        .as_ref()
+                        .map(|b| b.to_string())
+                        .unwrap_or_default()
+                ),
+            ));
+        }
+        if tx.participant(&source.participant).await?.is_none() {
+            return Err(AppError::NotFound("member"));
+        }
+        if !consent_in_force(tx, &source.participant).await? {
+            return Err(AppError::Conflict {
+                field: Some("members".into()),
+                message: format!(
+                    "member {}: the participant has no consent in force: their sample may not be ingested",
+                    member_name(m)
+                ),
+            });
+        }
+        cols.push((source, lib.clone(), tumour));
+    }
+    let mut rows = Vec::with_capacity(cols.len());
+    for (i, (source, lib, tumour)) in cols.iter().enumerate() {
+        let shared = cols
+            .iter()
+            .filter(|(s, _, _)| s.participant == source.participant)
+            .count()
+            > 1;
+        let sample = match (&lib.barcode, shared) {
+            (Some(b), true) => b.to_string(),
+            _ => source.participant.to_string(),
+        };
+        rows.push(zenome_store::VcfSampleRow {
+            node_id: node.to_string(),
+            sample,
+            position: i as i64,
+            participant_id: source.participant.to_string(),
+            library_id: lib.id.to_string(),
+            source_id: source.id.to_string(),
+            tumour: *tumour,
+        });
+    }
+    Ok(rows)
+}
+
 impl App {
     /// Registers a lineage node: facility submitters register specimens and
     /// their derivatives up to libraries; sequencing centres (and staff)
     /// register runs and file placeholders.
     pub async fn register_node(&self, actor: &Actor, nn: NewNode) -> Result<LineageNode, AppError> {
+        self.register_node_with_members(actor, nn, &[]).await
+    }
+
+    /// As [`App::register_node`]; a VCF placeholder may declare `members`,
+    /// the other samples of a joint-called file (trio, tumour/normal pair,
+    /// cohort batch): CRAM/BAM file nodes by id or libraries by barcode, each
+    /// in the caller's scope and with its participant's consent in force.
+    /// The file's sample columns are recorded (`vcf_samples`): the parent's
+    /// participant and each member, named by participant id (by library
+    /// barcode where one participant has several columns).
+    pub async fn register_node_with_members(
+        &self,
+        actor: &Actor,
+        nn: NewNode,
+        members: &[NodeRef],
+    ) -> Result<LineageNode, AppError> {
         let kind = nn.details.kind();
+        let is_vcf = matches!(
+            nn.details,
+            NodeDetails::File {
+                format: zenome_domain::lineage::FileFormat::Vcf,
+                ..
+            }
+        );
+        if !members.is_empty() && !is_vcf {
+            return Err(AppError::invalid(
+                "members",
+                "only a VCF file declares members (the other samples of a joint call)",
+            ));
+        }
         let run_centre = match kind {
             NodeKind::SequencingRun | NodeKind::File => Some(policy::run_submitter(actor)?),
             _ => {
@@ -148,7 +314,11 @@ impl App {
                         format!("lineage.register_{kind}"),
                         format!("node:{id}"),
                     )
-                    .with_detail(json!({ "barcode": barcode.as_ref().map(|b| b.to_string()) })),
+                    .with_detail(if members.is_empty() {
+                        json!({ "barcode": barcode.as_ref().map(|b| b.to_string()) })
+                    } else {
+                        json!({ "barcode": null, "members": members.iter().map(member_name).collect::<Vec<_>>() })
+                    }),
                 )
                 .await?;
             let (participant_id, parent) = match &nn.parent {
@@ -200,7 +370,7 @@ impl App {
                         _ => None,
                     };
                     check_parent(&nn.details, ParentRef::Node(parent.details.kind(), format))?;
-                    (parent.participant.clone(), Some(parent.id))
+                    (parent.participant.clone(), Some(parent))
                 }
             };
             let participant = tx
@@ -224,16 +394,24 @@ impl App {
                             .into(),
                 });
             }
+            let columns = match (&parent, is_vcf) {
+                (Some(p), true) => {
+                    let centre = run_centre.clone().flatten();
+                    vcf_columns(&mut tx, &centre, &id, p, members).await?
+                }
+                _ => Vec::new(),
+            };
             let node = LineageNode::new(
                 id,
                 participant_id,
-                parent,
+                parent.map(|p| p.id),
                 barcode,
                 nn.details.clone(),
                 tx.at(),
             )?;
             match tx.insert_node(&node, &actor.audit_name()).await {
                 Ok(()) => {
+                    tx.insert_vcf_samples(&columns).await?;
                     tx.commit().await?;
                     return Ok(node);
                 }

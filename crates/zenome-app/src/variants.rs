@@ -19,6 +19,7 @@ use zenome_domain::access::DataType;
 use zenome_domain::participant::DiseaseArea;
 use zenome_domain::role::Role;
 use zenome_store::{AuditEntry, ParticipantFilter};
+pub use zenome_variants::Origin;
 use zenome_variants::hgvs::parse_variant;
 use zenome_variants::{
     AlleleCounts, GeneIndex, LoadOptions, SampleMask, Scan, Store as VariantStore, VariantsError,
@@ -262,6 +263,8 @@ pub struct FrequencyQuery {
     pub after: Option<Cursor>,
     /// Alleles a page, 1 to [`MAX_PAGE`].
     pub limit: usize,
+    /// Germline genotypes (cohort frequencies) or somatic calls.
+    pub origin: Origin,
 }
 
 /// What a load stored.
@@ -421,7 +424,28 @@ impl App {
                 format!("spans more than {MAX_REGION_SPAN} bases"),
             ));
         }
-        self.cohort_answer(actor, q, &[], &[], None, None).await
+        self.cohort_answer(actor, q, &[], &[], None, None, Origin::Germline)
+            .await
+    }
+
+    /// As [`App::cohort_variants`], over the batches of one origin: germline
+    /// genotypes (what cohort frequencies count) or somatic calls (tumours
+    /// carrying an allele), under the same consent and grant scope.
+    pub async fn cohort_variants_of(
+        &self,
+        actor: Option<&Actor>,
+        q: &CohortQuery,
+        origin: Origin,
+    ) -> Result<CohortAnswer, AppError> {
+        q.check()?;
+        if q.end - q.start > MAX_REGION_SPAN {
+            return Err(AppError::invalid(
+                "region",
+                format!("spans more than {MAX_REGION_SPAN} bases"),
+            ));
+        }
+        self.cohort_answer(actor, q, &[], &[], None, None, origin)
+            .await
     }
 
     /// As [`App::cohort_variants`], counting only the participants that
@@ -448,7 +472,7 @@ impl App {
             .iter()
             .map(|f| self.cohort_filter(f))
             .collect::<Result<Vec<_>, _>>()?;
-        self.cohort_answer(actor, q, &[], &filters, None, None)
+        self.cohort_answer(actor, q, &[], &filters, None, None, Origin::Germline)
             .await
     }
 
@@ -612,6 +636,7 @@ impl App {
             &[],
             q.after.clone(),
             Some(q.limit),
+            q.origin,
         )
         .await
     }
@@ -673,6 +698,7 @@ impl App {
         filters: &[CohortFilter],
         after: Option<Cursor>,
         limit: Option<usize>,
+        origin: Origin,
     ) -> Result<CohortAnswer, AppError> {
         let mut scope = self.cohort_scope(actor).await?;
         let granularity = scope.granularity;
@@ -727,10 +753,12 @@ impl App {
             }
             let store = VariantStore::open(&dir).map_err(store_error)?;
             let samples = store.samples();
+            // germline frequencies: somatic batches (tumours) are not counted
+            let of_origin = store.mask_origin(origin);
             let mut mask = SampleMask::none(samples.len());
             let mut sub: BTreeMap<Subgroup, SampleMask> = BTreeMap::new();
             for s in samples {
-                if !scope.allowed.contains(&s.name) {
+                if !scope.allowed.contains(&s.name) || !of_origin.contains(s.index) {
                     continue;
                 }
                 mask.insert(s.index);
@@ -822,14 +850,28 @@ impl App {
                 actor.role.name()
             )));
         }
-        let names = {
-            let p = path.to_path_buf();
-            tokio::task::spawn_blocking(move || {
-                zenome_variants::read::VariantReader::open(&p).map(|r| r.samples().to_vec())
-            })
+        self.load_file(&actor.audit_name(), path, LoadPlan::default())
             .await
-            .map_err(|e| AppError::Internal(format!("variant load: {e}")))?
-            .map_err(|e| AppError::invalid("file", e.to_string()))?
+    }
+
+    /// Loads one file as `plan` says, one load at a time; audited.
+    async fn load_file(
+        &self,
+        who: &str,
+        path: &Path,
+        plan: LoadPlan,
+    ) -> Result<VariantLoad, AppError> {
+        let names = match &plan.columns {
+            Some(c) => c.iter().map(|(_, n)| n.clone()).collect(),
+            None => {
+                let p = path.to_path_buf();
+                tokio::task::spawn_blocking(move || {
+                    zenome_variants::read::VariantReader::open(&p).map(|r| r.samples().to_vec())
+                })
+                .await
+                .map_err(|e| AppError::Internal(format!("variant load: {e}")))?
+                .map_err(|e| AppError::invalid("file", e.to_string()))?
+            }
         };
         let known: HashSet<String> = self
             .store()
@@ -854,9 +896,29 @@ impl App {
         }
         let dir = self.variant_store_dir();
         let p = path.to_path_buf();
+        let origin = plan.origin;
+        let plan_object = plan.object.clone();
+        // a stored object is loaded from a temporary file: messages name the object
+        let (shown, as_shown) = (
+            path.display().to_string(),
+            plan.object
+                .as_ref()
+                .map_or_else(|| path.display().to_string(), |o| format!("object {o}")),
+        );
+        let _one_at_a_time = self.inner.variant_loader.lock().await;
         let report = tokio::task::spawn_blocking(move || {
             let mut store = VariantStore::open(&dir)?;
-            store.load(&p, LoadOptions::default())
+            store.load(
+                &p,
+                LoadOptions {
+                    pipeline: plan.pipeline,
+                    reference_version: plan.reference_version,
+                    reference: plan.reference,
+                    origin: plan.origin,
+                    columns: plan.columns,
+                    ..Default::default()
+                },
+            )
         })
         .await
         .map_err(|e| AppError::Internal(format!("variant load: {e}")))?
@@ -864,21 +926,34 @@ impl App {
             VariantsError::Io { .. }
             | VariantsError::Parquet { .. }
             | VariantsError::Store { .. } => AppError::Internal(format!("variant store: {e}")),
+            e @ VariantsError::AlreadyLoaded { .. } => AppError::Conflict {
+                field: Some("sha256".into()),
+                message: e.to_string().replace(&shown, &as_shown),
+            },
             other => AppError::Conflict {
                 field: Some("file".into()),
-                message: other.to_string(),
+                message: other.to_string().replace(&shown, &as_shown),
             },
         })?;
         let b = report.batch;
-        let entry = AuditEntry::new(
-            actor.audit_name(),
-            "variants.load",
-            format!("variant_batch:{}", b.id),
-        )
-        .with_detail(serde_json::json!({
-            "sha256": b.sha256, "samples": b.n_samples, "rows": b.n_rows,
-        }));
-        self.store().record(entry).await?;
+        let entry = AuditEntry::new(who, "variants.load", format!("variant_batch:{}", b.id))
+            .with_detail(serde_json::json!({
+                "sha256": b.sha256, "samples": b.n_samples, "rows": b.n_rows,
+                "origin": origin.as_str(), "object": plan_object,
+                "pipeline": b.pipeline, "reference_version": b.reference_version,
+            }));
+        match &plan_object {
+            // a stored object: its load state is written with the entry
+            Some(o) => {
+                let mut tx = self.store().begin(entry).await?;
+                tx.set_variant_load(o, "loaded", Some(i64::from(b.id)), None)
+                    .await?;
+                tx.commit().await?;
+            }
+            None => {
+                self.store().record(entry).await?;
+            }
+        }
         // the object store copy; a failure leaves the load in place (the
         // working copy is ahead, and the next start-up publishes it)
         if let Err(e) = self.publish_variant_store().await {
@@ -892,12 +967,48 @@ impl App {
     }
 }
 
+/// How the server loads a stored object: which columns, as whom, from what.
+#[derive(Debug, Default)]
+struct LoadPlan {
+    origin: Origin,
+    /// (file column, participant id); `None`: every column, named as it is.
+    columns: Option<Vec<(usize, String)>>,
+    pipeline: String,
+    reference_version: String,
+    reference: Option<PathBuf>,
+    object: Option<String>,
+}
+
+/// Whether a VCF's declared columns hold a tumour/normal pair (a participant
+/// with a tumour and a normal column): such a file is somatic calls. Anything
+/// else is germline.
+pub(crate) fn tumour_normal_pair(columns: &[zenome_store::VcfSampleRow]) -> bool {
+    columns.iter().any(|t| {
+        t.tumour
+            && columns
+                .iter()
+                .any(|n| !n.tumour && n.participant_id == t.participant_id)
+    })
+}
+
+/// The identity under which the ingest reads back a stored VCF to load it.
+fn ingest_actor() -> Actor {
+    Actor {
+        user_id: "system".into(),
+        username: "system:ingest".into(),
+        display_name: "Variant ingest".into(),
+        role: Role::DataCentreStaff,
+        via: crate::AuthMethod::Local,
+        visa_datasets: None,
+        credential: None,
+    }
+}
+
 impl App {
-    /// Loads a stored VCF/BCF object (by id) into the variant store: its
-    /// copies are read back and decrypted through the object reader to a
-    /// temporary file beside the store, loaded as by [`App::load_variants`]
-    /// (sample names must be registered participants), then removed.
-    /// Data-centre staff only.
+    /// Loads a stored VCF/BCF object (by id) into the variant store
+    /// (data-centre staff): the explicit load, and the retry of an automatic
+    /// one that failed. See [`App::load_stored_vcf`]. A file already loaded
+    /// is refused (409).
     pub async fn load_variant_object(
         &self,
         actor: &Actor,
@@ -909,12 +1020,34 @@ impl App {
                 actor.role.name()
             )));
         }
+        let obj = self.object_for(actor, object_id, None).await?;
+        self.load_stored_vcf(actor, &obj).await
+    }
+
+    /// Loads a stored VCF: its copies are read back and decrypted through
+    /// the object reader to a temporary file beside the store, loaded, then
+    /// removed. The columns map as its placeholder declared them
+    /// (`vcf_samples`): each to its participant; when a participant has a
+    /// tumour and a normal column (a tumour/normal pair) the batch is somatic
+    /// and only the tumour columns are stored (the normal's is the germline
+    /// reference of the call, not the participant's genotype). Without declared columns every column must be
+    /// a participant id (as before). The batch records the upload's pipeline
+    /// and reference version, and REF is checked against
+    /// `[files] reference_fasta` when it is set.
+    async fn load_stored_vcf(
+        &self,
+        actor: &Actor,
+        obj: &zenome_store::ObjectRow,
+    ) -> Result<VariantLoad, AppError> {
+        if obj.format != "vcf" {
+            return Err(AppError::invalid("object_id", "not a VCF/BCF object"));
+        }
         use futures_util::StreamExt;
         use tokio::io::AsyncWriteExt;
         let mut dl = self
             .download(
                 actor,
-                object_id,
+                &obj.id,
                 crate::files::download::Delivery::Plain,
                 None,
                 None,
@@ -935,11 +1068,178 @@ impl App {
         }
         .await;
         let out = match written {
-            Ok(()) => self.load_variants(actor, &tmp).await,
+            Ok(()) => match self.plan_of(obj, &tmp).await {
+                Ok(plan) => self.load_file(&actor.audit_name(), &tmp, plan).await,
+                Err(e) => Err(e),
+            },
             Err(e) => Err(e),
         };
         let _ = tokio::fs::remove_file(&tmp).await;
         out
+    }
+
+    /// How to load a stored object (see [`App::load_stored_vcf`]).
+    async fn plan_of(
+        &self,
+        obj: &zenome_store::ObjectRow,
+        file: &Path,
+    ) -> Result<LoadPlan, AppError> {
+        let declared = self.store().vcf_samples(&obj.node_id).await?;
+        let mut plan = LoadPlan {
+            pipeline: obj.pipeline.clone().unwrap_or_default(),
+            reference_version: obj.reference.clone().unwrap_or_default(),
+            reference: self.config().files.reference_fasta.clone(),
+            object: Some(obj.id.clone()),
+            ..LoadPlan::default()
+        };
+        if declared.is_empty() {
+            return Ok(plan);
+        }
+        let p = file.to_path_buf();
+        let in_file = tokio::task::spawn_blocking(move || {
+            zenome_variants::read::VariantReader::open(&p).map(|r| r.samples().to_vec())
+        })
+        .await
+        .map_err(|e| AppError::Internal(format!("variant load: {e}")))?
+        .map_err(|e| AppError::invalid("file", e.to_string()))?;
+        plan.origin = if tumour_normal_pair(&declared) {
+            Origin::Somatic
+        } else {
+            Origin::Germline
+        };
+        let mut columns = Vec::new();
+        for c in &declared {
+            if plan.origin == Origin::Somatic && !c.tumour {
+                continue;
+            }
+            let i = in_file.iter().position(|s| *s == c.sample).ok_or_else(|| {
+                AppError::invalid(
+                    "samples",
+                    format!("the declared column {:?} is not in the file", c.sample),
+                )
+            })?;
+            columns.push((i, c.participant_id.clone()));
+        }
+        plan.columns = Some(columns);
+        Ok(plan)
+    }
+
+    /// After a VCF was stored and passed QC: loads it into the variant store
+    /// in the background (the upload has answered already; a large cohort
+    /// file takes minutes). The same bytes already loaded count as loaded. A
+    /// failure leaves the stored file as it is, is audited
+    /// (`variants.load_failed`) and raises the `variant_load_failed` alert;
+    /// `POST /api/v1/variants/loads` retries it.
+    pub(crate) fn load_after_ingest(&self, object_id: String) {
+        let app = self.clone();
+        let handle = tokio::spawn(async move {
+            let actor = ingest_actor();
+            let result = match app.store().object(&object_id).await {
+                Ok(Some(obj)) => app.load_stored_vcf(&actor, &obj).await,
+                Ok(None) => Err(AppError::NotFound("object")),
+                Err(e) => Err(e.into()),
+            };
+            match result {
+                Ok(l) => tracing::info!(
+                    object = object_id,
+                    batch = l.batch,
+                    rows = l.rows,
+                    "stored VCF loaded into the variant store"
+                ),
+                Err(AppError::Conflict {
+                    field: Some(f),
+                    message,
+                }) if f == "sha256" => {
+                    tracing::info!(
+                        object = object_id,
+                        "these bytes are in the variant store already"
+                    );
+                    app.record_variant_load(
+                        &object_id,
+                        "variants.already_loaded",
+                        "loaded",
+                        &message,
+                    )
+                    .await;
+                }
+                Err(e) => {
+                    let reason = match &e {
+                        AppError::Internal(m) => m.clone(),
+                        other => other.to_string(),
+                    };
+                    tracing::error!(object = object_id, error = %reason, "variant load after ingest failed");
+                    app.record_variant_load(&object_id, "variants.load_failed", "failed", &reason)
+                        .await;
+                    app.observe(crate::alerts::Event::VariantLoadFailed {
+                        object: &object_id,
+                        reason: &reason,
+                    })
+                    .await;
+                }
+            }
+        });
+        let mut loads = self.inner.variant_loads.lock().expect("variant loads");
+        loads.retain(|h| !h.is_finished());
+        loads.push(handle);
+    }
+
+    /// Records the outcome of an automatic load (audited with it).
+    async fn record_variant_load(&self, object: &str, action: &str, state: &str, reason: &str) {
+        let entry = AuditEntry::new("system:ingest", action, format!("object:{object}"))
+            .with_detail(serde_json::json!({ "reason": reason }));
+        let done = async {
+            let mut tx = self.store().begin(entry).await?;
+            let error = (state == "failed").then_some(reason);
+            tx.set_variant_load(object, state, None, error).await?;
+            tx.commit().await
+        }
+        .await;
+        if let Err(e) = done {
+            tracing::error!(object, error = %e, "cannot record a variant load outcome");
+        }
+    }
+
+    /// Start-up: stored VCFs that passed QC and were never attempted into
+    /// the variant store (the server stopped between registering one and
+    /// loading it) are loaded now, in the background. Failed loads are not
+    /// retried here (they are alerted; `POST /api/v1/variants/loads`
+    /// retries). Returns how many were started.
+    pub async fn load_unloaded_variants(&self) -> Result<usize, AppError> {
+        let pending = self.store().vcfs_never_loaded().await?;
+        for o in &pending {
+            self.load_after_ingest(o.id.clone());
+        }
+        Ok(pending.len())
+    }
+
+    /// The sample names (participant ids) the variant store holds, of every
+    /// origin (operators and the demo; not a query: no consent applies).
+    pub async fn variant_sample_names(&self) -> Result<HashSet<String>, AppError> {
+        let dir = self.variant_store_dir();
+        tokio::task::spawn_blocking(move || {
+            if !dir.join("manifest.json").exists() {
+                return Ok(HashSet::new());
+            }
+            let store = VariantStore::open(&dir).map_err(store_error)?;
+            Ok(store.samples().iter().map(|s| s.name.clone()).collect())
+        })
+        .await
+        .map_err(|e| AppError::Internal(format!("variant store: {e}")))?
+    }
+
+    /// Waits for the variant loads started after uploads (tests, shutdown,
+    /// the demo).
+    pub async fn settle_variant_loads(&self) {
+        loop {
+            let pending: Vec<_> =
+                std::mem::take(&mut *self.inner.variant_loads.lock().expect("variant loads"));
+            if pending.is_empty() {
+                return;
+            }
+            for h in pending {
+                let _ = h.await;
+            }
+        }
     }
 }
 

@@ -32,6 +32,11 @@ pub enum VariantsCommand {
         /// The reference version (e.g. GRCh37), recorded with the batch.
         #[arg(long, default_value = "")]
         reference_version: String,
+        /// `germline` (default) or `somatic`: a somatic tumour/normal VCF
+        /// keeps its tumour column and passing somatic calls only, and is not
+        /// counted in germline frequencies.
+        #[arg(long, default_value = "germline")]
+        origin: zenome_variants::Origin,
         /// VCF/BCF files.
         #[arg(required = true)]
         files: Vec<PathBuf>,
@@ -60,6 +65,9 @@ pub enum VariantsCommand {
         /// File of sample names to count (one a line; default: all).
         #[arg(long)]
         samples: Option<PathBuf>,
+        /// Which batches to count: `germline` (default) or `somatic`.
+        #[arg(long, default_value = "germline")]
+        origin: zenome_variants::Origin,
     },
 }
 
@@ -70,9 +78,17 @@ pub fn run(cmd: VariantsCommand) -> Result<()> {
             reference,
             pipeline,
             reference_version,
+            origin,
             files,
         } => match store {
-            Some(store) => load(&store, reference, pipeline, reference_version, &files),
+            Some(store) => load(
+                &store,
+                reference,
+                pipeline,
+                reference_version,
+                origin,
+                &files,
+            ),
             None => anyhow::bail!("--store is required here"),
         },
         VariantsCommand::Freq {
@@ -82,6 +98,7 @@ pub fn run(cmd: VariantsCommand) -> Result<()> {
             gene_model,
             variant,
             samples,
+            origin,
         } => {
             let target = match (region, gene, variant) {
                 (Some(r), _, _) => Target::Region(r),
@@ -91,7 +108,7 @@ pub fn run(cmd: VariantsCommand) -> Result<()> {
                 (_, _, Some(v)) => Target::Variant(v),
                 _ => anyhow::bail!("give --region, --gene or --variant"),
             };
-            freq(&store, &target, samples.as_deref())
+            freq(&store, &target, samples.as_deref(), origin)
         }
     }
 }
@@ -101,6 +118,7 @@ fn load(
     reference: Option<PathBuf>,
     pipeline: String,
     reference_version: String,
+    origin: zenome_variants::Origin,
     files: &[PathBuf],
 ) -> Result<()> {
     let mut s = Store::open(store)?;
@@ -128,6 +146,7 @@ fn load(
                 reference_version: reference_version.clone(),
                 reference: reference.clone(),
                 progress: Some(&mut progress),
+                origin,
                 ..Default::default()
             },
         );
@@ -153,7 +172,12 @@ enum Target {
     Variant(String),
 }
 
-fn freq(store: &Path, target: &Target, samples: Option<&Path>) -> Result<()> {
+fn freq(
+    store: &Path,
+    target: &Target,
+    samples: Option<&Path>,
+    origin: zenome_variants::Origin,
+) -> Result<()> {
     if !store.join("manifest.json").is_file() {
         anyhow::bail!(
             "{} is not a variant store (no manifest.json)",
@@ -222,6 +246,14 @@ fn freq(store: &Path, target: &Target, samples: Option<&Path>) -> Result<()> {
             s.mask_of(&names)?
         }
     };
+    // only the batches of the origin asked for (germline by default)
+    let of_origin = s.mask_origin(origin);
+    let mut mask = mask;
+    for i in 0..s.samples().len() as u32 {
+        if !of_origin.contains(i) {
+            mask.remove(i);
+        }
+    }
     let out = std::io::stdout().lock();
     let mut out = BufWriter::new(out);
     writeln!(out, "#CHROM\tPOS\tREF\tALT\tAC\tAN\tAF")?;

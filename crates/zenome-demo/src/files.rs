@@ -181,6 +181,7 @@ async fn upload(
                 sha256: Some(hex::encode(Sha256::digest(&bytes))),
                 pipeline: Some(pipeline.to_string()),
                 reference: reference.map(str::to_string),
+                members: Vec::new(),
             },
         )
         .await?;

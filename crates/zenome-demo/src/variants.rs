@@ -16,15 +16,25 @@ use crate::DemoError;
 /// The committed excerpt (bgzip).
 const EXCERPT: &[u8] = include_bytes!("../../../testdata/demo/1kg-chr20-300samples-excerpt.vcf.gz");
 
-/// Gives the excerpt's first samples to the demo's participants (as many as
-/// there are, up to its 300) and loads it. Returns the number of samples
-/// loaded.
+/// Gives the excerpt's first samples to the demo's participants that have
+/// no genotypes yet (those whose VCF the ingest loaded keep theirs; as many
+/// as there are, up to its 300) and loads it. Returns the number of
+/// participants with genotypes in the store.
 pub(crate) async fn load(app: &App) -> Result<usize, DemoError> {
-    let ids = app
+    // the VCFs uploaded by the demo's centres are loaded after their ingest
+    app.settle_variant_loads().await;
+    let already = app
+        .variant_sample_names()
+        .await
+        .map_err(|e| DemoError::Unexpected(e.to_string()))?;
+    let ids: Vec<_> = app
         .store()
         .participant_ids(&ParticipantFilter::default())
         .await
-        .map_err(|e| DemoError::Unexpected(e.to_string()))?;
+        .map_err(|e| DemoError::Unexpected(e.to_string()))?
+        .into_iter()
+        .filter(|id| !already.contains(id.as_str()))
+        .collect();
     let dir = app.config().data_dir.join("demo-variants");
     std::fs::create_dir_all(&dir).map_err(|e| DemoError::Files(e.to_string()))?;
     let path = dir.join("1kg-chr20-excerpt.vcf");
@@ -32,7 +42,7 @@ pub(crate) async fn load(app: &App) -> Result<usize, DemoError> {
     let k = write_renamed(&path, &names).map_err(|e| DemoError::Files(e.to_string()))?;
     app.load_variants(&Actor::local(), &path).await?;
     let _ = std::fs::remove_dir_all(&dir);
-    Ok(k)
+    Ok(k + already.len())
 }
 
 /// Writes the excerpt with its first `names.len()` (at most all) sample

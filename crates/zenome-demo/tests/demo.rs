@@ -398,6 +398,12 @@ async fn builds_a_consistent_cohort() {
             .iter()
             .any(|a| a.rule == "access_outside_grant")
     );
+    // the VCFs the centres uploaded went on into the variant store
+    let alerts = app.store().alerts(100).await.unwrap();
+    assert!(
+        !alerts.iter().any(|a| a.rule == "variant_load_failed"),
+        "{alerts:?}"
+    );
     let staff = login(&app, account(&outcome, "staff")).await;
     assert_eq!(staff.role, Role::DataCentreStaff);
     let (rows, count) = app

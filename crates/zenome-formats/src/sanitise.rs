@@ -206,8 +206,10 @@ impl Sanitiser {
         if line.starts_with('@') {
             self.check_sam_line(line, allowed)
         } else if line.starts_with("#CHROM") {
-            for name in line.split('\t').skip(9) {
-                self.check_field("sample column", name, Field::SampleName, allowed)?;
+            // the value is withheld, so the column is named by its place
+            for (k, name) in line.split('\t').skip(9).enumerate() {
+                let what = format!("sample column {}", k + 1);
+                self.check_field(&what, name, Field::SampleName, allowed)?;
             }
             Ok(())
         } else if let Some(rest) = line.strip_prefix("##") {

@@ -318,7 +318,11 @@ pub(crate) async fn create_node(
     ApiActor(a): ApiActor,
     ApiJson(n): ApiJson<NewNodeDto>,
 ) -> ApiResult<(StatusCode, Json<NodeDto>)> {
-    let node = s.app.register_node(&a, n.to_domain()?).await?;
+    let members = dto::parse_members(n.members.as_deref().unwrap_or_default())?;
+    let node = s
+        .app
+        .register_node_with_members(&a, n.to_domain()?, &members)
+        .await?;
     Ok((StatusCode::CREATED, Json((&node).into())))
 }
 

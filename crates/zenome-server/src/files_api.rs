@@ -121,7 +121,9 @@ fn metadata(h: &HeaderMap) -> Result<std::collections::HashMap<String, String>, 
 /// `Upload-Length`, and `Upload-Metadata` with base64 values: `filename`, `format`
 /// (fastq, bam, cram, vcf), `node` (an expected file placeholder) or `parent` (the
 /// run or file it comes from), `md5` and `sha256` (hex, checked on the last byte),
-/// `pipeline`, `reference`. The `Location` header names the upload.
+/// `pipeline`, `reference`, and for a VCF created under its alignment `members`
+/// (comma-separated CRAM/BAM node ids or library barcodes of the other samples
+/// of a joint call). The `Location` header names the upload.
 #[utoipa::path(post, path = "/api/v1/uploads", tag = "files",
     params(("Tus-Resumable" = String, Header), ("Upload-Length" = u64, Header), ("Upload-Metadata" = String, Header)),
     responses((status = 201, description = "created; Location names the upload"), (status = 401, body = crate::problem::Problem), (status = 403, body = crate::problem::Problem), (status = 404, body = crate::problem::Problem), (status = 413, body = crate::problem::Problem), (status = 422, body = crate::problem::Problem)),
@@ -153,6 +155,11 @@ pub(crate) async fn create(
                 sha256: get("sha256"),
                 pipeline: get("pipeline"),
                 reference: get("reference"),
+                members: crate::api::dto::parse_members(
+                    &get("members")
+                        .map(|m| m.split(',').map(str::to_string).collect::<Vec<_>>())
+                        .unwrap_or_default(),
+                )?,
             },
         )
         .await?;

@@ -122,6 +122,15 @@ pub async fn serve(
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "variant store synchronisation failed"),
         }
+        // stored VCFs the variant store never saw (a stop before their load)
+        match recover_app.load_unloaded_variants().await {
+            Ok(0) => {}
+            Ok(n) => tracing::warn!(
+                n,
+                "loading stored VCFs that were never loaded into the variant store"
+            ),
+            Err(e) => tracing::error!(error = ?e, "variant load recovery at start-up failed"),
+        }
     });
     let purge_store = store.clone();
     let purge = tokio::spawn(async move {

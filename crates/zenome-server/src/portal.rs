@@ -1268,8 +1268,21 @@ async fn node_submit(
             format: g("format"),
             kind,
             parent_barcode: None,
+            members: None,
         };
-        s.app.register_node(a, dto.to_domain()?).await
+        let members: Vec<String> = g("members")
+            .map(|m| {
+                m.split([',', ' ', '\n'])
+                    .map(str::trim)
+                    .filter(|x| !x.is_empty())
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let members = crate::api::dto::parse_members(&members)?;
+        s.app
+            .register_node_with_members(a, dto.to_domain()?, &members)
+            .await
     }
     .await;
     match result {

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use zenome_app::variants::{
     CohortAllele, CohortQuery, Cursor, FrequencyQuery, Granularity, GroupBy, MAX_PAGE,
-    MAX_POSITION, Subgroup, SubgroupCounts,
+    MAX_POSITION, Origin, Subgroup, SubgroupCounts,
 };
 use zenome_app::{Actor, AppError};
 
@@ -93,6 +93,9 @@ pub(crate) struct FreqParams {
     limit: Option<usize>,
     /// Where to resume: the `page_token` of the previous page's `next` link.
     page_token: Option<String>,
+    /// `germline` (default: cohort genotypes) or `somatic` (tumours' calls,
+    /// counted apart so they never enter a germline frequency).
+    origin: Option<String>,
 }
 
 /// Alleles a page when `limit` is not given.
@@ -335,11 +338,17 @@ fn paged_query_of(p: &FreqParams, query: CohortQuery) -> Result<FrequencyQuery, 
                 .map_err(|e| AppError::invalid("page_token", e.to_string()))
         })
         .transpose()?;
+    let origin = match p.origin.as_deref().map(str::parse::<Origin>) {
+        None => Origin::Germline,
+        Some(Ok(o)) => o,
+        Some(Err(m)) => return Err(AppError::invalid("origin", m)),
+    };
     Ok(FrequencyQuery {
         query,
         groups,
         after,
         limit,
+        origin,
     })
 }
 
@@ -365,6 +374,7 @@ fn next_link(p: &FreqParams, token: &str) -> String {
         ("variant", &p.variant),
         ("hgvs", &p.hgvs),
         ("groups", &p.groups),
+        ("origin", &p.origin),
     ] {
         if let Some(v) = v {
             q.push((k, v.clone()));

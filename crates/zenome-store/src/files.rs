@@ -237,6 +237,18 @@ impl WriteTx {
         node: &str,
         upload: &str,
     ) -> Result<bool, StoreError> {
+        // a VCF placeholder's sample columns go with it, on the same conditions
+        sqlx::query(
+            "DELETE FROM vcf_samples WHERE node_id = $1 \
+             AND NOT EXISTS (SELECT 1 FROM lineage_nodes c WHERE c.parent_id = $1) \
+             AND NOT EXISTS (SELECT 1 FROM objects o WHERE o.node_id = $1) \
+             AND NOT EXISTS (SELECT 1 FROM uploads u WHERE u.node_id = $1 AND u.id <> $2 \
+                             AND u.state IN ('receiving', 'stored'))",
+        )
+        .bind(node)
+        .bind(upload)
+        .execute(self.conn())
+        .await?;
         let r = sqlx::query(
             "DELETE FROM lineage_nodes WHERE id = $1 AND kind = 'file' \
              AND NOT EXISTS (SELECT 1 FROM lineage_nodes c WHERE c.parent_id = $1) \
@@ -422,6 +434,17 @@ impl Store {
     /// A sequencing centre's objects, oldest first.
     pub async fn objects_of_centre(&self, centre: &str) -> Result<Vec<ObjectRow>, StoreError> {
         self.objects_where("WHERE centre = $1", Some(centre)).await
+    }
+
+    /// Stored VCF objects that passed QC and were never attempted into the
+    /// variant store (no `variant_loads` row), oldest first.
+    pub async fn vcfs_never_loaded(&self) -> Result<Vec<ObjectRow>, StoreError> {
+        self.objects_where(
+            "WHERE format = 'vcf' AND qc_status = 'passed' AND status = 'available' \
+             AND NOT EXISTS (SELECT 1 FROM variant_loads v WHERE v.object_id = objects.id)",
+            None,
+        )
+        .await
     }
 
     /// Every object (the scrub walks them).

@@ -25,6 +25,7 @@ mod stats;
 pub mod testing;
 mod time_ms;
 mod users;
+mod vcf_samples;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -42,6 +43,7 @@ pub use participants::{ParticipantFilter, ParticipantRow};
 pub use stats::{PublicStats, StatCount};
 pub use time_ms::{now, truncate};
 pub use users::{NewUser, SessionRecord, TokenInfo, TokenRecord, UserKind, UserRecord};
+pub use vcf_samples::VcfSampleRow;
 
 /// Which database engine the store talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

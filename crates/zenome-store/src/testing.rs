@@ -190,3 +190,13 @@ pub async fn create_database(url: &str) -> Result<(), StoreError> {
         .await
         .map_err(StoreError::Connect)
 }
+
+/// Forgets that a stored VCF object was ever loaded into the variant store
+/// (as if the server had stopped between registering it and loading it).
+pub async fn forget_variant_load(store: &Store, object: &str) {
+    sqlx::query("DELETE FROM variant_loads WHERE object_id = $1")
+        .bind(object)
+        .execute(store.pool())
+        .await
+        .expect("delete variant load");
+}

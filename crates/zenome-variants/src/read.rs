@@ -68,6 +68,23 @@ pub struct VariantReader {
     path: PathBuf,
     record: u64,
     bytes: Arc<AtomicU64>,
+    /// Sample columns in the file.
+    n_input: usize,
+    /// The columns handed out, in this order (`None`: all).
+    keep: Option<Vec<usize>>,
+    /// Every column's alleles, before `keep` picks.
+    all: Vec<[i16; 2]>,
+    /// Somatic mode: only passing somatic calls; genotypes from read counts
+    /// where a record has no GT.
+    somatic: bool,
+    somatic_declared: bool,
+    filtered: u64,
+}
+
+enum Step {
+    End,
+    Skipped,
+    Site,
 }
 
 impl VariantReader {
@@ -116,15 +133,54 @@ impl VariantReader {
             let header = r.read_header().map_err(|e| input(path, 0, e))?;
             (Inner::Vcf(r, vcf::Record::default()), header)
         };
-        let samples = header.sample_names().iter().cloned().collect();
+        let samples: Vec<String> = header.sample_names().iter().cloned().collect();
+        let somatic_declared = header.infos().contains_key("SOMATIC");
         Ok(Self {
             inner,
             header,
+            n_input: samples.len(),
             samples,
             path: path.into(),
             record: 0,
             bytes,
+            keep: None,
+            all: Vec::new(),
+            somatic: false,
+            somatic_declared,
+            filtered: 0,
         })
+    }
+
+    /// Hands out only these columns (file index, name to give it), in this
+    /// order; the other columns are read past.
+    pub fn select_columns(&mut self, columns: &[(usize, String)]) -> Result<(), VariantsError> {
+        if let Some((i, _)) = columns.iter().find(|(i, _)| *i >= self.n_input) {
+            return Err(input(
+                &self.path,
+                0,
+                format!("no sample column {} (the file has {})", i + 1, self.n_input),
+            ));
+        }
+        self.keep = Some(columns.iter().map(|(i, _)| *i).collect());
+        self.samples = columns.iter().map(|(_, n)| n.clone()).collect();
+        Ok(())
+    }
+
+    /// Somatic mode (see [`crate::somatic`]): records that are not passing
+    /// somatic calls are skipped (counted by [`Self::filtered_records`]), and
+    /// a record without GT gets genotypes from its read counts.
+    pub fn somatic_calls(&mut self) {
+        self.somatic = true;
+    }
+
+    /// Records skipped in somatic mode.
+    pub fn filtered_records(&self) -> u64 {
+        self.filtered
+    }
+
+    /// The file's sample column names, whatever [`Self::select_columns`] picked.
+    pub fn file_samples(&self) -> Vec<String> {
+        self.header.sample_names().iter().cloned().collect()
     }
 
     /// The sample names, in column order.
@@ -144,19 +200,46 @@ impl VariantReader {
 
     /// Reads the next record into `site` (buffers reused); false at the end.
     pub fn next_site(&mut self, site: &mut Site) -> Result<bool, VariantsError> {
-        let n = self.samples.len();
+        loop {
+            match self.read_one(site)? {
+                Step::End => return Ok(false),
+                Step::Skipped => continue,
+                Step::Site => break,
+            }
+        }
+        if let Some(keep) = &self.keep {
+            std::mem::swap(&mut self.all, &mut site.alleles);
+            site.alleles.clear();
+            site.alleles.extend(keep.iter().map(|&i| self.all[i]));
+        }
+        Ok(true)
+    }
+
+    fn read_one(&mut self, site: &mut Site) -> Result<Step, VariantsError> {
+        let n = self.n_input;
         site.alleles.resize(n, [MISSING_ALLELE, MISSING_ALLELE]);
         let path = self.path.clone();
+        let (somatic, declared) = (self.somatic, self.somatic_declared);
         match &mut self.inner {
             Inner::Vcf(r, rec) => {
                 if r.read_record(rec)
                     .map_err(|e| input(&path, self.record + 1, e))?
                     == 0
                 {
-                    return Ok(false);
+                    return Ok(Step::End);
                 }
                 self.record += 1;
                 let no = self.record;
+                if somatic
+                    && !crate::somatic::keep_record(
+                        rec.filters().as_ref(),
+                        rec.info().as_ref(),
+                        declared,
+                    )
+                {
+                    self.filtered += 1;
+                    return Ok(Step::Skipped);
+                }
                 site.record = no;
                 site.chrom.clear();
                 site.chrom.push_str(rec.reference_sequence_name());
@@ -204,6 +287,21 @@ impl VariantReader {
                         k += 1;
                     }
                 }
+                if !has_gt && somatic {
+                    let keys: Vec<&str> = samples.keys().iter().collect();
+                    for s in samples.iter() {
+                        if k >= n {
+                            break;
+                        }
+                        site.alleles[k] = crate::somatic::genotype_from_counts(
+                            &keys,
+                            s.as_ref(),
+                            &site.reference,
+                            &site.alts,
+                        );
+                        k += 1;
+                    }
+                }
                 for a in &mut site.alleles[k..] {
                     *a = [MISSING_ALLELE, MISSING_ALLELE];
                 }
@@ -213,12 +311,23 @@ impl VariantReader {
                     .map_err(|e| input(&path, self.record + 1, e))?
                     == 0
                 {
-                    return Ok(false);
+                    return Ok(Step::End);
                 }
                 self.record += 1;
                 let no = self.record;
-                site.record = no;
                 let header = &self.header;
+                if somatic {
+                    use vcf::variant::record::Filters as _;
+                    let filters = rec.filters();
+                    let pass = filters.is_empty()
+                        || filters.is_pass(header).map_err(|e| input(&path, no, e))?;
+                    let flagged = !declared || rec.info().get(header, "SOMATIC").is_some();
+                    if !(pass && flagged) {
+                        self.filtered += 1;
+                        return Ok(Step::Skipped);
+                    }
+                }
+                site.record = no;
                 let name = vcf::variant::Record::reference_sequence_name(&*rec, header)
                     .map_err(|e| input(&path, no, e))?;
                 site.chrom.clear();
@@ -269,7 +378,7 @@ impl VariantReader {
                 }
             }
         }
-        Ok(true)
+        Ok(Step::Site)
     }
 }
 

@@ -33,6 +33,7 @@ use crate::genotype::{
 use crate::normalise::Normaliser;
 use crate::query::{AlleleCounts, Cursor, Scan, chrom_aliases};
 use crate::read::{ABSENT_ALLELE, MISSING_ALLELE, Site, VariantReader};
+use crate::somatic::Origin;
 
 /// Width of a position bin (one partition directory per chromosome and bin).
 pub const BIN_SIZE: u32 = 1_000_000;
@@ -61,6 +62,12 @@ pub struct BatchInfo {
     pub n_records: u64,
     pub n_rows: u64,
     pub skipped_reference_blocks: u64,
+    /// Germline or somatic (absent in stores written before: germline).
+    #[serde(default)]
+    pub origin: Origin,
+    /// Somatic batches: records that were not passing somatic calls.
+    #[serde(default)]
+    pub filtered_records: u64,
     pub loaded_at: String,
     /// Data files of the batch, relative to the store root.
     pub files: Vec<String>,
@@ -93,6 +100,13 @@ pub struct LoadOptions<'a> {
     pub layout: Layout,
     /// Called now and then with (bytes of the input read, records read).
     pub progress: Option<&'a mut dyn FnMut(u64, u64)>,
+    /// Germline (default) or somatic: a somatic load keeps the tumour
+    /// columns only and passing somatic calls only (see `SCHEMA.md`).
+    pub origin: Origin,
+    /// The sample columns to store (file column index, stored name), in
+    /// this order; `None`: every column under its own name (somatic: the
+    /// tumour columns told from the header).
+    pub columns: Option<Vec<(usize, String)>>,
 }
 
 /// What a load stored.
@@ -228,18 +242,30 @@ impl Store {
         SampleMask::all(self.samples.len())
     }
 
+    /// A mask of the samples of batches of one origin (germline frequencies
+    /// count germline batches only).
+    pub fn mask_origin(&self, origin: Origin) -> SampleMask {
+        let mut mask = SampleMask::none(self.samples.len());
+        for b in self.manifest.batches.iter().filter(|b| b.origin == origin) {
+            for i in b.sample_offset..b.sample_offset + b.n_samples {
+                mask.insert(i);
+            }
+        }
+        mask
+    }
+
     /// A mask of the named samples; unknown names are an error naming them.
     pub fn mask_of<S: AsRef<str>>(&self, names: &[S]) -> Result<SampleMask, VariantsError> {
-        let by_name: HashMap<&str, u32> = self
-            .samples
-            .iter()
-            .map(|s| (s.name.as_str(), s.index))
-            .collect();
+        // a name may be a germline sample and a tumour: both are marked
+        let mut by_name: HashMap<&str, Vec<u32>> = HashMap::new();
+        for s in &self.samples {
+            by_name.entry(s.name.as_str()).or_default().push(s.index);
+        }
         let mut mask = SampleMask::none(self.samples.len());
         let mut unknown = Vec::new();
         for n in names {
             match by_name.get(n.as_ref()) {
-                Some(&i) => mask.insert(i),
+                Some(ix) => ix.iter().for_each(|&i| mask.insert(i)),
                 None => unknown.push(n.as_ref().to_string()),
             }
         }
@@ -269,7 +295,43 @@ impl Store {
         }
         self.remove_orphans()?;
         let mut reader = VariantReader::open(path)?;
-        let known: HashSet<&str> = self.samples.iter().map(|s| s.name.as_str()).collect();
+        let columns = match (&opts.columns, opts.origin) {
+            (Some(c), _) => Some(c.clone()),
+            (None, Origin::Germline) => None,
+            (None, Origin::Somatic) => {
+                let names = reader.file_samples();
+                let t = crate::somatic::tumour_columns(reader.header(), &names).ok_or_else(|| {
+                    VariantsError::Input {
+                        path: path.into(),
+                        record: 0,
+                        message: format!(
+                            "cannot tell the tumour column among {} (no ##tumor_sample, no TUMOR column): name it",
+                            names.join(", ")
+                        ),
+                    }
+                })?;
+                Some(t.into_iter().map(|i| (i, names[i].clone())).collect())
+            }
+        };
+        if let Some(c) = &columns {
+            reader.select_columns(c)?;
+        }
+        if opts.origin == Origin::Somatic {
+            reader.somatic_calls();
+        }
+        // a participant has one germline sample, and may have tumours too
+        let origin_of: HashMap<u32, Origin> = self
+            .manifest
+            .batches
+            .iter()
+            .map(|b| (b.id, b.origin))
+            .collect();
+        let known: HashSet<&str> = self
+            .samples
+            .iter()
+            .filter(|s| origin_of.get(&s.batch) == Some(&opts.origin))
+            .map(|s| s.name.as_str())
+            .collect();
         let mut seen = HashSet::new();
         let dups: Vec<&str> = reader
             .samples()
@@ -335,6 +397,8 @@ impl Store {
             n_records,
             n_rows: files.1,
             skipped_reference_blocks: skipped,
+            origin: opts.origin,
+            filtered_records: reader.filtered_records(),
             loaded_at: time::OffsetDateTime::now_utc()
                 .format(&time::format_description::well_known::Rfc3339)
                 .unwrap_or_default(),

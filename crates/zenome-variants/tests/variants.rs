@@ -16,6 +16,9 @@ use zenome_variants::{
     Cursor, GeneIndex, Layout, LoadOptions, SampleMask, Scan, Store, VariantsError,
 };
 
+#[path = "variants/somatic.rs"]
+mod somatic;
+
 fn data_dir() -> Option<PathBuf> {
     let dir = match std::env::var_os("ZENOME_TESTDATA") {
         Some(d) => PathBuf::from(d),

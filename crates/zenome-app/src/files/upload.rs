@@ -12,6 +12,10 @@
 //! from the staged bytes, so the hashes and the validator always continue
 //! exactly at the acknowledged offset. After a crash, `recover_uploads`
 //! finishes uploads whose bytes were all durable and removes partial files.
+//! A joint-called VCF's columns are those declared with its placeholder
+//! (`vcf_samples`), checked again as it completes; a VCF that is stored and
+//! passes QC then goes on into the variant store in the background
+//! (`App::load_after_ingest`).
 
 use std::collections::HashMap;
 use std::io::{Read, Write};
@@ -55,6 +59,9 @@ pub struct NewUpload {
     pub pipeline: Option<String>,
     /// Reference genome version (R5.1).
     pub reference: Option<String>,
+    /// For a VCF placeholder created with the upload (`parent`): the other
+    /// samples of a joint call (see [`App::register_node_with_members`]).
+    pub members: Vec<NodeRef>,
 }
 
 /// What start-up recovery did ([`App::recover_uploads`]).
@@ -293,6 +300,12 @@ impl App {
             });
         }
         let node: LineageNode = match (&nu.node, &nu.parent) {
+            (Some(_), None) if !nu.members.is_empty() => {
+                return Err(AppError::invalid(
+                    "members",
+                    "members are declared when the placeholder is registered, not on its upload",
+                ));
+            }
             (Some(id), None) => {
                 let n = self
                     .store()
@@ -320,7 +333,7 @@ impl App {
                 let format = nu.format.ok_or_else(|| {
                     AppError::invalid("format", "say which format the file is in")
                 })?;
-                self.register_node(
+                self.register_node_with_members(
                     actor,
                     NewNode {
                         participant: None,
@@ -331,6 +344,7 @@ impl App {
                             state: FileState::Expected,
                         },
                     },
+                    &nu.members,
                 )
                 .await?
             }
@@ -808,7 +822,20 @@ impl App {
                 Format::Vcf | Format::VcfGz | Format::Bcf | Format::Bam | Format::Cram
             )
         {
-            opts.expected_samples = Some(vec![node.participant.to_string()]);
+            // a joint-called VCF: exactly the columns declared with its placeholder
+            let declared = match format {
+                Format::Vcf | Format::VcfGz | Format::Bcf => self
+                    .store()
+                    .vcf_samples(node.id.as_str())
+                    .await
+                    .unwrap_or_default(),
+                _ => Vec::new(),
+            };
+            opts.expected_samples = Some(if declared.is_empty() {
+                vec![node.participant.to_string()]
+            } else {
+                declared.into_iter().map(|c| c.sample).collect()
+            });
         }
         let handle = tokio::task::spawn_blocking(move || {
             zenome_formats::validate(
@@ -1067,7 +1094,14 @@ impl App {
             Ok(q) => q,
             Err(e) => return self.reject(row, e.as_str()).await,
         };
-        let failures = self.qc_failures(&qc);
+        if let Err(reason) = self.recheck_columns(actor, &row.node_id).await? {
+            return self.reject(row, &reason).await;
+        }
+        // somatic calls have no germline Ti/Tv to meet (a signature such as
+        // tobacco's C>A shifts it): a tumour/normal pair skips that rule
+        let somatic = s.format == FileFormat::Vcf
+            && crate::variants::tumour_normal_pair(&self.store().vcf_samples(&row.node_id).await?);
+        let failures = self.qc_failures_of(&qc, somatic);
         let t_validated = t0.elapsed();
         let index = match s.indexer.take() {
             Some(ix) => {
@@ -1279,11 +1313,69 @@ impl App {
         tx.commit().await?;
         let _ = tokio::fs::remove_dir_all(self.staging(&row.id)).await;
         self.inner.sessions.forget(&row.id);
+        // a VCF that passed QC goes on into the variant store, in the background
+        if s.format == FileFormat::Vcf && failures.is_empty() {
+            self.load_after_ingest(object_id);
+        }
         self.reload(&row.id).await
+    }
+
+    /// The sample columns of a joint-called VCF, checked again as the upload
+    /// completes: every participant's consent still in force, every member
+    /// still in the uploading centre's scope. `Ok(Err(reason))` refuses the
+    /// file, naming the column.
+    async fn recheck_columns(
+        &self,
+        actor: &Actor,
+        node: &str,
+    ) -> Result<Result<(), String>, AppError> {
+        let columns = self.store().vcf_samples(node).await?;
+        let centre = match &actor.role {
+            Role::SequencingCentre { centre } => Some(centre.clone()),
+            _ => None,
+        };
+        for c in &columns {
+            let pid: zenome_domain::id::ParticipantId = c
+                .participant_id
+                .parse()
+                .map_err(|e| AppError::Internal(format!("vcf_samples: {e}")))?;
+            let in_force = self
+                .store()
+                .consent_history(&pid)
+                .await?
+                .current()
+                .active()
+                .is_some();
+            if !in_force {
+                return Ok(Err(format!(
+                    "sample column {:?}: the participant's consent is no longer in force; nothing stored",
+                    c.sample
+                )));
+            }
+            if let Some(centre) = &centre {
+                let chain = self
+                    .store()
+                    .ancestry(&NodeId::new(c.source_id.clone()))
+                    .await?;
+                if !policy::centre_scope_over(centre, &chain) {
+                    return Ok(Err(format!(
+                        "sample column {:?}: its library is no longer in your centre's scope; nothing stored",
+                        c.sample
+                    )));
+                }
+            }
+        }
+        Ok(Ok(()))
     }
 
     /// QC thresholds that a file misses (empty: passed).
     pub fn qc_failures(&self, qc: &Qc) -> Vec<String> {
+        self.qc_failures_of(qc, false)
+    }
+
+    /// As [`App::qc_failures`]; for somatic calls (`somatic`) the germline
+    /// Ti/Tv range does not apply.
+    pub fn qc_failures_of(&self, qc: &Qc, somatic: bool) -> Vec<String> {
         let t = &self.config().files.qc;
         let mut f = Vec::new();
         match qc {
@@ -1321,6 +1413,7 @@ impl App {
             }
             Qc::Variants(q) => {
                 if let Some(r) = q.ts_tv
+                    && !somatic
                     && !(t.vcf_min_ts_tv..=t.vcf_max_ts_tv).contains(&r)
                 {
                     f.push(format!(

@@ -720,6 +720,32 @@ pub struct NewNodeDto {
     pub run_date: Option<String>,
     /// File: `fastq`, `cram`, `vcf`.
     pub format: Option<String>,
+    /// VCF file: the other samples of a joint call (trio, tumour/normal
+    /// pair, cohort batch), each a CRAM/BAM file node id or a library
+    /// barcode, in the caller's scope with consent in force. The file's
+    /// columns must then be exactly the parent's and the members'
+    /// participant ids (library barcodes where one participant has several
+    /// columns, as in a tumour/normal pair).
+    pub members: Option<Vec<String>>,
+}
+
+/// Parses declared members: a library barcode, or else a node id.
+pub(crate) fn parse_members(v: &[String]) -> Result<Vec<NodeRef>, AppError> {
+    if v.len() > 1000 {
+        return Err(AppError::invalid("members", "at most 1000 members"));
+    }
+    v.iter()
+        .map(|m| {
+            let m = m.trim();
+            if m.is_empty() {
+                return Err(AppError::invalid("members", "an empty member"));
+            }
+            Ok(match m.parse::<zenome_domain::id::Barcode>() {
+                Ok(b) => NodeRef::Barcode(b),
+                Err(_) => NodeRef::Id(zenome_domain::lineage::NodeId::new(m)),
+            })
+        })
+        .collect()
 }
 
 fn text(field: &str, v: &Option<String>) -> Result<String, AppError> {

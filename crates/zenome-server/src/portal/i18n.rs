@@ -306,6 +306,11 @@ pub(crate) const TEXTS: &[(&str, &str, &str)] = &[
     ),
     ("barcode_placeholder", "e.g. SP0000123X", "例: SP0000123X"),
     (
+        "vcf_members",
+        "Other samples of a joint-called VCF (library barcodes or CRAM/BAM node ids, comma-separated)",
+        "共同コールVCFの他の検体（ライブラリのバーコードまたはCRAM/BAMのノードID、カンマ区切り）",
+    ),
+    (
         "audit_lead",
         "The newest entries. Chain check:",
         "最新の記録。チェーン検証：",
@@ -750,6 +755,11 @@ pub(crate) const TEXTS: &[(&str, &str, &str)] = &[
     ("vcf_het_hom", "VCF: het/hom ratio", "VCF: ヘテロ/ホモ比"),
     ("object_lost", "Object lost", "オブジェクト消失"),
     ("copy_corrupt", "Copy corrupt", "コピー破損"),
+    (
+        "variant_load_failed",
+        "Variant load failed",
+        "バリアント取り込み失敗",
+    ),
     // coded values
     ("cancer", "Cancer", "がん"),
     ("rare_disease", "Rare disease", "難病"),
