@@ -344,10 +344,10 @@ async fn a_failed_load_keeps_the_file_and_is_retried_through_the_api(e: Env) {
     )
     .await;
     let node = r.json["id"].as_str().unwrap().to_string();
-    // another load holds the variant store's lock
+    // the store cannot be written: a plain file where its samples directory goes
     let dir = e.app.config().variant_store_dir();
     std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join(".lock"), b"").unwrap();
+    std::fs::write(dir.join("samples"), b"").unwrap();
     let st = upload(&e, &node, &trio_vcf(t.ids())).await;
     assert_eq!(
         st["state"], "stored",
@@ -371,11 +371,11 @@ async fn a_failed_load_keeps_the_file_and_is_retried_through_the_api(e: Env) {
     );
     let state = e.app.store().variant_load(&object).await.unwrap().unwrap();
     assert_eq!(state.0, "failed");
-    assert!(state.2.unwrap().contains(".lock"));
+    assert!(state.2.unwrap().contains("samples"));
     // a restart does not retry it on its own (it was alerted)…
     assert_eq!(e.app.load_unloaded_variants().await.unwrap(), 0);
-    // …the lock is gone: the retry through the API loads it
-    std::fs::remove_file(dir.join(".lock")).unwrap();
+    // …the store is repaired: the retry through the API loads it
+    std::fs::remove_file(dir.join("samples")).unwrap();
     let retry = e
         .call(
             "POST",
