@@ -13,6 +13,7 @@ mod files;
 mod i18n;
 mod redirect;
 mod users;
+mod variants;
 
 use std::collections::HashMap;
 
@@ -69,6 +70,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .merge(files::routes())
         .merge(clinical::routes())
         .merge(users::routes())
+        .merge(variants::routes())
 }
 
 async fn css() -> impl IntoResponse {

@@ -316,3 +316,29 @@ pub(crate) async fn load(
         }),
     ))
 }
+
+/// For the portal's variant browser: the query of a search-box text — a
+/// region `CHROM:START-END` or a variant `CHROM-POS-REF-ALT` — parsed and
+/// checked exactly as the API's `region` and `variant` parameters are.
+pub(crate) fn search_query(text: &str) -> Result<CohortQuery, AppError> {
+    let text = text.trim();
+    let p = if text.contains(':') {
+        FreqParams {
+            region: Some(text.to_string()),
+            variant: None,
+        }
+    } else {
+        FreqParams {
+            region: None,
+            variant: Some(text.to_string()),
+        }
+    };
+    query_of(&p)
+}
+
+/// For the portal: one allele as the API shows it to a caller of
+/// granularity `g` (counts of 1–4 as `"<5"` without row-level access,
+/// carriers only with it), so the portal and the API mask alike.
+pub(crate) fn masked(a: CohortAllele, g: Granularity) -> AlleleFreqDto {
+    dto(a, g)
+}

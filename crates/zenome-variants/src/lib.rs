@@ -12,7 +12,9 @@ pub mod genotype;
 pub mod normalise;
 pub mod read;
 pub mod store;
+pub mod summary;
 
 pub use error::VariantsError;
 pub use genotype::{Counts, Layout, SampleMask};
+pub use summary::SampleSummary;
 pub use store::{AlleleFreq, BatchInfo, LoadOptions, LoadReport, Manifest, SampleEntry, Store};
