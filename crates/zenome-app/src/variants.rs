@@ -335,7 +335,13 @@ impl App {
         let p = path.to_path_buf();
         let report = tokio::task::spawn_blocking(move || {
             let mut store = VariantStore::open(&dir)?;
-            store.load(&p, LoadOptions::default())
+            let r = store.load(&p, LoadOptions::default())?;
+            // the per-sample counts of the public charts, once per batch; if
+            // this fails they are computed on first use (`App::variant_summary`)
+            if let Err(e) = zenome_variants::summary::write(&store, r.batch.id) {
+                tracing::warn!(error = %e, batch = r.batch.id, "variant summary not written");
+            }
+            Ok(r)
         })
         .await
         .map_err(|e| AppError::Internal(format!("variant load: {e}")))?

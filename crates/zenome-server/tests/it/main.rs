@@ -16,6 +16,7 @@ mod harness;
 mod htsget;
 mod matrix;
 mod portal;
+mod portal_variants;
 mod scope;
 mod upload_recovery;
 mod variants;
