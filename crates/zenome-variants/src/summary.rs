@@ -227,6 +227,7 @@ pub fn compute(store: &Store, batch: u32) -> Result<Vec<SampleSummary>, Variants
 pub fn write(store: &Store, batch: u32) -> Result<Vec<SampleSummary>, VariantsError> {
     static SEQ: AtomicU64 = AtomicU64::new(0);
     let rows = compute(store, batch)?;
+    let sha256 = batch_sha256(store, batch).unwrap_or_default();
     let path = summary_path(store.root(), batch);
     let dir = path.parent().expect("summary files live in a directory");
     fs::create_dir_all(dir).map_err(|e| VariantsError::io(dir, e))?;
@@ -266,6 +267,7 @@ pub fn write(store: &Store, batch: u32) -> Result<Vec<SampleSummary>, VariantsEr
         .set_key_value_metadata(Some(vec![
             KeyValue::new("zenome.format".into(), FORMAT.to_string()),
             KeyValue::new("zenome.batch".into(), batch.to_string()),
+            KeyValue::new("zenome.sha256".into(), sha256),
         ]))
         .build();
     let written = (|| {
@@ -282,7 +284,19 @@ pub fn write(store: &Store, batch: u32) -> Result<Vec<SampleSummary>, VariantsEr
     written.map(|()| rows)
 }
 
-/// Reads the summary of `batch`; `None` when it has not been written.
+/// The SHA-256 of the file batch `batch` was loaded from.
+fn batch_sha256(store: &Store, batch: u32) -> Option<String> {
+    store
+        .manifest()
+        .batches
+        .iter()
+        .find(|b| b.id == batch)
+        .map(|b| b.sha256.clone())
+}
+
+/// Reads the summary of `batch`; `None` when it has not been written, or
+/// was written for another file under the same batch id (a store rebuilt
+/// by hand), so that it is computed again.
 pub fn read(store: &Store, batch: u32) -> Result<Option<Vec<SampleSummary>>, VariantsError> {
     let path = summary_path(store.root(), batch);
     let f = match File::open(&path) {
@@ -290,9 +304,17 @@ pub fn read(store: &Store, batch: u32) -> Result<Option<Vec<SampleSummary>>, Var
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(VariantsError::io(&path, e)),
     };
-    let reader = ParquetRecordBatchReaderBuilder::try_new(f)
-        .and_then(|b| b.build())
-        .map_err(pq(&path))?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(f).map_err(pq(&path))?;
+    let written_for = builder
+        .metadata()
+        .file_metadata()
+        .key_value_metadata()
+        .and_then(|kv| kv.iter().find(|k| k.key == "zenome.sha256"))
+        .and_then(|k| k.value.clone());
+    if written_for != batch_sha256(store, batch) {
+        return Ok(None);
+    }
+    let reader = builder.build().map_err(pq(&path))?;
     let mut out = Vec::new();
     for rb in reader {
         let rb = rb.map_err(pq(&path))?;

@@ -675,3 +675,25 @@ fn the_batch_summary_has_the_per_sample_counts_of_bcftools_stats_in_every_layout
         assert!(back.iter().all(|s| s.non_ref > 0 && s.indel > 0));
     }
 }
+
+#[test]
+fn a_summary_written_for_another_file_under_the_same_batch_id_is_recomputed() {
+    let Some(d) = data_dir() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let mut a = Store::open(tmp.path().join("a")).unwrap();
+    load(&mut a, &cohort(&d), Layout::Auto).unwrap();
+    let first = zenome_variants::summary::write(&a, 0).unwrap();
+    // another store, batch 0 from another file (the demo excerpt)
+    let excerpt = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../testdata/demo/1kg-chr20-300samples-excerpt.vcf.gz");
+    let mut b = Store::open(tmp.path().join("b")).unwrap();
+    load(&mut b, &excerpt, Layout::Auto).unwrap();
+    let stale = zenome_variants::summary::summary_path(b.root(), 0);
+    std::fs::create_dir_all(stale.parent().unwrap()).unwrap();
+    std::fs::copy(zenome_variants::summary::summary_path(a.root(), 0), &stale).unwrap();
+    assert!(zenome_variants::summary::read(&b, 0).unwrap().is_none());
+    let fresh = zenome_variants::summary::all(&b).unwrap();
+    assert_eq!(fresh, zenome_variants::summary::compute(&b, 0).unwrap());
+    assert_ne!(fresh, first);
+    assert_eq!(zenome_variants::summary::read(&b, 0).unwrap().unwrap(), fresh);
+}
