@@ -25,7 +25,10 @@ const END: u64 = 2_100_000;
 fn pct(mut v: Vec<Duration>) -> (f64, f64) {
     v.sort();
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
-    (ms(v[v.len() / 2]), ms(v[(v.len() * 95 / 100).min(v.len() - 1)]))
+    (
+        ms(v[v.len() / 2]),
+        ms(v[(v.len() * 95 / 100).min(v.len() - 1)]),
+    )
 }
 
 fn run_cmd(cmd: &str) -> Result<Duration> {
@@ -181,11 +184,27 @@ pub async fn run(vcf: Option<PathBuf>, samples: usize, reps: usize) -> Result<()
     };
     for (what, path, tok) in [
         ("HTTP Beacon g_variants, anonymous (boolean)", &beacon, None),
-        ("HTTP Beacon g_variants, anonymous (record asked, boolean given)", &beacon_record, None),
-        ("HTTP Beacon g_variants, staff (record)", &beacon_record, Some(&staff_token)),
+        (
+            "HTTP Beacon g_variants, anonymous (record asked, boolean given)",
+            &beacon_record,
+            None,
+        ),
+        (
+            "HTTP Beacon g_variants, staff (record)",
+            &beacon_record,
+            Some(&staff_token),
+        ),
         ("HTTP API frequencies, anonymous (boolean)", &api, None),
-        ("HTTP API frequencies, facility (count)", &api, Some(&fac_token)),
-        ("HTTP API frequencies, staff (record, carriers)", &api, Some(&staff_token)),
+        (
+            "HTTP API frequencies, facility (count)",
+            &api,
+            Some(&fac_token),
+        ),
+        (
+            "HTTP API frequencies, staff (record, carriers)",
+            &api,
+            Some(&staff_token),
+        ),
     ] {
         let one = || async {
             let mut req = http.get(url(path));
@@ -254,9 +273,18 @@ pub async fn run(vcf: Option<PathBuf>, samples: usize, reps: usize) -> Result<()
         open.push(s.elapsed());
     }
     for (what, v) in [
-        ("in process: consent histories of everyone (one SQL query)", consent),
-        ("in process: store kernel only (Store::freq, opened once)", kernel),
-        ("in process: Store::open (manifest and sample tables; once per query today)", open),
+        (
+            "in process: consent histories of everyone (one SQL query)",
+            consent,
+        ),
+        (
+            "in process: store kernel only (Store::freq, opened once)",
+            kernel,
+        ),
+        (
+            "in process: Store::open (manifest and sample tables; once per query today)",
+            open,
+        ),
         ("in process: App::cohort_variants, anonymous", app_anon),
         ("in process: App::cohort_variants, staff", app_staff),
     ] {

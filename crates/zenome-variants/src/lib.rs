@@ -16,5 +16,5 @@ pub mod summary;
 
 pub use error::VariantsError;
 pub use genotype::{Counts, Layout, SampleMask};
-pub use summary::SampleSummary;
 pub use store::{AlleleFreq, BatchInfo, LoadOptions, LoadReport, Manifest, SampleEntry, Store};
+pub use summary::SampleSummary;

@@ -60,7 +60,8 @@ pub struct SampleSummary {
 
 /// Where the summary of `batch` lives.
 pub fn summary_path(root: &Path, batch: u32) -> PathBuf {
-    root.join(SUMMARY_DIR).join(format!("batch-{batch}.parquet"))
+    root.join(SUMMARY_DIR)
+        .join(format!("batch-{batch}.parquet"))
 }
 
 /// The Arrow schema of a summary file (documented in SCHEMA.md).
@@ -96,9 +97,7 @@ fn class(reference: &str, alt: &str) -> Class {
         let pair = (r[0].to_ascii_uppercase(), a[0].to_ascii_uppercase());
         match pair {
             (b'A', b'G') | (b'G', b'A') | (b'C', b'T') | (b'T', b'C') => Class::Transition,
-            (x, y) if x != y && b"ACGT".contains(&x) && b"ACGT".contains(&y) => {
-                Class::Transversion
-            }
+            (x, y) if x != y && b"ACGT".contains(&x) && b"ACGT".contains(&y) => Class::Transversion,
             _ => Class::Other,
         }
     } else if r.len() != a.len() {

@@ -695,5 +695,8 @@ fn a_summary_written_for_another_file_under_the_same_batch_id_is_recomputed() {
     let fresh = zenome_variants::summary::all(&b).unwrap();
     assert_eq!(fresh, zenome_variants::summary::compute(&b, 0).unwrap());
     assert_ne!(fresh, first);
-    assert_eq!(zenome_variants::summary::read(&b, 0).unwrap().unwrap(), fresh);
+    assert_eq!(
+        zenome_variants::summary::read(&b, 0).unwrap().unwrap(),
+        fresh
+    );
 }

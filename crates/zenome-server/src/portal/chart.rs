@@ -216,7 +216,15 @@ mod tests {
         assert!(svg.contains("&lt;5"), "{svg}");
         assert!(svg.contains(">12<"));
         assert!(svg.contains("stroke-dasharray"));
-        let r = value_bars("r", &[("a".into(), Some(2.0)), ("b".into(), None)], "#000", 2);
-        assert!(r.contains(">2.00<") && r.contains("width=\"480.0\"") && r.contains(">—<"), "{r}");
+        let r = value_bars(
+            "r",
+            &[("a".into(), Some(2.0)), ("b".into(), None)],
+            "#000",
+            2,
+        );
+        assert!(
+            r.contains(">2.00<") && r.contains("width=\"480.0\"") && r.contains(">—<"),
+            "{r}"
+        );
     }
 }

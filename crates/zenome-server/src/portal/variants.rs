@@ -216,7 +216,11 @@ pub(crate) fn summary_view(tr: super::Tr, vs: &VariantSummary) -> Option<Summary
         bins(&vs.per_genome)
             .into_iter()
             .map(|(a, b, n)| {
-                let label = if a == b { a.to_string() } else { format!("{a}–{b}") };
+                let label = if a == b {
+                    a.to_string()
+                } else {
+                    format!("{a}–{b}")
+                };
                 (label, (!(1..5).contains(&n)).then_some(n as i64))
             })
             .collect()
@@ -240,13 +244,19 @@ pub(crate) fn summary_view(tr: super::Tr, vs: &VariantSummary) -> Option<Summary
             .collect(),
         titv_chart: chart::value_bars(
             tr.t("vs_titv"),
-            &rows.iter().map(|(l, c)| (l.clone(), ratio(c))).collect::<Vec<_>>(),
+            &rows
+                .iter()
+                .map(|(l, c)| (l.clone(), ratio(c)))
+                .collect::<Vec<_>>(),
             "#117a65",
             2,
         ),
         area_chart: chart::value_bars(
             tr.t("vs_by_area"),
-            &rows.iter().map(|(l, c)| (l.clone(), mean(c))).collect::<Vec<_>>(),
+            &rows
+                .iter()
+                .map(|(l, c)| (l.clone(), mean(c)))
+                .collect::<Vec<_>>(),
             "#c0392b",
             1,
         ),
@@ -273,10 +283,17 @@ mod tests {
             other => panic!("{other:?}"),
         }
         let q = query_of(" 20:1,000,000-1,100,000 ").unwrap();
-        assert_eq!((q.chrom.as_str(), q.start, q.end), ("20", 1_000_000, 1_100_000));
+        assert_eq!(
+            (q.chrom.as_str(), q.start, q.end),
+            ("20", 1_000_000, 1_100_000)
+        );
         let q = query_of("20-1000226-a-t").unwrap();
         assert_eq!(
-            (q.start, q.reference_bases.as_deref(), q.alternate_bases.as_deref()),
+            (
+                q.start,
+                q.reference_bases.as_deref(),
+                q.alternate_bases.as_deref()
+            ),
             (1_000_226, Some("A"), Some("T"))
         );
         assert!(query_of("20:5-1").is_err());

@@ -77,7 +77,11 @@ async fn the_variant_browser_shows_each_visitor_what_their_access_allows(e: Env)
     // a gene name is refused by name; a bad region names the field
     let r = anon.get("/variants?q=BRCA2").await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.text.contains("Gene: gene search is not available yet"), "{}", r.text);
+    assert!(
+        r.text.contains("Gene: gene search is not available yet"),
+        "{}",
+        r.text
+    );
     let r = anon.get("/variants?q=20%3A5-1").await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text.contains("Region:"), "{}", r.text);
@@ -88,12 +92,16 @@ async fn the_variant_browser_shows_each_visitor_what_their_access_allows(e: Env)
     let r = fac.get(REGION).await;
     assert_eq!(r.text.matches("<tr class=\"allele\">").count(), 4);
     assert!(
-        r.text.contains("<td class=\"n ac\">5</td><td class=\"n an\">12</td>"),
+        r.text
+            .contains("<td class=\"n ac\">5</td><td class=\"n an\">12</td>"),
         "{}",
         r.text
     );
     assert!(r.text.contains("<td class=\"n hom\">&#60;5</td>"));
-    assert!(r.text.contains("<td class=\"n ac\">&#60;5</td>"), "AC 1 masked");
+    assert!(
+        r.text.contains("<td class=\"n ac\">&#60;5</td>"),
+        "AC 1 masked"
+    );
     assert!(!r.text.contains("class=\"carriers") && !r.text.contains(&c.cancer[1]));
     // the other facility counts none of them
     let mut other = Browser::new(&e);
@@ -106,7 +114,10 @@ async fn the_variant_browser_shows_each_visitor_what_their_access_allows(e: Env)
     staff.login("staff", "staff").await;
     let r = staff.get("/variants?q=20-1000300-G-C").await;
     assert!(r.text.contains("<td class=\"n ac\">1</td>"), "{}", r.text);
-    assert!(r.text.contains(&format!("<span class=\"chip\">{}</span>", c.cancer[1])));
+    assert!(
+        r.text
+            .contains(&format!("<span class=\"chip\">{}</span>", c.cancer[1]))
+    );
     // after a withdrawal the allele only they carried is not shown to anyone
     let w = e
         .call(
@@ -133,7 +144,9 @@ async fn a_withdrawal_leaves_the_public_variant_charts_on_the_next_page_load(e: 
     assert_eq!(by_id(&r.text, "variant-titv"), "1.20", "Ts 6 / Tv 5");
     assert_eq!(by_id(&r.text, "variant-mean"), "2.2", "13 / 6");
     assert!(r.text.contains("id=\"chart-variants-per-genome\""));
-    assert!(r.text.contains("id=\"chart-titv\"") && r.text.contains("id=\"chart-variants-by-area\""));
+    assert!(
+        r.text.contains("id=\"chart-titv\"") && r.text.contains("id=\"chart-variants-by-area\"")
+    );
     // 4 cancer and 2 rare-disease genomes: both masked, no mean or ratio
     assert!(
         r.text.contains("<td class=\"n genomes\">&#60;5</td><td class=\"n mean\">—</td><td class=\"n titv\">—</td>"),
@@ -161,7 +174,10 @@ async fn a_withdrawal_leaves_the_public_variant_charts_on_the_next_page_load(e: 
     // a batch loaded before summaries existed gets one on first use
     std::fs::remove_file(dir.join("summary/batch-0.parquet")).unwrap();
     let s = e.app.variant_summary().await.unwrap();
-    assert_eq!((s.all.genomes, s.all.transitions, s.all.transversions), (5, 5, 3));
+    assert_eq!(
+        (s.all.genomes, s.all.transitions, s.all.transversions),
+        (5, 5, 3)
+    );
     assert!(dir.join("summary/batch-0.parquet").is_file());
 }
 
