@@ -12,6 +12,7 @@ pub mod alerts;
 pub mod audit;
 pub mod auth;
 pub mod clinical;
+pub mod cohort_summary;
 pub mod config;
 pub mod error;
 pub mod files;

@@ -267,6 +267,29 @@ pub struct FrequencyQuery {
     pub origin: Origin,
 }
 
+/// How much of a region one answer covers and over whom: subgroups,
+/// filters, the page, and the batches' origin.
+struct Answer<'a> {
+    groups: &'a [GroupBy],
+    filters: &'a [CohortFilter],
+    after: Option<Cursor>,
+    limit: Option<usize>,
+    origin: Origin,
+}
+
+impl Answer<'_> {
+    /// The whole region at once, no subgroup, no filter.
+    fn all(origin: Origin) -> Self {
+        Answer {
+            groups: &[],
+            filters: &[],
+            after: None,
+            limit: None,
+            origin,
+        }
+    }
+}
+
 /// What a load stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VariantLoad {
@@ -424,7 +447,7 @@ impl App {
                 format!("spans more than {MAX_REGION_SPAN} bases"),
             ));
         }
-        self.cohort_answer(actor, q, &[], &[], None, None, Origin::Germline)
+        self.cohort_answer(actor, q, Answer::all(Origin::Germline))
             .await
     }
 
@@ -444,8 +467,7 @@ impl App {
                 format!("spans more than {MAX_REGION_SPAN} bases"),
             ));
         }
-        self.cohort_answer(actor, q, &[], &[], None, None, origin)
-            .await
+        self.cohort_answer(actor, q, Answer::all(origin)).await
     }
 
     /// As [`App::cohort_variants`], counting only the participants that
@@ -472,8 +494,15 @@ impl App {
             .iter()
             .map(|f| self.cohort_filter(f))
             .collect::<Result<Vec<_>, _>>()?;
-        self.cohort_answer(actor, q, &[], &filters, None, None, Origin::Germline)
-            .await
+        self.cohort_answer(
+            actor,
+            q,
+            Answer {
+                filters: &filters,
+                ..Answer::all(Origin::Germline)
+            },
+        )
+        .await
     }
 
     /// The filter a filtering-term id names.
@@ -632,11 +661,13 @@ impl App {
         self.cohort_answer(
             actor,
             &q.query,
-            &q.groups,
-            &[],
-            q.after.clone(),
-            Some(q.limit),
-            q.origin,
+            Answer {
+                groups: &q.groups,
+                filters: &[],
+                after: q.after.clone(),
+                limit: Some(q.limit),
+                origin: q.origin,
+            },
         )
         .await
     }
@@ -694,12 +725,15 @@ impl App {
         &self,
         actor: Option<&Actor>,
         q: &CohortQuery,
-        groups: &[GroupBy],
-        filters: &[CohortFilter],
-        after: Option<Cursor>,
-        limit: Option<usize>,
-        origin: Origin,
+        how: Answer<'_>,
     ) -> Result<CohortAnswer, AppError> {
+        let Answer {
+            groups,
+            filters,
+            after,
+            limit,
+            origin,
+        } = how;
         let mut scope = self.cohort_scope(actor).await?;
         let granularity = scope.granularity;
         if !filters.is_empty() {
@@ -908,7 +942,7 @@ impl App {
         let _one_at_a_time = self.inner.variant_loader.lock().await;
         let report = tokio::task::spawn_blocking(move || {
             let mut store = VariantStore::open(&dir)?;
-            store.load(
+            let r = store.load(
                 &p,
                 LoadOptions {
                     pipeline: plan.pipeline,
@@ -918,7 +952,13 @@ impl App {
                     columns: plan.columns,
                     ..Default::default()
                 },
-            )
+            )?;
+            // the per-sample counts of the public charts, once per batch; if
+            // this fails they are computed on first use (`App::variant_summary`)
+            if let Err(e) = zenome_variants::summary::write(&store, r.batch.id) {
+                tracing::warn!(error = %e, batch = r.batch.id, "variant summary not written");
+            }
+            Ok(r)
         })
         .await
         .map_err(|e| AppError::Internal(format!("variant load: {e}")))?

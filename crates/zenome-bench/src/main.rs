@@ -7,7 +7,10 @@
 //!   catch a one-byte change; beside `sha256sum` over the same bytes.
 //! - `variants`: the variant store's load and masked allele frequencies
 //!   beside bcftools, tabix and plink2 (see `variants.rs`).
+//! - `variants-http`: a 100 kb region over HTTP (Beacon and the API) against
+//!   a real server, beside tabix and `bcftools view -r` (see `http.rs`).
 
+mod http;
 mod identity;
 mod variants;
 
@@ -49,6 +52,19 @@ enum What {
         /// Also on this PostgreSQL server (a fresh database is created).
         #[arg(long)]
         postgres: Option<String>,
+    },
+    /// A 100 kb region over HTTP (Beacon `g_variants`, `/api/v1/variants/frequencies`)
+    /// against a zenome server on a socket, p50/p95, beside tabix and `bcftools view -r`.
+    VariantsHttp {
+        /// Cohort VCF (default: the public 300-sample chr20 file in ZENOME_TESTDATA).
+        #[arg(long)]
+        vcf: Option<std::path::PathBuf>,
+        /// Samples (= registered participants); more than the file has tiles it.
+        #[arg(long, default_value_t = 300)]
+        samples: usize,
+        /// Requests per endpoint.
+        #[arg(long, default_value_t = 200)]
+        reps: usize,
     },
     /// Ingest of a FASTQ (hash, validate, encrypt, store two copies) beside
     /// `md5sum` on the same file, with the peak memory of the process.
@@ -395,6 +411,7 @@ async fn main() -> Result<()> {
             tiled,
             gtcheck_max,
         } => identity::run(vcf, tiled, gtcheck_max)?,
+        What::VariantsHttp { vcf, samples, reps } => http::run(vcf, samples, reps).await?,
         What::Clinical { records } => clinical(records).await?,
         What::Ingest { size_mib, file } => ingest(size_mib, file).await?,
     }

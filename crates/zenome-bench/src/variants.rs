@@ -17,17 +17,7 @@ use zenome_variants::{Layout, LoadOptions, SampleMask, Store};
 
 /// Runs the comparison; `vcf` defaults to the public cohort in ZENOME_TESTDATA.
 pub fn run(vcf: Option<PathBuf>, tiled: usize, reps: usize) -> Result<()> {
-    let vcf = match vcf {
-        Some(v) => v,
-        None => {
-            let d = std::env::var_os("ZENOME_TESTDATA")
-                .map(PathBuf::from)
-                .unwrap_or_else(|| {
-                    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data")
-                });
-            d.join("vcf/cohort/shapeit4-1kg-chr20-300samples.vcf.gz")
-        }
-    };
+    let vcf = vcf.unwrap_or_else(default_cohort);
     let tmp = tempfile::tempdir()?;
     let mut cohorts = vec![vcf.clone()];
     if tiled > 0 {
@@ -46,6 +36,14 @@ pub fn run(vcf: Option<PathBuf>, tiled: usize, reps: usize) -> Result<()> {
         one(c, tmp.path(), reps)?;
     }
     Ok(())
+}
+
+/// The public 300-sample chr20 cohort in ZENOME_TESTDATA.
+pub(crate) fn default_cohort() -> PathBuf {
+    std::env::var_os("ZENOME_TESTDATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"))
+        .join("vcf/cohort/shapeit4-1kg-chr20-300samples.vcf.gz")
 }
 
 fn secs(d: Duration) -> f64 {

@@ -13,6 +13,7 @@ mod files;
 mod i18n;
 mod redirect;
 mod users;
+mod variants;
 
 use std::collections::HashMap;
 
@@ -69,6 +70,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .merge(files::routes())
         .merge(clinical::routes())
         .merge(users::routes())
+        .merge(variants::routes())
 }
 
 async fn css() -> impl IntoResponse {
@@ -366,6 +368,7 @@ struct PublicPage {
     sites: Vec<(String, i64)>,
     groups: Vec<(String, i64)>,
     projects: Vec<ProjectRow>,
+    variants: Option<variants::SummaryView>,
 }
 
 /// The name of an ICD-O-3 topography site (3 characters) for the public
@@ -535,9 +538,18 @@ async fn public_page(State(s): State<AppState>, h: HeaderMap) -> Response {
         .filter(|c| c.sub == "cancer")
         .map(|c| c.n)
         .sum();
+    // the variant charts: a failure there leaves the rest of the page
+    let variants = match s.app.variant_summary().await {
+        Ok(vs) => variants::summary_view(tr, &vs),
+        Err(e) => {
+            tracing::error!(error = ?e, "variant summary failed");
+            None
+        }
+    };
     page(
         StatusCode::OK,
         PublicPage {
+            variants,
             total,
             cancer,
             rare: total - cancer,

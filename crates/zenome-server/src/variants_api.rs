@@ -551,3 +551,51 @@ pub(crate) async fn load(
         }),
     ))
 }
+
+/// For the portal's variant browser: the query of a search-box text — a
+/// region `CHROM:START-END`, a variant (`CHROM-POS-REF-ALT` or HGVS `g.`),
+/// or a gene symbol or id — parsed and checked as the API's `region`,
+/// `variant`, `hgvs` and `gene` parameters are.
+pub(crate) async fn search_query(
+    app: &zenome_app::App,
+    text: &str,
+) -> Result<CohortQuery, AppError> {
+    let text = text.trim();
+    if text.contains(":g.") {
+        return app.variant_query("hgvs", text).await;
+    }
+    if text.contains(':') {
+        let (chrom, start, end) = parse_region(text)?;
+        return Ok(CohortQuery {
+            chrom,
+            start,
+            end,
+            reference_bases: None,
+            alternate_bases: None,
+        });
+    }
+    let parts: Vec<&str> = text.split('-').collect();
+    if parts.len() == 4 && parts[1].bytes().all(|b| b.is_ascii_digit()) {
+        return app.variant_query("variant", text).await;
+    }
+    match app.gene_region(text).await? {
+        Some(g) => Ok(CohortQuery {
+            chrom: g.chrom,
+            start: g.start,
+            end: g.end,
+            reference_bases: None,
+            alternate_bases: None,
+        }),
+        None => Err(AppError::invalid(
+            "gene",
+            format!("gene {text:?} is not in the gene model"),
+        )),
+    }
+}
+
+/// For the portal: one allele as the API shows it to a caller of
+/// granularity `g` (counts of 1–4 as `"<5"` without row-level access,
+/// carriers only with it), so the portal and the API mask alike.
+pub(crate) fn masked_allele(a: CohortAllele, g: Granularity) -> AlleleFreqDto {
+    dto(a, g, &[])
+}

@@ -19,6 +19,7 @@ pub mod read;
 pub mod replica;
 pub mod somatic;
 pub mod store;
+pub mod summary;
 
 pub use error::VariantsError;
 pub use gene::{GeneIndex, GeneLocus, GeneModelError};
@@ -26,3 +27,4 @@ pub use genotype::{Counts, Layout, SampleMask};
 pub use query::{AlleleCounts, Cursor, Scan};
 pub use somatic::Origin;
 pub use store::{AlleleFreq, BatchInfo, LoadOptions, LoadReport, Manifest, SampleEntry, Store};
+pub use summary::SampleSummary;

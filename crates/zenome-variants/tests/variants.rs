@@ -966,3 +966,87 @@ fn hgvs_descriptions_resolve_against_the_stored_alleles_to_the_stored_allele() {
         .unwrap_err();
     assert!(e.to_string().contains("20:50-51 cannot be resolved"), "{e}");
 }
+
+/// bcftools' per-sample counts (`stats -s -`): PSC gives SNV het/hom-alt,
+/// Ts, Tv and indels; PSI gives indel het/hom-alt (ins + del).
+fn bcftools_per_sample(file: &Path) -> HashMap<String, zenome_variants::SampleSummary> {
+    let text = sh(&format!("bcftools stats -s - {}", file.display()));
+    let mut out: HashMap<String, zenome_variants::SampleSummary> = HashMap::new();
+    for line in text.lines() {
+        let f: Vec<&str> = line.split('\t').collect();
+        let n = |i: usize| f[i].parse::<u64>().unwrap();
+        match f[0] {
+            "PSC" => {
+                let s = out.entry(f[2].to_string()).or_default();
+                s.name = f[2].to_string();
+                s.hom_alt += n(4);
+                s.het += n(5);
+                s.transitions = n(6);
+                s.transversions = n(7);
+                s.snv = n(6) + n(7);
+                s.indel = n(8);
+            }
+            "PSI" => {
+                let s = out.entry(f[2].to_string()).or_default();
+                s.het += n(7) + n(8);
+                s.hom_alt += n(9) + n(10);
+            }
+            _ => {}
+        }
+    }
+    for s in out.values_mut() {
+        s.non_ref = s.het + s.hom_alt;
+    }
+    out
+}
+
+#[test]
+fn the_batch_summary_has_the_per_sample_counts_of_bcftools_stats_in_every_layout() {
+    let Some(d) = data_dir() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let want = bcftools_per_sample(&cohort(&d));
+    assert_eq!(want.len(), 300);
+    for layout in [Layout::Auto, Layout::Sparse, Layout::Dense] {
+        let mut store = Store::open(tmp.path().join(format!("{layout:?}"))).unwrap();
+        let b = load(&mut store, &cohort(&d), layout).unwrap();
+        assert!(zenome_variants::summary::read(&store, b).unwrap().is_none());
+        let written = zenome_variants::summary::write(&store, b).unwrap();
+        let path = zenome_variants::summary::summary_path(store.root(), b);
+        assert!(path.is_file(), "{}", path.display());
+        let back = zenome_variants::summary::read(&store, b).unwrap().unwrap();
+        assert_eq!(back, written);
+        assert_eq!(back.len(), 300);
+        for s in &back {
+            let mut w = want[&s.name].clone();
+            w.sample_index = s.sample_index;
+            w.batch = b;
+            assert_eq!(*s, w, "layout {layout:?}, sample {}", s.name);
+        }
+        assert!(back.iter().all(|s| s.non_ref > 0 && s.indel > 0));
+    }
+}
+
+#[test]
+fn a_summary_written_for_another_file_under_the_same_batch_id_is_recomputed() {
+    let Some(d) = data_dir() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let mut a = Store::open(tmp.path().join("a")).unwrap();
+    load(&mut a, &cohort(&d), Layout::Auto).unwrap();
+    let first = zenome_variants::summary::write(&a, 0).unwrap();
+    // another store, batch 0 from another file (the demo excerpt)
+    let excerpt = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../testdata/demo/1kg-chr20-300samples-excerpt.vcf.gz");
+    let mut b = Store::open(tmp.path().join("b")).unwrap();
+    load(&mut b, &excerpt, Layout::Auto).unwrap();
+    let stale = zenome_variants::summary::summary_path(b.root(), 0);
+    std::fs::create_dir_all(stale.parent().unwrap()).unwrap();
+    std::fs::copy(zenome_variants::summary::summary_path(a.root(), 0), &stale).unwrap();
+    assert!(zenome_variants::summary::read(&b, 0).unwrap().is_none());
+    let fresh = zenome_variants::summary::all(&b).unwrap();
+    assert_eq!(fresh, zenome_variants::summary::compute(&b, 0).unwrap());
+    assert_ne!(fresh, first);
+    assert_eq!(
+        zenome_variants::summary::read(&b, 0).unwrap().unwrap(),
+        fresh
+    );
+}

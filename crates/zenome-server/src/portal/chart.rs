@@ -79,6 +79,107 @@ pub(crate) fn stacked_bars(
     s
 }
 
+/// Vertical columns, one per bin (a distribution). A bin whose count is
+/// masked (`None`: 1–4, small-count disclosure control) is drawn as an
+/// outline at the height of 5 and labelled `<5`.
+pub(crate) fn histogram(title: &str, bins: &[(String, Option<i64>)], colour: &str) -> String {
+    let max = bins
+        .iter()
+        .map(|(_, v)| v.unwrap_or(5))
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let (left, top, plot_h, width) = (20.0, 20.0, 200.0, 860.0);
+    let col_w = (width - 2.0 * left) / bins.len().max(1) as f64;
+    let mut s = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {width} {}\" role=\"img\" aria-label=\"{}\" class=\"chart\">",
+        top + plot_h + 60.0,
+        esc(title)
+    );
+    for (i, (label, v)) in bins.iter().enumerate() {
+        let x = left + col_w * i as f64;
+        let n = v.unwrap_or(5);
+        let h = plot_h * n as f64 / max as f64;
+        let y = top + plot_h - h;
+        let shown = v.map_or_else(|| "<5".to_string(), |n| n.to_string());
+        if n > 0 {
+            let style = match v {
+                Some(_) => format!("fill=\"{colour}\""),
+                None => format!("fill=\"none\" stroke=\"{colour}\" stroke-dasharray=\"4 3\""),
+            };
+            s.push_str(&format!(
+                "<rect x=\"{:.1}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"{h:.1}\" {style}><title>{}: {}</title></rect>",
+                x + 2.0,
+                (col_w - 4.0).max(1.0),
+                esc(label),
+                esc(&shown)
+            ));
+        }
+        s.push_str(&format!(
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" class=\"value\">{}</text>",
+            x + col_w / 2.0,
+            y - 4.0,
+            esc(&shown)
+        ));
+        s.push_str(&format!(
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" transform=\"rotate(-35 {:.1} {:.1})\" class=\"axis\">{}</text>",
+            x + col_w / 2.0,
+            top + plot_h + 16.0,
+            x + col_w / 2.0,
+            top + plot_h + 16.0,
+            esc(label)
+        ));
+    }
+    s.push_str("</svg>");
+    s
+}
+
+/// Horizontal bars of real values (a ratio such as Ti/Tv, a mean), each
+/// labelled with its value to `decimals` places; a group without a value
+/// (`None`) gets a dash and no bar.
+pub(crate) fn value_bars(
+    title: &str,
+    rows: &[(String, Option<f64>)],
+    colour: &str,
+    decimals: usize,
+) -> String {
+    let max = rows
+        .iter()
+        .filter_map(|(_, v)| *v)
+        .fold(0.0_f64, f64::max)
+        .max(f64::MIN_POSITIVE);
+    let (label_w, bar_w, row_h, top) = (300.0, 480.0, 34.0, 10.0);
+    let mut s = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 860 {}\" role=\"img\" aria-label=\"{}\" class=\"chart\">",
+        top + row_h * rows.len() as f64 + 10.0,
+        esc(title)
+    );
+    for (i, (name, v)) in rows.iter().enumerate() {
+        let y = top + row_h * i as f64;
+        s.push_str(&format!(
+            "<text x=\"{}\" y=\"{}\" text-anchor=\"end\" class=\"axis\">{}</text>",
+            label_w - 8.0,
+            y + 19.0,
+            esc(name)
+        ));
+        let w = v.map_or(0.0, |v| bar_w * v / max);
+        let shown = v.map_or_else(|| "—".to_string(), |v| format!("{v:.decimals$}"));
+        if w > 0.0 {
+            s.push_str(&format!(
+                "<rect x=\"{label_w}\" y=\"{y}\" width=\"{w:.1}\" height=\"24\" fill=\"{colour}\"><title>{}: {shown}</title></rect>",
+                esc(name)
+            ));
+        }
+        s.push_str(&format!(
+            "<text x=\"{:.1}\" y=\"{}\" class=\"value\">{shown}</text>",
+            label_w + w + 6.0,
+            y + 18.0
+        ));
+    }
+    s.push_str("</svg>");
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -103,5 +204,27 @@ mod tests {
         assert!(svg.contains("aria-label=\"t&lt;\""));
         assert!(svg.contains("width=\"240.0\""), "{svg}");
         assert!(!svg.contains("<script"));
+    }
+
+    #[test]
+    fn masked_bins_show_less_than_five_and_no_count() {
+        let svg = histogram(
+            "h",
+            &[("0–10".into(), Some(12)), ("10–20".into(), None)],
+            "#000",
+        );
+        assert!(svg.contains("&lt;5"), "{svg}");
+        assert!(svg.contains(">12<"));
+        assert!(svg.contains("stroke-dasharray"));
+        let r = value_bars(
+            "r",
+            &[("a".into(), Some(2.0)), ("b".into(), None)],
+            "#000",
+            2,
+        );
+        assert!(
+            r.contains(">2.00<") && r.contains("width=\"480.0\"") && r.contains(">—<"),
+            "{r}"
+        );
     }
 }

@@ -17,6 +17,7 @@ mod htsget;
 mod joint_vcf;
 mod matrix;
 mod portal;
+mod portal_variants;
 mod scope;
 mod upload_recovery;
 mod variant_replica;
