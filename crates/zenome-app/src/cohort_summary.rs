@@ -6,9 +6,8 @@
 //! withdrawal leaves the numbers on the next page load. Genotypes are not
 //! read here; only the small summary files are.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
-use time::OffsetDateTime;
 use zenome_domain::participant::DiseaseArea;
 use zenome_store::ParticipantFilter;
 use zenome_variants::{SampleSummary, Store as VariantStore, VariantsError};
@@ -87,15 +86,7 @@ impl App {
         if rows.is_empty() {
             return Ok(VariantSummary::default());
         }
-        let now = OffsetDateTime::now_utc();
-        let consented: HashSet<String> = self
-            .store()
-            .consent_histories(None)
-            .await?
-            .into_iter()
-            .filter(|(_, h)| h.state_at(now).active().is_some())
-            .map(|(id, _)| id)
-            .collect();
+        let consented = self.consented_now(None).await?;
         let mut area_of: HashMap<String, DiseaseArea> = HashMap::new();
         for area in DiseaseArea::ALL {
             let f = ParticipantFilter {

@@ -58,6 +58,9 @@ struct Inner {
     clinical: clinical::Catalog,
     /// The configured gene model, read on first use.
     gene_model: variants::GeneModelCache,
+    /// Who is in consent now (all, or one facility's), with the consent
+    /// version it was folded under (see `App::consented_now`).
+    consented: variants::ConsentedCache,
     /// Loads into the variant store run one at a time (its lock refuses a
     /// second writer rather than waiting)…
     variant_loader: tokio::sync::Mutex<()>,
@@ -98,6 +101,7 @@ impl App {
                 repairing: Default::default(),
                 clinical,
                 gene_model: Default::default(),
+                consented: Default::default(),
                 variant_loader: Default::default(),
                 variant_loads: Default::default(),
             }),

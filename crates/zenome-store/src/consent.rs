@@ -83,11 +83,25 @@ impl WriteTx {
         .execute(self.conn())
         .await
         .map_err(|e| StoreError::on_write(e, "consent event"))?;
+        sqlx::query("UPDATE consent_version SET version = version + 1 WHERE id = 1")
+            .execute(self.conn())
+            .await
+            .map_err(|e| StoreError::on_write(e, "consent version"))?;
         Ok(())
     }
 }
 
 impl Store {
+    /// A number that changes whenever any consent event is recorded (it is
+    /// bumped in the event's transaction): read it before the histories, and
+    /// histories folded under an unchanged number are still current.
+    pub async fn consent_version(&self) -> Result<i64, StoreError> {
+        let (v,): (i64,) = sqlx::query_as("SELECT version FROM consent_version WHERE id = 1")
+            .fetch_one(self.pool())
+            .await?;
+        Ok(v)
+    }
+
     /// The participant's consent history.
     pub async fn consent_history(&self, id: &ParticipantId) -> Result<ConsentHistory, StoreError> {
         let rows: Vec<Row> = sqlx::query_as(SELECT)
