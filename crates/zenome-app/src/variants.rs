@@ -921,6 +921,52 @@ impl App {
         .await
         .map_err(|e| AppError::Internal(format!("variant query: {e}")))?
     }
+    /// Loads one tumour's somatic calls (a tumour/normal or tumour-only VCF:
+    /// Mutect2, Strelka, VarScan, MuSE, TCGA exports) as `participant`'s
+    /// somatic batch: the file's tumour column is found as
+    /// `zenome_variants::somatic` says and stored under the participant's
+    /// id. Data-centre staff or the local operator (the demo).
+    pub async fn load_somatic_variants(
+        &self,
+        actor: &Actor,
+        path: &Path,
+        participant: &str,
+    ) -> Result<VariantLoad, AppError> {
+        let local = actor.via == crate::AuthMethod::Local;
+        if !local && actor.role != Role::DataCentreStaff {
+            return Err(AppError::Forbidden(format!(
+                "role {} may not load variants",
+                actor.role.name()
+            )));
+        }
+        let p = path.to_path_buf();
+        let tumour = tokio::task::spawn_blocking(move || {
+            let r = zenome_variants::read::VariantReader::open(&p)?;
+            Ok::<_, VariantsError>(zenome_variants::somatic::tumour_columns(
+                r.header(),
+                r.samples(),
+            ))
+        })
+        .await
+        .map_err(|e| AppError::Internal(format!("variant load: {e}")))?
+        .map_err(|e| AppError::invalid("file", e.to_string()))?;
+        let column = match tumour.as_deref() {
+            Some([c]) => *c,
+            _ => {
+                return Err(AppError::invalid(
+                    "file",
+                    "the file does not say which one column is the tumour",
+                ));
+            }
+        };
+        let plan = LoadPlan {
+            origin: Origin::Somatic,
+            columns: Some(vec![(column, participant.to_string())]),
+            ..LoadPlan::default()
+        };
+        self.load_file(&actor.audit_name(), path, plan).await
+    }
+
     /// Loads a VCF/BCF file into the variant store (data-centre staff, or
     /// the local operator). Every sample name must be a registered
     /// participant id; unknown ones are refused, named, and nothing is stored.

@@ -823,7 +823,7 @@ async fn demo(
         let json = serde_json::to_string_pretty(&out.accounts)?;
         write_private(&accounts_file, json.as_bytes())?;
         eprintln!(
-            "demo cohort: {} organisations, {} participants ({} withdrawn, {} legacy consents), {} consent events, {} lineage nodes, {} applications, {} sequencing files stored ({} failed QC), {} clinical records, genotypes for {} participants (1000 Genomes chr20, GRCh37)",
+            "demo cohort: {} organisations, {} participants ({} withdrawn, {} legacy consents), {} consent events, {} lineage nodes, {} applications, {} sequencing files stored ({} failed QC), {} clinical records, genotypes for {} participants (1000 Genomes chr20, GRCh37), somatic calls for {} tumours (TCGA)",
             out.organisations,
             out.participants,
             out.withdrawn,
@@ -834,7 +834,8 @@ async fn demo(
             out.files_stored,
             out.files_failed_qc,
             out.clinical_records,
-            out.variant_samples
+            out.variant_samples,
+            out.somatic_samples
         );
     }
     eprintln!(

@@ -133,6 +133,8 @@ pub struct DemoOutcome {
     pub clinical_records: usize,
     /// Participants given genotypes in the variant store (1000 Genomes chr20).
     pub variant_samples: usize,
+    /// Cancer participants given a real tumour's somatic calls (TCGA).
+    pub somatic_samples: usize,
 }
 
 /// Why the demo could not be built.
@@ -294,6 +296,8 @@ pub async fn build(
     // 6d. real genotypes (1000 Genomes chr20 excerpt) for the variant store,
     // Beacon and the frequencies API
     let variant_samples = variants::load(app).await?;
+    // …and two real tumours' somatic calls for cancer participants
+    let somatic_samples = variants::load_somatic(app).await?.len();
 
     // 7. secondary use: datasets, applications through review, a grant in use
     let human = |name: &str| -> Result<(String, TotpSecret), DemoError> {
@@ -332,6 +336,7 @@ pub async fn build(
         files_failed_qc: files.failed_qc,
         clinical_records,
         variant_samples,
+        somatic_samples,
     })
 }
 

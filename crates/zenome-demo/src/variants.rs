@@ -16,6 +16,60 @@ use crate::DemoError;
 /// The committed excerpt (bgzip).
 const EXCERPT: &[u8] = include_bytes!("../../../testdata/demo/1kg-chr20-300samples-excerpt.vcf.gz");
 
+/// Two real TCGA tumours' somatic calls (pcgr's examples, MIT; GRCh37, one
+/// tumour column each): the demo's cancer participants' tumours.
+const SOMATIC: [(&str, &[u8]); 2] = [
+    (
+        "T001-BRCA.grch37.vcf.gz",
+        include_bytes!("../../../testdata/demo/T001-BRCA.grch37.vcf.gz"),
+    ),
+    (
+        "T001-COAD.grch37.vcf.gz",
+        include_bytes!("../../../testdata/demo/T001-COAD.grch37.vcf.gz"),
+    ),
+];
+
+/// Gives each committed tumour to one cancer participant (the first ones
+/// with consent in force and no somatic calls yet) and loads it as that
+/// participant's somatic batch through `App::load_somatic_variants`.
+/// Returns the participants given somatic calls.
+pub(crate) async fn load_somatic(app: &App) -> Result<Vec<String>, DemoError> {
+    let unexpected = |e: zenome_app::AppError| DemoError::Unexpected(e.to_string());
+    let cancer = app
+        .store()
+        .participant_ids(&ParticipantFilter {
+            disease_area: Some(zenome_domain::participant::DiseaseArea::Cancer),
+            ..ParticipantFilter::default()
+        })
+        .await
+        .map_err(|e| DemoError::Unexpected(e.to_string()))?;
+    let histories = app
+        .store()
+        .consent_histories(None)
+        .await
+        .map_err(|e| DemoError::Unexpected(e.to_string()))?;
+    let now = time::OffsetDateTime::now_utc();
+    let mut chosen = cancer.into_iter().map(|p| p.to_string()).filter(|p| {
+        histories
+            .get(p)
+            .is_some_and(|h| h.state_at(now).active().is_some())
+    });
+    let dir = app.config().data_dir.join("demo-somatic");
+    std::fs::create_dir_all(&dir).map_err(|e| DemoError::Files(e.to_string()))?;
+    let mut given = Vec::new();
+    for (name, bytes) in SOMATIC {
+        let Some(who) = chosen.next() else { break };
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).map_err(|e| DemoError::Files(e.to_string()))?;
+        app.load_somatic_variants(&Actor::local(), &path, &who)
+            .await
+            .map_err(unexpected)?;
+        given.push(who);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(given)
+}
+
 /// Gives the excerpt's first samples to the demo's participants that have
 /// no genotypes yet (those whose VCF the ingest loaded keep theirs; as many
 /// as there are, up to its 300) and loads it. Returns the number of

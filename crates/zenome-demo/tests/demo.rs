@@ -246,6 +246,25 @@ async fn builds_a_consistent_cohort() {
     // real genotypes: every participant got a 1000 Genomes chr20 sample, and
     // the public sees which variants exist in the region (yes/no, no counts)
     assert_eq!(outcome.variant_samples, outcome.participants, "{outcome:?}");
+    // two real tumours, each a cancer participant's somatic batch, answered
+    // when somatic calls are asked for (the BRCA tumour has one call on
+    // chromosome 1 below 5 Mb, the COAD tumour 18)
+    assert_eq!(outcome.somatic_samples, 2, "{outcome:?}");
+    let somatic = app
+        .cohort_variants_of(
+            None,
+            &zenome_app::variants::CohortQuery {
+                chrom: "1".into(),
+                start: 1,
+                end: 5_000_000,
+                reference_bases: None,
+                alternate_bases: None,
+            },
+            zenome_app::variants::Origin::Somatic,
+        )
+        .await
+        .unwrap();
+    assert_eq!(somatic.alleles.len(), 19, "{somatic:?}");
     let answer = app
         .cohort_variants(
             None,
