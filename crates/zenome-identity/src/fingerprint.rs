@@ -280,9 +280,11 @@ pub fn from_vcf(panel: &Panel, path: &Path) -> Result<Vec<Fingerprint>, Identity
             }
             continue;
         }
-        let Some(i) = panel.find(chrom, site.pos) else {
+        // the chromosome's sorted sites, already at hand: no allocation per record
+        let Ok(k) = positions.binary_search_by_key(&site.pos, |&(p, _)| p) else {
             continue;
         };
+        let i = positions[k].1;
         if site.reference.len() != 1 {
             continue;
         }

@@ -69,19 +69,25 @@ fn snps(src: &Path, dir: &Path, name: &str) -> PathBuf {
     out
 }
 
+/// The biallelic SNPs of `src` as their own panel, and every sample's
+/// fingerprint on it.
+fn on_own_snps(src: &Path, dir: &Path) -> (PathBuf, Panel, Vec<zenome_identity::Fingerprint>) {
+    let vcf = snps(src, dir, "snps.vcf.gz");
+    let panel = Panel::from_path(&vcf).unwrap();
+    let fps = fingerprints(&panel, &vcf, None).unwrap();
+    (vcf, panel, fps)
+}
+
 #[test]
 fn kinship_and_ibs0_equal_plink2_king_on_1000_genomes_chr20() {
     let Some(d) = data_dir(&["bcftools", "plink2"]) else {
         return;
     };
     let tmp = tempfile::tempdir().unwrap();
-    let vcf = snps(
+    let (vcf, _, fps) = on_own_snps(
         &d.join("vcf/cohort/shapeit4-1kg-chr20-300samples.vcf.gz"),
         tmp.path(),
-        "snps.vcf.gz",
     );
-    let panel = Panel::from_path(&vcf).unwrap();
-    let fps = fingerprints(&panel, &vcf, None).unwrap();
     assert_eq!(fps.len(), 300);
     let mut ours = HashMap::new();
     pairs(
@@ -135,13 +141,7 @@ fn the_ashkenazi_trio_comes_out_as_its_pedigree_declares_and_a_wrong_one_fails()
         return;
     };
     let tmp = tempfile::tempdir().unwrap();
-    let vcf = snps(
-        &d.join("vcf/truth/ashk-trio.vcf.gz"),
-        tmp.path(),
-        "trio.vcf.gz",
-    );
-    let panel = Panel::from_path(&vcf).unwrap();
-    let fps = fingerprints(&panel, &vcf, None).unwrap();
+    let (_, _, fps) = on_own_snps(&d.join("vcf/truth/ashk-trio.vcf.gz"), tmp.path());
     let ped = Pedigree::from_path(&d.join("vcf/truth/ashk-trio.ped")).unwrap();
     let mut checks = HashMap::new();
     pairs(
@@ -495,13 +495,10 @@ fn a_tumour_with_loss_of_heterozygosity_still_matches_its_normal_when_told() {
         return;
     };
     let tmp = tempfile::tempdir().unwrap();
-    let vcf = snps(
+    let (_, panel, fps) = on_own_snps(
         &d.join("vcf/cohort/shapeit4-1kg-chr20-300samples.vcf.gz"),
         tmp.path(),
-        "snps.vcf.gz",
     );
-    let panel = Panel::from_path(&vcf).unwrap();
-    let fps = fingerprints(&panel, &vcf, None).unwrap();
     let normal = fps[0].clone();
     // the tumour: half of the normal's heterozygous sites lost an allele
     let mut tumour = normal.clone();
