@@ -85,6 +85,23 @@ pub enum Event<'a> {
         /// Why.
         reason: &'a str,
     },
+    /// A sample identity check failed: the library is held until staff
+    /// resolve it.
+    IdentityHold {
+        /// The library held.
+        library: &'a str,
+        /// Whose library the lineage says it is.
+        participant: &'a str,
+        /// What failed.
+        reason: &'a str,
+    },
+    /// A stored sequence file could not be fingerprinted.
+    IdentityFailed {
+        /// The object.
+        object: &'a str,
+        /// Why.
+        reason: &'a str,
+    },
     /// An API token was used from an address it was never used from.
     TokenNewAddress {
         /// The token's owner.
@@ -308,6 +325,28 @@ fn evaluate(
             actor: "system:ingest".into(),
             summary: format!(
                 "stored VCF object {object} was not loaded into the variant store ({reason}); the file is kept, retry with POST /api/v1/variants/loads"
+            ),
+            detail: json!({ "object": object, "reason": reason }),
+        }),
+        Event::IdentityHold {
+            library,
+            participant,
+            reason,
+        } => out.push(Raise {
+            rule: "identity_hold",
+            severity: "critical",
+            actor: "system:identity".into(),
+            summary: format!(
+                "library {library} of participant {participant} is on hold: {reason}; resolve it in the identity hold queue"
+            ),
+            detail: json!({ "library": library, "participant": participant, "reason": reason }),
+        }),
+        Event::IdentityFailed { object, reason } => out.push(Raise {
+            rule: "identity_failed",
+            severity: "warning",
+            actor: "system:identity".into(),
+            summary: format!(
+                "stored object {object} could not be fingerprinted ({reason}); retry with POST /api/v1/identity/fingerprints"
             ),
             detail: json!({ "object": object, "reason": reason }),
         }),

@@ -453,6 +453,24 @@ pub struct Config {
     pub clinical: ClinicalConfig,
     /// The cohort variant store.
     pub variants: VariantsConfig,
+    /// Sample identity checks.
+    pub identity: IdentityConfig,
+}
+
+/// Sample identity (`[identity]`): genotype fingerprints taken as sequence
+/// files are stored, and the checks that hold a genome back.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IdentityConfig {
+    /// The site panel (a peddy/somalier `.sites` file, a sites VCF, a BED or
+    /// a Picard haplotype database); absent: the built-in GRCh37 or GRCh38
+    /// panel, chosen by each file's assembly.
+    pub panel: Option<PathBuf>,
+    /// Where the fingerprint table is kept; absent: `DATA_DIR/identity`.
+    pub dir: Option<PathBuf>,
+    /// Whether files are fingerprinted and checked as they are stored
+    /// (default on; off only for a store that is being migrated).
+    pub disabled: bool,
 }
 
 /// The cohort variant store (`[variants]`).
@@ -527,6 +545,7 @@ impl Default for Config {
             files: FilesConfig::default(),
             clinical: ClinicalConfig::default(),
             variants: VariantsConfig::default(),
+            identity: IdentityConfig::default(),
         }
     }
 }
@@ -592,7 +611,15 @@ impl Config {
         }
     }
 
-    /// The variant store's directory in force.
+    /// The identity store's directory in force (the fingerprint table).
+    pub fn identity_dir(&self) -> PathBuf {
+        self.identity
+            .dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("identity"))
+    }
+
+    /// The variant store's directory.
     pub fn variant_store_dir(&self) -> PathBuf {
         self.variants
             .store_dir

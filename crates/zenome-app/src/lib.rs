@@ -16,6 +16,7 @@ pub mod cohort_summary;
 pub mod config;
 pub mod error;
 pub mod files;
+pub mod identity;
 pub mod keys;
 mod limiter;
 pub mod lineage;
@@ -66,6 +67,8 @@ struct Inner {
     variant_loader: tokio::sync::Mutex<()>,
     /// …and the ones started after an upload are kept until they end.
     variant_loads: std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>,
+    /// Fingerprinting runs and the fingerprint cache (sample identity).
+    identity: identity::IdentityState,
 }
 
 impl App {
@@ -104,6 +107,7 @@ impl App {
                 consented: Default::default(),
                 variant_loader: Default::default(),
                 variant_loads: Default::default(),
+                identity: Default::default(),
             }),
         })
     }

@@ -390,12 +390,15 @@ impl App {
             return Ok(set.clone());
         }
         let now = OffsetDateTime::now_utc();
+        // a genome on identity hold (or excluded) is not counted either;
+        // opening and closing a hold bump the same version
+        let blocked = self.store().identity_blocked().await?;
         let set: HashSet<String> = self
             .store()
             .consent_histories(facility)
             .await?
             .into_iter()
-            .filter(|(_, h)| h.state_at(now).active().is_some())
+            .filter(|(id, h)| h.state_at(now).active().is_some() && !blocked.contains(id))
             .map(|(id, _)| id)
             .collect();
         let set = std::sync::Arc::new(set);
@@ -1176,31 +1179,9 @@ impl App {
         if obj.format != "vcf" {
             return Err(AppError::invalid("object_id", "not a VCF/BCF object"));
         }
-        use futures_util::StreamExt;
-        use tokio::io::AsyncWriteExt;
-        let mut dl = self
-            .download(
-                actor,
-                &obj.id,
-                crate::files::download::Delivery::Plain,
-                None,
-                None,
-            )
-            .await?;
         let dir = self.variant_store_dir();
-        tokio::fs::create_dir_all(&dir)
-            .await
-            .map_err(|e| AppError::Internal(format!("variant store {}: {e}", dir.display())))?;
         let tmp = dir.join(format!(".incoming-{}", uuid::Uuid::new_v4()));
-        let io = |e: std::io::Error| AppError::Internal(format!("{}: {e}", tmp.display()));
-        let written = async {
-            let mut f = tokio::fs::File::create(&tmp).await.map_err(io)?;
-            while let Some(chunk) = dl.stream.next().await {
-                f.write_all(&chunk?).await.map_err(io)?;
-            }
-            f.sync_all().await.map_err(io)
-        }
-        .await;
+        let written = self.decrypt_to(actor, obj, &tmp).await;
         let out = match written {
             Ok(()) => match self.plan_of(obj, &tmp).await {
                 Ok(plan) => self.load_file(&actor.audit_name(), &tmp, plan).await,

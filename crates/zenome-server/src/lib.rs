@@ -12,6 +12,7 @@ mod beacon;
 mod clinical_api;
 mod extract;
 mod files_api;
+mod identity_api;
 mod metrics_layer;
 mod nul;
 mod openapi;
@@ -68,6 +69,7 @@ pub fn router(app: App) -> Router {
         .merge(files_api::drs_routes())
         .merge(files_api::htsget_routes())
         .merge(variants_api::routes().layer(limit))
+        .merge(identity_api::routes().layer(limit))
         .route("/service-info", get(service_info::service_info))
         .route("/metrics", get(metrics_layer::render))
         .route("/healthz", get(|| async { "ok" }))
@@ -121,6 +123,12 @@ pub async fn serve(
             ),
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "variant store synchronisation failed"),
+        }
+        // stored files never fingerprinted (a stop before their run)
+        match recover_app.fingerprint_unprocessed().await {
+            Ok(0) => {}
+            Ok(n) => tracing::warn!(n, "fingerprinting stored files that were never fingerprinted"),
+            Err(e) => tracing::error!(error = ?e, "identity recovery at start-up failed"),
         }
         // stored VCFs the variant store never saw (a stop before their load)
         match recover_app.load_unloaded_variants().await {

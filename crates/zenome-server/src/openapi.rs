@@ -44,10 +44,12 @@ impl Modify for Bearer {
         api::credentials::list_tokens, api::credentials::issue_token, api::credentials::revoke_token,
         api::credentials::disable_user, api::credentials::enable_user,
         crate::variants_api::frequencies, crate::variants_api::load,
+        crate::identity_api::list_holds, crate::identity_api::resolve, crate::identity_api::participant,
+        crate::identity_api::fingerprint, crate::identity_api::relatedness,
     ),
     components(schemas(crate::problem::Problem, dto::TreeNodeDto)),
     modifiers(&Bearer),
-    tags((name = "registry"), (name = "consent"), (name = "lineage"), (name = "auth"), (name = "access"), (name = "admin"), (name = "public"), (name = "variants", description = "cohort allele frequencies over who may be counted now; loading VCFs into the variant store"), (name = "clinical", description = "clinical records under the versioned data dictionary; bulk CSV/JSON; flat exports; GA4GH Phenopackets v2"), (name = "files", description = "tus 1.0 uploads of sequencing files; reads are GA4GH DRS 1.2 under /ga4gh/drs/v1 and htsget 1.3 under /htsget"))
+    tags((name = "registry"), (name = "consent"), (name = "lineage"), (name = "auth"), (name = "access"), (name = "admin"), (name = "public"), (name = "identity", description = "sample identity: fingerprints, checks and the holds that keep a genome back until staff resolve them"), (name = "variants", description = "cohort allele frequencies over who may be counted now; loading VCFs into the variant store"), (name = "clinical", description = "clinical records under the versioned data dictionary; bulk CSV/JSON; flat exports; GA4GH Phenopackets v2"), (name = "files", description = "tus 1.0 uploads of sequencing files; reads are GA4GH DRS 1.2 under /ga4gh/drs/v1 and htsget 1.3 under /htsget"))
 )]
 struct ApiDoc;
 

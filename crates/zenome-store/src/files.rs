@@ -388,7 +388,7 @@ impl Store {
         rows.into_iter().map(upload).collect()
     }
 
-    async fn objects_where(
+    pub(crate) async fn objects_where(
         &self,
         cond: &str,
         bind: Option<&str>,

@@ -286,7 +286,14 @@ impl App {
     ) -> Result<Compatibility, AppError> {
         let requirement = Self::requirement_of(row)?;
         let mut c = Compatibility::default();
+        // a genome on identity hold (or excluded after review) is not released
+        let blocked = self.store().identity_blocked().await?;
         for (id, _area, history) in self.store().member_consents(&row.id).await? {
+            if blocked.contains(id.as_str()) {
+                c.denied
+                    .push((id, "sample identity on hold".into()));
+                continue;
+            }
             let state = history.state_at(now);
             let Some(active) = state.active() else {
                 c.without_consent += 1;

@@ -281,7 +281,9 @@ impl App {
     ) -> Result<Authorization, AppError> {
         let auth = self.authorize(actor, dataset, data_type, ip).await?;
         let now = OffsetDateTime::now_utc();
+        let blocked = self.store().identity_blocks(p.as_str()).await?;
         let fits = match self.store().member_consent(dataset, p).await? {
+            _ if blocked => false,
             None => false,
             Some(history) => match history.state_at(now).active() {
                 None => false,

@@ -74,6 +74,32 @@ async fn verified(
 }
 
 impl App {
+    /// Writes the plaintext of a stored object to `path` (fsynced), read
+    /// through [`App::download`] (so every segment is authenticated and a
+    /// bad copy is swapped for a good one); the caller removes the file.
+    pub(crate) async fn decrypt_to(
+        &self,
+        actor: &Actor,
+        obj: &ObjectRow,
+        path: &std::path::Path,
+    ) -> Result<(), AppError> {
+        use tokio::io::AsyncWriteExt;
+        let mut dl = self
+            .download(actor, &obj.id, Delivery::Plain, None, None)
+            .await?;
+        if let Some(dir) = path.parent() {
+            tokio::fs::create_dir_all(dir)
+                .await
+                .map_err(|e| AppError::Internal(format!("{}: {e}", dir.display())))?;
+        }
+        let io = |e: std::io::Error| AppError::Internal(format!("{}: {e}", path.display()));
+        let mut f = tokio::fs::File::create(path).await.map_err(io)?;
+        while let Some(chunk) = dl.stream.next().await {
+            f.write_all(&chunk?).await.map_err(io)?;
+        }
+        f.sync_all().await.map_err(io)
+    }
+
     /// The object, if `actor` may read it now (metadata and data alike).
     pub async fn object_for(
         &self,

@@ -1315,7 +1315,13 @@ impl App {
         self.inner.sessions.forget(&row.id);
         // a VCF that passed QC goes on into the variant store, in the background
         if s.format == FileFormat::Vcf && failures.is_empty() {
-            self.load_after_ingest(object_id);
+            self.load_after_ingest(object_id.clone());
+        }
+        // and every alignment or call set is fingerprinted and checked
+        if matches!(s.format, FileFormat::Vcf | FileFormat::Cram | FileFormat::Bam)
+            && failures.is_empty()
+        {
+            self.fingerprint_after_ingest(object_id);
         }
         self.reload(&row.id).await
     }
