@@ -10,6 +10,7 @@ mod access;
 mod chart;
 mod clinical;
 mod files;
+mod identity;
 mod i18n;
 mod redirect;
 mod users;
@@ -71,6 +72,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .merge(clinical::routes())
         .merge(users::routes())
         .merge(variants::routes())
+        .merge(identity::routes())
 }
 
 async fn css() -> impl IntoResponse {

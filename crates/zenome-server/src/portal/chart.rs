@@ -228,3 +228,103 @@ mod tests {
         );
     }
 }
+
+/// One point of a scatter plot: x, y, its class (a CSS colour from
+/// `colours`) and a tooltip.
+pub(crate) struct Point {
+    pub x: f64,
+    pub y: f64,
+    pub class: usize,
+    pub label: String,
+}
+
+/// A scatter plot (the identity page's kinship against IBS0, as somalier
+/// draws it): axes with ticks, horizontal guide lines at `guides` (value,
+/// label), one colour per class with a legend, a tooltip per point.
+pub(crate) fn scatter(
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    x_range: (f64, f64),
+    y_range: (f64, f64),
+    guides: &[(f64, &str)],
+    classes: &[Series<'_>],
+    points: &[Point],
+) -> String {
+    let (left, top, w, h) = (60.0, 20.0, 760.0, 320.0);
+    let sx = |x: f64| left + w * (x - x_range.0) / (x_range.1 - x_range.0);
+    let sy = |y: f64| top + h - h * (y.clamp(y_range.0, y_range.1) - y_range.0) / (y_range.1 - y_range.0);
+    let mut s = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 880 {}\" role=\"img\" aria-label=\"{}\" class=\"chart scatter\">",
+        top + h + 70.0,
+        esc(title)
+    );
+    s.push_str(&format!(
+        "<rect x=\"{left}\" y=\"{top}\" width=\"{w}\" height=\"{h}\" fill=\"none\" stroke=\"#999\"/>"
+    ));
+    for i in 0..=4 {
+        let x = x_range.0 + (x_range.1 - x_range.0) * f64::from(i) / 4.0;
+        s.push_str(&format!(
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" class=\"axis\">{x:.2}</text>",
+            sx(x),
+            top + h + 16.0
+        ));
+        let y = y_range.0 + (y_range.1 - y_range.0) * f64::from(i) / 4.0;
+        s.push_str(&format!(
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" class=\"axis\">{y:.2}</text>",
+            left - 6.0,
+            sy(y) + 4.0
+        ));
+    }
+    for (v, label) in guides {
+        s.push_str(&format!(
+            "<line x1=\"{left}\" x2=\"{:.1}\" y1=\"{y:.1}\" y2=\"{y:.1}\" stroke=\"#bbb\" stroke-dasharray=\"4 3\"/><text x=\"{:.1}\" y=\"{:.1}\" class=\"axis\" text-anchor=\"end\">{}</text>",
+            left + w,
+            left + w - 4.0,
+            sy(*v) - 3.0,
+            esc(label),
+            y = sy(*v)
+        ));
+    }
+    s.push_str(&format!(
+        "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" class=\"axis\">{}</text>",
+        left + w / 2.0,
+        top + h + 36.0,
+        esc(x_label)
+    ));
+    s.push_str(&format!(
+        "<text x=\"14\" y=\"{:.1}\" text-anchor=\"middle\" transform=\"rotate(-90 14 {:.1})\" class=\"axis\">{}</text>",
+        top + h / 2.0,
+        top + h / 2.0,
+        esc(y_label)
+    ));
+    // the expected classes last, so a swap drawn over the crowd stays visible
+    let mut order: Vec<&Point> = points.iter().collect();
+    order.sort_by_key(|p| std::cmp::Reverse(p.class));
+    for p in order {
+        let colour = classes.get(p.class).map_or("#888", |c| c.colour);
+        s.push_str(&format!(
+            "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"4\" fill=\"{colour}\" fill-opacity=\"0.75\" class=\"point c{}\"><title>{}</title></circle>",
+            sx(p.x.clamp(x_range.0, x_range.1)),
+            sy(p.y),
+            p.class,
+            esc(&p.label)
+        ));
+    }
+    let mut lx = left;
+    for (i, c) in classes.iter().enumerate() {
+        let n = points.iter().filter(|p| p.class == i).count();
+        s.push_str(&format!(
+            "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"5\" fill=\"{}\"/><text x=\"{:.1}\" y=\"{:.1}\" class=\"legend\">{} ({n})</text>",
+            lx + 5.0,
+            top + h + 56.0,
+            c.colour,
+            lx + 14.0,
+            top + h + 60.0,
+            esc(c.label)
+        ));
+        lx += 240.0;
+    }
+    s.push_str("</svg>");
+    s
+}
