@@ -21,15 +21,13 @@ use std::sync::Arc;
 
 use serde::Serialize;
 use serde_json::json;
-use zenome_domain::lineage::{NodeDetails, NodeId};
 use zenome_domain::id::ParticipantId;
+use zenome_domain::lineage::{NodeDetails, NodeId};
 use zenome_domain::role::Role;
 use zenome_identity::compare::{self, MIN_SITES};
 use zenome_identity::pedigree::{self, Declared, MIN_RELATION_SITES};
 use zenome_identity::{Assembly, Fingerprint, Panel, Sex, Verdict};
-use zenome_store::{
-    AuditEntry, IdentityCheckRow, IdentityHoldRow, IdentitySampleRow, ObjectRow,
-};
+use zenome_store::{AuditEntry, IdentityCheckRow, IdentityHoldRow, IdentitySampleRow, ObjectRow};
 
 use crate::alerts::Event;
 use crate::{Actor, App, AppError};
@@ -243,7 +241,11 @@ fn recorded_sex(record: &str) -> Option<Sex> {
     let v: serde_json::Value = serde_json::from_str(record).ok()?;
     let groups = v.get("groups")?;
     for g in ["case_basics", "demographics"] {
-        if let Some(s) = groups.get(g).and_then(|g| g.get("sex")).and_then(|s| s.as_str()) {
+        if let Some(s) = groups
+            .get(g)
+            .and_then(|g| g.get("sex"))
+            .and_then(|s| s.as_str())
+        {
             return match s {
                 "male" => Some(Sex::XY),
                 "female" => Some(Sex::XX),
@@ -299,8 +301,9 @@ impl App {
     /// the assembly its reference version names (GRCh38 when it names none).
     fn identity_panel(&self, reference: Option<&str>) -> Result<Panel, AppError> {
         match &self.config().identity.panel {
-            Some(p) => Panel::from_path(p)
-                .map_err(|e| AppError::Internal(format!("identity panel: {e}"))),
+            Some(p) => {
+                Panel::from_path(p).map_err(|e| AppError::Internal(format!("identity panel: {e}")))
+            }
             None => Ok(Panel::builtin(
                 reference
                     .and_then(Assembly::guess)
@@ -390,8 +393,12 @@ impl App {
             other => other.to_string(),
         };
         tracing::error!(object, error = %reason, "fingerprinting a stored file failed");
-        let entry = AuditEntry::new("system:identity", "identity.failed", format!("object:{object}"))
-            .with_detail(json!({ "reason": reason }));
+        let entry = AuditEntry::new(
+            "system:identity",
+            "identity.failed",
+            format!("object:{object}"),
+        )
+        .with_detail(json!({ "reason": reason }));
         let done = async {
             let mut tx = self.store().begin(entry).await?;
             tx.set_identity_run(object, "failed", Some(&reason)).await?;
@@ -567,7 +574,11 @@ impl App {
         let mut out = Vec::new();
         for mut fp in fps {
             let (participant, library, tumour) = if declared.is_empty() {
-                (obj.participant_id.to_string(), own_library.clone(), own_tumour)
+                (
+                    obj.participant_id.to_string(),
+                    own_library.clone(),
+                    own_tumour,
+                )
             } else {
                 let Some(c) = declared.iter().find(|c| c.sample == fp.sample) else {
                     return Err(AppError::invalid(
@@ -586,9 +597,10 @@ impl App {
                 "sex": sex,
                 "contamination": contamination,
                 "mean_depth": fp.depth.map(|d| d.mean_depth),
-                "source": fp.source,
+                "source": obj.name,
             });
             let sample = std::mem::replace(&mut fp.sample, id.clone());
+            fp.source = obj.name.clone();
             out.push(NewSample {
                 row: IdentitySampleRow {
                     id,
@@ -690,7 +702,9 @@ impl App {
             }
             let call = compare::sex(&n.fp);
             if call.x_sites > 0 || call.x_depth_ratio.is_some() {
-                let recorded = records.get(&r.participant_id).and_then(|c| recorded_sex(&c.record));
+                let recorded = records
+                    .get(&r.participant_id)
+                    .and_then(|c| recorded_sex(&c.record));
                 let verdict = compare::check_sex(&call, recorded);
                 let message = match verdict {
                     Verdict::Fail => format!(
@@ -698,7 +712,9 @@ impl App {
                         call.sex,
                         recorded.unwrap_or(Sex::Unknown)
                     ),
-                    Verdict::Pass => format!("genetic sex {:?} agrees with the clinical record", call.sex),
+                    Verdict::Pass => {
+                        format!("genetic sex {:?} agrees with the clinical record", call.sex)
+                    }
                     Verdict::Warn => format!(
                         "genetic sex cannot be compared ({:?} from {} chrX sites; recorded {:?})",
                         call.sex,
@@ -712,7 +728,14 @@ impl App {
                     } else {
                         Vec::new()
                     },
-                    row: check(&r.id, None, "sex", verdict, json!({ "call": call, "recorded": recorded }), message),
+                    row: check(
+                        &r.id,
+                        None,
+                        "sex",
+                        verdict,
+                        json!({ "call": call, "recorded": recorded }),
+                        message,
+                    ),
                 });
             }
             if r.evidence == "reads" {
@@ -731,7 +754,10 @@ impl App {
                         json!({ "estimate": estimate }),
                         match estimate {
                             Some(c) => format!("estimated contamination {:.1} %", c * 100.0),
-                            None => "contamination cannot be estimated (too few deep homozygous sites)".into(),
+                            None => {
+                                "contamination cannot be estimated (too few deep homozygous sites)"
+                                    .into()
+                            }
                         },
                     ),
                 });
@@ -774,7 +800,10 @@ impl App {
                     _ => "two samples of one participant",
                 };
                 let message = match cmp.same_individual {
-                    Some(true) => format!("{what} are the same individual (LOD {:.1}, {} sites)", cmp.lod, cmp.n_sites),
+                    Some(true) => format!(
+                        "{what} are the same individual (LOD {:.1}, {} sites)",
+                        cmp.lod, cmp.n_sites
+                    ),
                     Some(false) => format!(
                         "{what} are NOT the same individual (LOD {:.1}, concordance {}, opposite homozygotes at {} of {} sites)",
                         cmp.lod,
@@ -843,7 +872,10 @@ impl App {
                         fmt_opt(pc.kinship),
                         fmt_opt(pc.ibs0_fraction)
                     ),
-                    Verdict::Pass => format!("declared {:?} with participant {}, as the genomes show", d, ra.participant_id),
+                    Verdict::Pass => format!(
+                        "declared {:?} with participant {}, as the genomes show",
+                        d, ra.participant_id
+                    ),
                     Verdict::Warn => format!(
                         "declared {:?} with participant {}: too few shared sites to tell ({}, {} needed)",
                         d, ra.participant_id, pc.n_sites, MIN_RELATION_SITES
@@ -855,7 +887,14 @@ impl App {
                     } else {
                         Vec::new()
                     },
-                    row: check(&rb.id, Some(&ra.id), "pedigree", pc.verdict, json!(pc), message),
+                    row: check(
+                        &rb.id,
+                        Some(&ra.id),
+                        "pedigree",
+                        pc.verdict,
+                        json!(pc),
+                        message,
+                    ),
                 });
                 continue;
             }
@@ -910,7 +949,9 @@ impl App {
             },
             format!("library:{}", hold.library_id),
         )
-        .with_detail(json!({ "hold": hold.id, "participant": hold.participant_id, "reason": reason }));
+        .with_detail(
+            json!({ "hold": hold.id, "participant": hold.participant_id, "reason": reason }),
+        );
         let mut tx = self.store().begin(entry).await?;
         if !tx
             .resolve_identity_hold(&hold.id, action.state(), &actor.username, reason)
@@ -938,7 +979,11 @@ impl App {
                 Some(o) => match participants.get(o) {
                     Some(p) => Some(p.clone()),
                     None => {
-                        let p = self.store().identity_sample(o).await?.map(|s| s.participant_id);
+                        let p = self
+                            .store()
+                            .identity_sample(o)
+                            .await?
+                            .map(|s| s.participant_id);
                         if let Some(p) = &p {
                             participants.insert(o.clone(), p.clone());
                         }

@@ -183,7 +183,7 @@ pub(crate) struct HoldParams {
 #[utoipa::path(get, path = "/api/v1/identity/holds", tag = "identity", params(HoldParams),
     responses(
         (status = 200, description = "holds, oldest first, with the checks behind each", body = [HoldDto]),
-        (status = 400, description = "bad state", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "bad state (named)", body = crate::problem::Problem, content_type = "application/problem+json"),
         (status = 401, description = "not authenticated", body = crate::problem::Problem, content_type = "application/problem+json"),
         (status = 403, description = "not data-centre staff", body = crate::problem::Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
@@ -216,7 +216,7 @@ pub struct ResolutionDto {
     params(("id" = String, Path, description = "hold id")),
     responses(
         (status = 200, description = "the hold as resolved", body = HoldDto),
-        (status = 400, description = "bad action or reason (named)", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "bad action or reason (named)", body = crate::problem::Problem, content_type = "application/problem+json"),
         (status = 401, description = "not authenticated", body = crate::problem::Problem, content_type = "application/problem+json"),
         (status = 403, description = "not data-centre staff", body = crate::problem::Problem, content_type = "application/problem+json"),
         (status = 404, description = "no such hold", body = crate::problem::Problem, content_type = "application/problem+json"),
@@ -280,7 +280,7 @@ pub struct RunDto {
 #[utoipa::path(post, path = "/api/v1/identity/fingerprints", tag = "identity", request_body = FingerprintRequestDto,
     responses(
         (status = 201, description = "fingerprinted and checked", body = RunDto),
-        (status = 400, description = "not a CRAM, BAM or VCF, or unreadable (named)", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "not a CRAM, BAM or VCF, or unreadable (named)", body = crate::problem::Problem, content_type = "application/problem+json"),
         (status = 401, description = "not authenticated", body = crate::problem::Problem, content_type = "application/problem+json"),
         (status = 403, description = "not data-centre staff", body = crate::problem::Problem, content_type = "application/problem+json"),
         (status = 404, description = "no such object", body = crate::problem::Problem, content_type = "application/problem+json"),

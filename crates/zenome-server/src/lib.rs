@@ -127,7 +127,10 @@ pub async fn serve(
         // stored files never fingerprinted (a stop before their run)
         match recover_app.fingerprint_unprocessed().await {
             Ok(0) => {}
-            Ok(n) => tracing::warn!(n, "fingerprinting stored files that were never fingerprinted"),
+            Ok(n) => tracing::warn!(
+                n,
+                "fingerprinting stored files that were never fingerprinted"
+            ),
             Err(e) => tracing::error!(error = ?e, "identity recovery at start-up failed"),
         }
         // stored VCFs the variant store never saw (a stop before their load)

@@ -339,10 +339,7 @@ impl Store {
     }
 
     /// One fingerprinted sample.
-    pub async fn identity_sample(
-        &self,
-        id: &str,
-    ) -> Result<Option<IdentitySampleRow>, StoreError> {
+    pub async fn identity_sample(&self, id: &str) -> Result<Option<IdentitySampleRow>, StoreError> {
         let r: Option<SampleTuple> = sqlx::query_as(sql(format!(
             "SELECT {SAMPLE_COLS} FROM identity_samples s WHERE s.id = $1"
         )))

@@ -290,8 +290,7 @@ impl App {
         let blocked = self.store().identity_blocked().await?;
         for (id, _area, history) in self.store().member_consents(&row.id).await? {
             if blocked.contains(id.as_str()) {
-                c.denied
-                    .push((id, "sample identity on hold".into()));
+                c.denied.push((id, "sample identity on hold".into()));
                 continue;
             }
             let state = history.state_at(now);

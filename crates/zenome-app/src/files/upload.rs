@@ -1318,8 +1318,10 @@ impl App {
             self.load_after_ingest(object_id.clone());
         }
         // and every alignment or call set is fingerprinted and checked
-        if matches!(s.format, FileFormat::Vcf | FileFormat::Cram | FileFormat::Bam)
-            && failures.is_empty()
+        if matches!(
+            s.format,
+            FileFormat::Vcf | FileFormat::Cram | FileFormat::Bam
+        ) && failures.is_empty()
         {
             self.fingerprint_after_ingest(object_id);
         }

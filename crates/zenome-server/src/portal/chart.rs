@@ -253,7 +253,9 @@ pub(crate) fn scatter(
 ) -> String {
     let (left, top, w, h) = (60.0, 20.0, 760.0, 320.0);
     let sx = |x: f64| left + w * (x - x_range.0) / (x_range.1 - x_range.0);
-    let sy = |y: f64| top + h - h * (y.clamp(y_range.0, y_range.1) - y_range.0) / (y_range.1 - y_range.0);
+    let sy = |y: f64| {
+        top + h - h * (y.clamp(y_range.0, y_range.1) - y_range.0) / (y_range.1 - y_range.0)
+    };
     let mut s = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 880 {}\" role=\"img\" aria-label=\"{}\" class=\"chart scatter\">",
         top + h + 70.0,

@@ -61,7 +61,11 @@ fn check_row(c: CheckView) -> CheckRow {
     if let Some(e) = num(n, "estimate") {
         parts.push(format!("{:.1} %", e * 100.0));
     }
-    if let Some(x) = n.get("call").and_then(|c| c.get("sex")).and_then(|s| s.as_str()) {
+    if let Some(x) = n
+        .get("call")
+        .and_then(|c| c.get("sex"))
+        .and_then(|s| s.as_str())
+    {
         parts.push(format!("chrX: {x}"));
     }
     CheckRow {
@@ -242,7 +246,8 @@ fn sample_row(s: SampleView) -> SampleRow {
             .and_then(|x| x.as_str())
             .unwrap_or("Unknown")
             .to_string(),
-        contamination: num(m, "contamination").map_or_else(|| "–".into(), |c| format!("{:.1} %", c * 100.0)),
+        contamination: num(m, "contamination")
+            .map_or_else(|| "–".into(), |c| format!("{:.1} %", c * 100.0)),
         depth: num(m, "mean_depth").map_or_else(|| "–".into(), |d| format!("{d:.1}×")),
     }
 }

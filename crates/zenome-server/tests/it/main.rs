@@ -14,6 +14,7 @@ mod files;
 mod hardening;
 mod harness;
 mod htsget;
+mod identity;
 mod joint_vcf;
 mod matrix;
 mod portal;
