@@ -511,14 +511,20 @@ impl App {
         let mut opened = Vec::new();
         for c in &checks {
             let mut row = c.row.clone();
+            let mut holds = Vec::new();
             for (library, participant) in &c.hold {
                 let (id, new) = tx.open_identity_hold(library, participant).await?;
                 if new {
                     opened.push((library.clone(), participant.clone(), c.row.message.clone()));
                 }
-                row.hold_id.get_or_insert(id);
+                row.hold_id.get_or_insert(id.clone());
+                holds.push(id);
             }
             tx.insert_identity_check(&row).await?;
+            holds.dedup();
+            for h in holds {
+                tx.link_identity_check(&h, &row.id).await?;
+            }
         }
         tx.set_identity_run(&obj.id, "done", None).await?;
         tx.commit().await?;

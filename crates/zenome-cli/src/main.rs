@@ -791,6 +791,15 @@ async fn demo(
         }
         c.files.reference_fasta = Some(reference);
     }
+    // …and its fingerprint sites, written beside it, are the identity panel
+    if c.identity.panel.is_none()
+        && let Some(reference) = &c.files.reference_fasta
+    {
+        let panel = zenome_demo::panel_path(reference);
+        if panel.exists() {
+            c.identity.panel = Some(panel);
+        }
+    }
     let app = open(&c).await?;
     let accounts_file = c.data_dir.join("demo-accounts.json");
     let existing = app.store().organisations().await?.len();

@@ -52,6 +52,8 @@ pub(crate) struct Sequenced {
     /// Index of the sequencing centre in [`CENTRES`].
     pub centre: usize,
     pub library: Barcode,
+    /// Whether the library comes from a tumour specimen.
+    pub tumour: bool,
     pub run_id: String,
     pub fastq: NodeId,
     pub cram: NodeId,
@@ -437,6 +439,7 @@ impl<'a> Cohort<'a> {
             withdrawn: false,
             centre,
             library: library_barcode,
+            tumour: specimen_type.is_tumour(),
             run_id,
             fastq: fastq.id,
             cram: cram.id,

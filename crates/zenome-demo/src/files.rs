@@ -21,6 +21,7 @@ use zenome_store::ObjectRow;
 use crate::DemoError;
 use crate::catalogue::{CENTRES, FACILITIES, Instrument};
 use crate::cohort::Sequenced;
+use crate::identity;
 use crate::reference::{self, REFERENCE_NAME};
 use crate::seqfiles::{self, Sample};
 
@@ -59,6 +60,34 @@ fn choose(sequenced: &[Sequenced], per_facility: usize) -> Vec<&Sequenced> {
     out
 }
 
+/// Cancer participants (not among `chosen`, consent not withdrawn) whose
+/// tumour and normal libraries were both sequenced and called: (tumour,
+/// normal), at most three, for the identity mix-ups.
+fn identity_cases<'a>(
+    sequenced: &'a [Sequenced],
+    chosen: &[&Sequenced],
+) -> Vec<(&'a Sequenced, &'a Sequenced)> {
+    let mut out = Vec::new();
+    for t in sequenced
+        .iter()
+        .filter(|s| s.tumour && !s.withdrawn && s.vcf.is_some())
+    {
+        if chosen.iter().any(|c| c.participant == t.participant) {
+            continue;
+        }
+        if let Some(n) = sequenced
+            .iter()
+            .find(|n| n.participant == t.participant && !n.tumour && n.vcf.is_some())
+        {
+            out.push((t, n));
+            if out.len() == 3 {
+                break;
+            }
+        }
+    }
+    out
+}
+
 /// Generates and ingests the files. The last participant chosen gets a
 /// FASTQ from a failing flow cell: it is stored but fails QC, and their
 /// CRAM and VCF stay expected (the pipeline stops there).
@@ -84,8 +113,33 @@ pub(crate) async fn ingest(
     let reference = reference::load(&path)?;
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     rng.set_stream(FILES_STREAM);
+    // sample identity: every tube carries its participant's genome at the
+    // fingerprint sites, except the mix-ups the checks must catch
+    let sites = identity::sites(&reference);
+    let focus: Vec<(usize, usize)> = sites.iter().map(|s| (s.contig, s.pos)).collect();
+    let cases = identity_cases(sequenced, &chosen);
+    let mut tubes = identity::Tubes::new();
+    if let [a, b, ..] = cases.as_slice() {
+        let ga = tubes.genome(&mut rng, a.0.participant.as_str(), sites.len());
+        let gb = tubes.genome(&mut rng, b.0.participant.as_str(), sites.len());
+        tubes.mixed.insert(a.0.library.to_string(), gb);
+        tubes.mixed.insert(b.0.library.to_string(), ga);
+    }
+    if let Some(c) = cases.get(2) {
+        let foreign = identity::draw_genome(&mut rng, sites.len());
+        tubes.mixed.insert(c.0.library.to_string(), foreign);
+    }
     let failing = chosen.len() - 1;
-    for (i, s) in chosen.into_iter().enumerate() {
+    // (library, FASTQ too, VCF too): the identity cases' normals get CRAM
+    // and VCF, their tumours a CRAM (the tumour's germline calls would be a
+    // second germline file of the participant)
+    let mut jobs: Vec<(&Sequenced, bool, bool)> =
+        chosen.into_iter().map(|s| (s, true, true)).collect();
+    for (tumour, normal) in &cases {
+        jobs.push((normal, false, true));
+        jobs.push((tumour, false, false));
+    }
+    for (i, (s, with_fastq, with_vcf)) in jobs.into_iter().enumerate() {
         let participant = s.participant.to_string();
         let library = s.library.to_string();
         let centre = &CENTRES[s.centre];
@@ -97,19 +151,23 @@ pub(crate) async fn ingest(
             run_id: &s.run_id,
         };
         let poor = i == failing;
-        let variants = seqfiles::variants(&mut rng, &reference);
-        let reads = seqfiles::reads(&mut rng, &reference, &variants, &sample, poor);
+        let private = seqfiles::variants(&mut rng, &reference);
+        let genome = tubes.tube(&mut rng, &participant, &library, sites.len());
+        let variants = identity::with_genome(&mut rng, private, &sites, &genome);
+        let reads = seqfiles::reads(&mut rng, &reference, &variants, &sample, poor, &focus);
         let fastq_name = format!("{participant}_{library}.fastq.gz");
-        let fastq = seqfiles::fastq(&reads).map_err(generation("FASTQ"))?;
         let (actor, _) = &centres[s.centre];
-        let basecaller = match centre.instrument {
-            Instrument::NovaSeqXPlus => "BCL Convert 4.2.7",
-            Instrument::DnbseqT7 => "DNBSEQ basecaller (zlims 4.0)",
-        };
-        let object = upload(app, actor, &s.fastq, &fastq_name, fastq, basecaller, None).await?;
-        counts.add(&object);
-        if poor {
-            continue;
+        if with_fastq {
+            let fastq = seqfiles::fastq(&reads).map_err(generation("FASTQ"))?;
+            let basecaller = match centre.instrument {
+                Instrument::NovaSeqXPlus => "BCL Convert 4.2.7",
+                Instrument::DnbseqT7 => "DNBSEQ basecaller (zlims 4.0)",
+            };
+            let object = upload(app, actor, &s.fastq, &fastq_name, fastq, basecaller, None).await?;
+            counts.add(&object);
+            if poor {
+                continue;
+            }
         }
         let cram =
             seqfiles::cram(&reference, &reads, &sample, &fastq_name).map_err(generation("CRAM"))?;
@@ -117,20 +175,20 @@ pub(crate) async fn ingest(
             app,
             actor,
             &s.cram,
-            &format!("{participant}.{REFERENCE_NAME}.cram"),
+            &format!("{participant}_{library}.{REFERENCE_NAME}.cram"),
             cram,
             PIPELINE,
             Some(REFERENCE_NAME),
         )
         .await?;
         counts.add(&object);
-        if let Some(node) = &s.vcf {
+        if let Some(node) = s.vcf.as_ref().filter(|_| with_vcf) {
             let vcf = seqfiles::vcf(&reference, &variants, &sample).map_err(generation("VCF"))?;
             let object = upload(
                 app,
                 actor,
                 node,
-                &format!("{participant}.{REFERENCE_NAME}.vcf.gz"),
+                &format!("{participant}_{library}.{REFERENCE_NAME}.vcf.gz"),
                 vcf,
                 PIPELINE,
                 Some(REFERENCE_NAME),

@@ -25,6 +25,7 @@ mod catalogue;
 mod clinical;
 mod cohort;
 mod files;
+mod identity;
 mod reference;
 mod secondary;
 mod seqfiles;
@@ -45,6 +46,7 @@ use zenome_domain::organisation::{OrgCode, OrgKind, Organisation};
 use zenome_store::UserKind;
 
 use crate::catalogue::{CENTRES, FACILITIES, PEOPLE};
+pub use crate::identity::panel_path;
 pub use crate::reference::write_reference;
 
 /// What to build.
@@ -284,6 +286,8 @@ pub async fn build(
         &centres,
     )
     .await?;
+    // fingerprints and identity checks run in the background after each upload
+    app.settle_identity().await;
 
     // 6c. clinical records, one bulk submission per hospital
     let with_codes: Vec<(Actor, &str)> = submitters

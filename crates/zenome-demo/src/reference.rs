@@ -143,7 +143,9 @@ fn io_error(path: &Path, e: std::io::Error) -> DemoError {
 ///
 /// Point `config.files.reference_fasta` at `path` before building the
 /// [`App`](zenome_app::App) the demo runs on, so CRAM files aligned to it
-/// are decoded at ingest.
+/// are decoded at ingest, and `config.identity.panel` at
+/// [`panel_path`](crate::panel_path)`(path)`, the fingerprint sites written
+/// beside it.
 pub fn write_reference(path: &Path, seed: u64) -> Result<(), DemoError> {
     let reference = synthesise(seed);
     let mut fasta = Vec::new();
@@ -176,7 +178,8 @@ pub fn write_reference(path: &Path, seed: u64) -> Result<(), DemoError> {
         f.sync_all().map_err(|e| io_error(p, e))
     };
     write(path, &fasta)?;
-    write(fai_path, fai.as_bytes())
+    write(fai_path, fai.as_bytes())?;
+    crate::identity::write_panel(&reference, &crate::identity::panel_path(path))
 }
 
 /// Reads a (small) reference FASTA into memory.

@@ -33,6 +33,9 @@ pub(crate) const READS: usize = 2_500;
 /// Read length.
 const READ_LEN: usize = 150;
 
+/// Extra reads over each fingerprint site.
+const FOCUS_READS: usize = 8;
+
 /// Variant calls in each VCF (before spacing removes a few).
 const VARIANTS: usize = 320;
 
@@ -70,6 +73,38 @@ pub(crate) struct Variant {
 }
 
 impl Variant {
+    /// A well-called SNV at a fingerprint site (`hom`: both copies).
+    pub(crate) fn site(
+        contig: usize,
+        pos: usize,
+        reference: u8,
+        alt: u8,
+        hom: bool,
+        depth: u32,
+    ) -> Self {
+        Self {
+            contig,
+            pos,
+            reference: vec![reference],
+            alt: vec![alt],
+            hom,
+            depth,
+            gq: 99,
+            qual: f64::from(depth) * if hom { 30.0 } else { 15.0 },
+            low_quality: false,
+        }
+    }
+
+    /// (contig, 1-based position).
+    pub(crate) fn locus(&self) -> (usize, usize) {
+        (self.contig, self.pos)
+    }
+
+    /// The last reference base it covers.
+    pub(crate) fn end(&self) -> usize {
+        self.pos + self.reference.len() - 1
+    }
+
     fn is_snv(&self) -> bool {
         self.reference.len() == 1 && self.alt.len() == 1
     }
@@ -374,6 +409,7 @@ pub(crate) fn reads(
     variants: &[Variant],
     sample: &Sample<'_>,
     poor: bool,
+    focus: &[(usize, usize)],
 ) -> Reads {
     let mut namer = Namer::new(rng, sample.instrument, sample.run_id);
     let profile = QualityProfile::new(poor);
@@ -383,20 +419,35 @@ pub(crate) fn reads(
         .map(|c| c.seq.len().saturating_sub(READ_LEN - 1))
         .collect();
     let total: usize = usable.iter().sum();
-    let mut reads = Vec::with_capacity(READS);
-    for i in 0..READS {
-        let (contig, start) = loop {
-            let mut at = rng.random_range(0..total.max(1));
-            let mut ci = 0;
-            while ci + 1 < usable.len() && at >= usable[ci] {
-                at -= usable[ci];
-                ci += 1;
-            }
-            let window = &reference.contigs[ci].seq[at..at + READ_LEN];
-            if window.iter().all(|b| b"ACGT".contains(b)) {
-                break (ci, at);
-            }
-        };
+    // reads spread over the reference, then FOCUS_READS over each focus
+    // locus (the fingerprint sites: a targeted top-up, so that genotypes
+    // can be called from the reads there)
+    let extra: Vec<(usize, usize)> = focus
+        .iter()
+        .flat_map(|&(c, pos)| std::iter::repeat_n((c, pos), FOCUS_READS))
+        .collect();
+    let mut reads = Vec::with_capacity(READS + extra.len());
+    for i in 0..READS + extra.len() {
+        let (contig, start) =
+            if let Some(&(c, pos)) = extra.get(i.wrapping_sub(READS)).filter(|_| i >= READS) {
+                let len = reference.contigs[c].seq.len();
+                let lo = pos.saturating_sub(READ_LEN - 1).max(1) - 1;
+                let hi = (pos - 1).min(len - READ_LEN);
+                (c, rng.random_range(lo..=hi.max(lo)))
+            } else {
+                loop {
+                    let mut at = rng.random_range(0..total.max(1));
+                    let mut ci = 0;
+                    while ci + 1 < usable.len() && at >= usable[ci] {
+                        at -= usable[ci];
+                        ci += 1;
+                    }
+                    let window = &reference.contigs[ci].seq[at..at + READ_LEN];
+                    if window.iter().all(|b| b"ACGT".contains(b)) {
+                        break (ci, at);
+                    }
+                }
+            };
         let mut seq = reference.contigs[contig].seq[start..start + READ_LEN].to_vec();
         // the sample's SNVs
         let from = variants.partition_point(|v| (v.contig, v.pos) < (contig, start + 1));
@@ -646,7 +697,7 @@ mod tests {
             instrument: Instrument::NovaSeqXPlus,
             run_id: "250102_LH00201_0042_A22HGTWLT3",
         };
-        let rs = reads(&mut rng, &r, &vs, &sample, false);
+        let rs = reads(&mut rng, &r, &vs, &sample, false, &[]);
         let first = cram(&r, &rs, &sample, "x.fastq.gz").unwrap();
         for _ in 0..4 {
             assert_eq!(cram(&r, &rs, &sample, "x.fastq.gz").unwrap(), first);

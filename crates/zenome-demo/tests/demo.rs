@@ -28,6 +28,10 @@ async fn app(dir: &Path) -> App {
     write_reference(&reference, 42).expect("reference written");
     let config = Config {
         data_dir: dir.to_path_buf(),
+        identity: zenome_app::config::IdentityConfig {
+            panel: Some(zenome_demo::panel_path(&reference)),
+            ..Default::default()
+        },
         files: FilesConfig {
             reference_fasta: Some(reference),
             ..Default::default()
@@ -305,6 +309,64 @@ async fn builds_a_consistent_cohort() {
         outcome.files_stored >= 2 * 3 * FILES_PER_FACILITY - 1,
         "{outcome:?}"
     );
+    // sample identity: every stored CRAM and VCF was fingerprinted; the two
+    // swapped tumour tubes and the foreign tumour tube are caught and held,
+    // nothing else is
+    let never = app.store().never_fingerprinted().await.unwrap();
+    assert!(never.is_empty(), "{never:?}");
+    let holds = app.store().identity_holds(Some("open")).await.unwrap();
+    let mut held: BTreeMap<String, usize> = BTreeMap::new();
+    for h in &holds {
+        *held.entry(h.participant_id.clone()).or_default() += 1;
+    }
+    assert_eq!(held.len(), 3, "three participants held: {holds:?}");
+    assert!(
+        held.values().all(|&n| n == 2),
+        "tumour and normal held: {held:?}"
+    );
+    let mut kinds = BTreeMap::new();
+    for h in &holds {
+        for c in app.store().identity_checks_of_hold(&h.id).await.unwrap() {
+            *kinds.entry(c.kind).or_insert(0) += 1;
+        }
+    }
+    // each swapped tumour (a CRAM, fingerprinted from its reads) fails
+    // against its own normal (CRAM and VCF) and matches the other
+    // participant's normal; the foreign one fails against its own normal only
+    assert!(
+        kinds.get("tumour_normal").copied().unwrap_or(0) >= 3,
+        "{kinds:?}"
+    );
+    assert!(
+        kinds.get("cohort_match").copied().unwrap_or(0) >= 2,
+        "{kinds:?}"
+    );
+    assert_eq!(kinds.len(), 2, "no other kind of failure: {kinds:?}");
+    let mut by_participant: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for h in &holds {
+        for c in app.store().identity_checks_of_hold(&h.id).await.unwrap() {
+            by_participant
+                .entry(h.participant_id.clone())
+                .or_default()
+                .push(c.kind);
+        }
+    }
+    let swapped = by_participant
+        .values()
+        .filter(|k| k.iter().any(|k| k == "cohort_match"))
+        .count();
+    assert_eq!(swapped, 2, "the swapped pair: {by_participant:?}");
+    // same-library CRAM/VCF pairs all pass where both were stored
+    let ok = app
+        .store()
+        .identity_cohort()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|s| s.evidence == "reads")
+        .count();
+    assert!(ok >= 3, "CRAMs fingerprinted from their reads: {ok}");
+
     let mut formats = BTreeMap::new();
     for o in &objects {
         *formats.entry(o.format.as_str()).or_insert(0) += 1;
@@ -387,9 +449,11 @@ async fn builds_a_consistent_cohort() {
         Some(&(3 * FILES_PER_FACILITY)),
         "{formats:?}"
     );
+    // the chosen participants' CRAMs (one failed at its FASTQ), plus the
+    // tumour and normal of the three identity cases
     assert_eq!(
         formats.get("cram"),
-        Some(&(3 * FILES_PER_FACILITY - 1)),
+        Some(&(3 * FILES_PER_FACILITY - 1 + 6)),
         "{formats:?}"
     );
     assert!(formats.get("vcf").is_some_and(|&n| n >= 1), "{formats:?}");

@@ -392,9 +392,18 @@ pub fn from_alignment(
             let index = match cram::fs::read_associated_index(path) {
                 Ok(i) => i,
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                    cram::fs::index(path).map_err(|e| {
+                    // built as the ingest builds it: noodles' own indexer
+                    // decodes multi-reference slices without a reference
+                    // and panics on reference-based records
+                    let fail = |e: String| {
                         IdentityError::input(path, format!("no index, and indexing failed: {e}"))
-                    })?
+                    };
+                    let file = std::fs::File::open(path).map_err(|e| fail(e.to_string()))?;
+                    let crai = zenome_htsget::build_index(zenome_htsget::Format::Cram, file)
+                        .map_err(|e| fail(e.to_string()))?;
+                    cram::crai::io::Reader::new(&crai[..])
+                        .read_index()
+                        .map_err(|e| fail(e.to_string()))?
                 }
                 Err(e) => return Err(IdentityError::input(path, format!("its index: {e}"))),
             };

@@ -43,7 +43,8 @@ CREATE INDEX identity_holds_by_participant ON identity_holds (participant_id);
 
 -- What each check found: pass / warn / fail with the numbers behind it
 -- (JSON) and a sentence; `other_id` is the second sample of a pair check;
--- `hold_id` the hold a failing check opened or joined.
+-- `hold_id` the first hold a failing check opened or joined (all of them
+-- are in `identity_hold_checks`).
 CREATE TABLE identity_checks (
     id TEXT PRIMARY KEY,
     sample_id TEXT NOT NULL REFERENCES identity_samples (id),
@@ -58,6 +59,14 @@ CREATE TABLE identity_checks (
 CREATE INDEX identity_checks_by_sample ON identity_checks (sample_id);
 CREATE INDEX identity_checks_by_other ON identity_checks (other_id);
 CREATE INDEX identity_checks_by_hold ON identity_checks (hold_id);
+
+-- Every hold a failing check opened or joined (a swap holds both libraries,
+-- and each hold lists the check).
+CREATE TABLE identity_hold_checks (
+    hold_id TEXT NOT NULL REFERENCES identity_holds (id),
+    check_id TEXT NOT NULL REFERENCES identity_checks (id),
+    PRIMARY KEY (hold_id, check_id)
+);
 
 -- Whether each stored sequence file was fingerprinted (`done`, or `failed`
 -- with the reason; retried through the API). A stored CRAM/BAM/VCF that

@@ -250,6 +250,17 @@ impl WriteTx {
         Ok(())
     }
 
+    /// Lists a check under a hold.
+    pub async fn link_identity_check(&mut self, hold: &str, check: &str) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO identity_hold_checks (hold_id, check_id) VALUES ($1, $2)")
+            .bind(hold)
+            .bind(check)
+            .execute(self.conn())
+            .await
+            .map_err(|e| StoreError::on_write(e, "identity hold check"))?;
+        Ok(())
+    }
+
     /// Closes an open hold as `released` or `excluded` with the reason;
     /// `false` when it is not open (resolved meanwhile, or absent).
     pub async fn resolve_identity_hold(
@@ -373,7 +384,8 @@ impl Store {
         hold_id: &str,
     ) -> Result<Vec<IdentityCheckRow>, StoreError> {
         let rows: Vec<CheckTuple> = sqlx::query_as(sql(format!(
-            "SELECT {CHECK_COLS} FROM identity_checks c WHERE c.hold_id = $1 ORDER BY c.at, c.id"
+            "SELECT {CHECK_COLS} FROM identity_checks c JOIN identity_hold_checks l ON l.check_id = c.id \
+             WHERE l.hold_id = $1 ORDER BY c.at, c.id"
         )))
         .bind(hold_id)
         .fetch_all(self.pool())

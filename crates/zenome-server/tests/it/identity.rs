@@ -478,37 +478,72 @@ async fn swaps_and_mismatches_are_held_until_staff_resolve_them(e: Env, text: St
     assert!(q.text.contains("保留キュー"), "{}", q.text);
     assert!(q.text.contains(&p2.pid));
     assert!(q.text.contains("腫瘍と対応する正常検体"));
-    assert!(q.text.contains("<svg") && q.text.matches("class=\"point").count() == 6, "{}", q.text);
+    assert!(
+        q.text.contains("<svg") && q.text.matches("class=\"point").count() == 6,
+        "{}",
+        q.text
+    );
     assert!(q.text.contains("解決済みの保留"));
     b.get("/lang/en?next=/portal/identity").await;
     let q = b.get("/portal/identity").await;
-    assert!(q.text.contains("Hold queue") && q.text.contains("Cohort relatedness"), "{}", q.text);
-    let p2_holds = e.call("GET", "/api/v1/identity/holds", Some("staff"), None).await.json;
+    assert!(
+        q.text.contains("Hold queue") && q.text.contains("Cohort relatedness"),
+        "{}",
+        q.text
+    );
+    let p2_holds = e
+        .call("GET", "/api/v1/identity/holds", Some("staff"), None)
+        .await
+        .json;
     let h = p2_holds[0]["id"].as_str().unwrap().to_string();
     let form_url = format!("/portal/identity/holds/{h}/resolve");
-    let r = b.post(&form_url, &[("action", "exclude"), ("reason", "foreign tumour tube")]).await;
+    let r = b
+        .post(
+            &form_url,
+            &[("action", "exclude"), ("reason", "foreign tumour tube")],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "no CSRF token: {}", r.text);
     let csrf = crate::portal::csrf_of(&q.text);
     let r = b
-        .post(&form_url, &[("csrf", &csrf), ("action", "exclude"), ("reason", "foreign tumour tube")])
+        .post(
+            &form_url,
+            &[
+                ("csrf", &csrf),
+                ("action", "exclude"),
+                ("reason", "foreign tumour tube"),
+            ],
+        )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
     let v2 = identity_of(&e, "staff", &p2.pid).await;
     assert!(v2.text.contains("foreign tumour tube"), "{}", v2.text);
     // the participant page: staff and the own facility; not another facility
-    let page = b.get(&format!("/portal/participants/{}/identity", p2.pid)).await;
+    let page = b
+        .get(&format!("/portal/participants/{}/identity", p2.pid))
+        .await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.text.contains("identity-blocked") && page.text.contains("Tumour against its matched normal"));
+    assert!(
+        page.text.contains("identity-blocked")
+            && page.text.contains("Tumour against its matched normal")
+    );
     let mut f = crate::portal::Browser::new(&e);
     f.login("facility", "sub.tky").await;
-    let page = f.get(&format!("/portal/participants/{}/identity", p2.pid)).await;
+    let page = f
+        .get(&format!("/portal/participants/{}/identity", p2.pid))
+        .await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.text);
     assert!(page.text.contains("identity-samples"));
-    assert_eq!(f.get("/portal/identity").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        f.get("/portal/identity").await.status,
+        StatusCode::FORBIDDEN
+    );
     let mut o = crate::portal::Browser::new(&e);
     o.login("facility_other", "sub.osk").await;
     assert_eq!(
-        o.get(&format!("/portal/participants/{}/identity", p2.pid)).await.status,
+        o.get(&format!("/portal/participants/{}/identity", p2.pid))
+            .await
+            .status,
         StatusCode::NOT_FOUND
     );
 
