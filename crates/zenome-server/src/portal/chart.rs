@@ -180,55 +180,6 @@ pub(crate) fn value_bars(
     s
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn labels_are_escaped_and_bars_scale() {
-        let svg = stacked_bars(
-            "t<",
-            &[("A&B".into(), vec![2, 2]), ("C".into(), vec![1, 0])],
-            &[
-                Series {
-                    label: "x",
-                    colour: "#000",
-                },
-                Series {
-                    label: "y",
-                    colour: "#111",
-                },
-            ],
-        );
-        assert!(svg.contains("A&amp;B"));
-        assert!(svg.contains("aria-label=\"t&lt;\""));
-        assert!(svg.contains("width=\"240.0\""), "{svg}");
-        assert!(!svg.contains("<script"));
-    }
-
-    #[test]
-    fn masked_bins_show_less_than_five_and_no_count() {
-        let svg = histogram(
-            "h",
-            &[("0–10".into(), Some(12)), ("10–20".into(), None)],
-            "#000",
-        );
-        assert!(svg.contains("&lt;5"), "{svg}");
-        assert!(svg.contains(">12<"));
-        assert!(svg.contains("stroke-dasharray"));
-        let r = value_bars(
-            "r",
-            &[("a".into(), Some(2.0)), ("b".into(), None)],
-            "#000",
-            2,
-        );
-        assert!(
-            r.contains(">2.00<") && r.contains("width=\"480.0\"") && r.contains(">—<"),
-            "{r}"
-        );
-    }
-}
-
 /// One point of a scatter plot: x, y, its class (a CSS colour from
 /// `colours`) and a tooltip.
 pub(crate) struct Point {
@@ -238,19 +189,26 @@ pub(crate) struct Point {
     pub label: String,
 }
 
+/// A scatter plot's axes: labels and ranges.
+pub(crate) struct Axes<'a> {
+    pub x_label: &'a str,
+    pub y_label: &'a str,
+    pub x_range: (f64, f64),
+    pub y_range: (f64, f64),
+}
+
 /// A scatter plot (the identity page's kinship against IBS0, as somalier
 /// draws it): axes with ticks, horizontal guide lines at `guides` (value,
 /// label), one colour per class with a legend, a tooltip per point.
 pub(crate) fn scatter(
     title: &str,
-    x_label: &str,
-    y_label: &str,
-    x_range: (f64, f64),
-    y_range: (f64, f64),
+    axes: &Axes<'_>,
     guides: &[(f64, &str)],
     classes: &[Series<'_>],
     points: &[Point],
 ) -> String {
+    let (x_label, y_label, x_range, y_range) =
+        (axes.x_label, axes.y_label, axes.x_range, axes.y_range);
     let (left, top, w, h) = (60.0, 20.0, 760.0, 320.0);
     let sx = |x: f64| left + w * (x - x_range.0) / (x_range.1 - x_range.0);
     let sy = |y: f64| {
@@ -329,4 +287,53 @@ pub(crate) fn scatter(
     }
     s.push_str("</svg>");
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_are_escaped_and_bars_scale() {
+        let svg = stacked_bars(
+            "t<",
+            &[("A&B".into(), vec![2, 2]), ("C".into(), vec![1, 0])],
+            &[
+                Series {
+                    label: "x",
+                    colour: "#000",
+                },
+                Series {
+                    label: "y",
+                    colour: "#111",
+                },
+            ],
+        );
+        assert!(svg.contains("A&amp;B"));
+        assert!(svg.contains("aria-label=\"t&lt;\""));
+        assert!(svg.contains("width=\"240.0\""), "{svg}");
+        assert!(!svg.contains("<script"));
+    }
+
+    #[test]
+    fn masked_bins_show_less_than_five_and_no_count() {
+        let svg = histogram(
+            "h",
+            &[("0–10".into(), Some(12)), ("10–20".into(), None)],
+            "#000",
+        );
+        assert!(svg.contains("&lt;5"), "{svg}");
+        assert!(svg.contains(">12<"));
+        assert!(svg.contains("stroke-dasharray"));
+        let r = value_bars(
+            "r",
+            &[("a".into(), Some(2.0)), ("b".into(), None)],
+            "#000",
+            2,
+        );
+        assert!(
+            r.contains(">2.00<") && r.contains("width=\"480.0\"") && r.contains(">—<"),
+            "{r}"
+        );
+    }
 }

@@ -152,10 +152,12 @@ fn relatedness_svg(t: Tr, points: &[zenome_app::identity::RelatednessPoint]) -> 
         .collect();
     chart::scatter(
         t.t("relatedness_plot"),
-        t.t("axis_ibs0"),
-        t.t("axis_kinship"),
-        (0.0, (max_ibs0 * 1.1).min(1.0)),
-        (-0.5, 0.55),
+        &chart::Axes {
+            x_label: t.t("axis_ibs0"),
+            y_label: t.t("axis_kinship"),
+            x_range: (0.0, (max_ibs0 * 1.1).min(1.0)),
+            y_range: (-0.5, 0.55),
+        },
         &[
             (0.354, t.t("guide_same")),
             (0.177, t.t("guide_first_degree")),
