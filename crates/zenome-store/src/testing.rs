@@ -200,3 +200,21 @@ pub async fn forget_variant_load(store: &Store, object: &str) {
         .await
         .expect("delete variant load");
 }
+
+/// Removes what one fingerprinting run of `object` recorded (its samples,
+/// their checks and the run), as a stop between writing the fingerprint
+/// table and committing the rows leaves it: the table keeps the rows.
+pub async fn forget_identity_run(store: &Store, object: &str) {
+    for q in [
+        "DELETE FROM identity_hold_checks WHERE check_id IN (SELECT id FROM identity_checks WHERE sample_id IN (SELECT id FROM identity_samples WHERE object_id = $1))",
+        "DELETE FROM identity_checks WHERE sample_id IN (SELECT id FROM identity_samples WHERE object_id = $1)",
+        "DELETE FROM identity_samples WHERE object_id = $1",
+        "DELETE FROM identity_runs WHERE object_id = $1",
+    ] {
+        sqlx::query(q)
+            .bind(object)
+            .execute(store.pool())
+            .await
+            .expect("forget an identity run");
+    }
+}

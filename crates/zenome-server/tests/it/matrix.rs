@@ -216,6 +216,44 @@ async fn every_endpoint_for_every_role(e: Env) {
             body: Some(json!({"object_id": "none-such"})),
             expect: [401, 403, 403, 403, 403, 404, 403, 403, 403, 403, 403, 403],
         },
+        // sample identity: the hold queue, its resolution, fingerprinting on
+        // demand and the relatedness pairs are staff's; a participant's
+        // identity page is also the own facility's (another's is absent)
+        Case {
+            name: "identity hold queue",
+            method: "GET",
+            uri: "/api/v1/identity/holds".into(),
+            body: None,
+            expect: [401, 403, 403, 403, 403, 200, 403, 403, 403, 403, 403, 403],
+        },
+        Case {
+            name: "resolve identity hold",
+            method: "POST",
+            uri: "/api/v1/identity/holds/none-such/resolution".into(),
+            body: Some(json!({"action": "release", "reason": "checked"})),
+            expect: [401, 403, 403, 403, 403, 404, 403, 403, 403, 403, 403, 403],
+        },
+        Case {
+            name: "participant identity",
+            method: "GET",
+            uri: format!("/api/v1/identity/participants/{}", s.pid),
+            body: None,
+            expect: [401, 200, 404, 403, 403, 200, 403, 403, 403, 200, 403, 403],
+        },
+        Case {
+            name: "fingerprint a stored file",
+            method: "POST",
+            uri: "/api/v1/identity/fingerprints".into(),
+            body: Some(json!({"object_id": "none-such"})),
+            expect: [401, 403, 403, 403, 403, 404, 403, 403, 403, 403, 403, 403],
+        },
+        Case {
+            name: "relatedness pairs",
+            method: "GET",
+            uri: "/api/v1/identity/relatedness".into(),
+            body: None,
+            expect: [401, 403, 403, 403, 403, 200, 403, 403, 403, 403, 403, 403],
+        },
     ];
     let mut failures = Vec::new();
     println!(
