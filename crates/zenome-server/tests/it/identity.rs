@@ -47,7 +47,7 @@ fn panel(text: &str) -> String {
 }
 
 /// A one-sample VCF: column `col` of the excerpt, named `name`.
-fn one_column(text: &str, col: usize, name: &str) -> Vec<u8> {
+pub(crate) fn one_column(text: &str, col: usize, name: &str) -> Vec<u8> {
     let mut out = String::new();
     for l in text.lines() {
         if l.starts_with("##") {
@@ -68,7 +68,7 @@ fn one_column(text: &str, col: usize, name: &str) -> Vec<u8> {
     out.into_bytes()
 }
 
-async fn env(engine: &str) -> Option<(Env, String)> {
+pub(crate) async fn env(engine: &str) -> Option<(Env, String)> {
     let text = excerpt();
     let dir = tempfile::tempdir().unwrap();
     let sites = dir.path().join("excerpt.sites");
@@ -85,7 +85,7 @@ async fn env(engine: &str) -> Option<(Env, String)> {
 }
 
 /// A library of `s`'s participant from a blood specimen (the germline normal).
-async fn normal_library(e: &Env, s: &Seeded) -> String {
+pub(crate) async fn normal_library(e: &Env, s: &Seeded) -> String {
     let node = |body: Value| async move {
         let r = e
             .call(
@@ -106,7 +106,7 @@ async fn normal_library(e: &Env, s: &Seeded) -> String {
 
 /// Uploads `body` as the VCF of `library` (run, CRAM placeholder, VCF
 /// placeholder, tus), waits for the background work; returns the object id.
-async fn send_vcf(e: &Env, library: &str, body: &[u8]) -> String {
+pub(crate) async fn send_vcf(e: &Env, library: &str, body: &[u8]) -> String {
     // each library's file names it (a tumour's calls are never the same bytes)
     let text = String::from_utf8(body.to_vec()).unwrap();
     let (first, rest) = text.split_once('\n').unwrap();
