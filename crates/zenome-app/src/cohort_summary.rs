@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use zenome_domain::participant::DiseaseArea;
 use zenome_store::ParticipantFilter;
-use zenome_variants::{SampleSummary, Store as VariantStore, VariantsError};
+use zenome_variants::{SampleSummary, VariantsError};
 
 use crate::{App, AppError};
 
@@ -73,12 +73,11 @@ impl App {
     /// participants whose consent is in force now. No actor: it is public
     /// and aggregate; who shows it masks small counts.
     pub async fn variant_summary(&self) -> Result<VariantSummary, AppError> {
-        let dir = self.config().variant_store_dir();
+        let app = self.clone();
         let rows = tokio::task::spawn_blocking(move || -> Result<_, AppError> {
-            if !dir.join("manifest.json").exists() {
+            let Some(store) = app.opened_variant_store()? else {
                 return Ok(Vec::new());
-            }
-            let store = VariantStore::open(&dir).map_err(store_error)?;
+            };
             zenome_variants::summary::all(&store).map_err(store_error)
         })
         .await

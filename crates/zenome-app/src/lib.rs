@@ -67,6 +67,8 @@ struct Inner {
     variant_loader: tokio::sync::Mutex<()>,
     /// …and the ones started after an upload are kept until they end.
     variant_loads: std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>,
+    /// The variant store as last opened (see `variants::OpenedStore`).
+    opened_store: variants::OpenedStore,
     /// Fingerprinting runs and the fingerprint cache (sample identity).
     identity: identity::IdentityState,
 }
@@ -108,6 +110,7 @@ impl App {
                 variant_loader: Default::default(),
                 variant_loads: Default::default(),
                 identity: Default::default(),
+                opened_store: Default::default(),
             }),
         })
     }
