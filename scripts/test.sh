@@ -30,6 +30,7 @@ command -v crypt4gh >/dev/null 2>&1 || python3 -m pip install --quiet crypt4gh==
 python3 -c 'import phenopackets' 2>/dev/null || python3 -m pip install --quiet phenopackets==2.0.2.post5
 python3 -c 'import duckdb' 2>/dev/null || python3 -m pip install --quiet duckdb==2.0.1
 python3 -c 'import jsonschema, referencing' 2>/dev/null || python3 -m pip install --quiet jsonschema==4.26.0
+python3 -c 'import openapi_spec_validator' 2>/dev/null || python3 -m pip install --quiet openapi-spec-validator==0.9.0
 
 echo "== starting PostgreSQL"
 pgdir=$(mktemp -d)

@@ -203,6 +203,7 @@ pub(crate) async fn create_user(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ListParams {
     /// Facility code (data-centre staff only; a facility always sees its own).
@@ -377,6 +378,7 @@ pub(crate) async fn get_library(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct AuditParams {
     /// Only entries about this target, e.g. `participant:ZP…`.

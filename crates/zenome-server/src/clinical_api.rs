@@ -169,6 +169,7 @@ pub(crate) async fn post_record(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct BulkParams {
     /// For a CSV: the item group the file holds (header `participant` +
     /// item ids); absent or `wide`: one row per participant with
@@ -226,6 +227,7 @@ pub(crate) async fn template(
 
 /// What to search the HPO for.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct HpoQuery {
     /// A name, synonym or id (`HP:0001250`, or an `alt_id`); at most 100 characters.
     q: String,
@@ -345,6 +347,7 @@ pub(crate) async fn bulk(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct ExportParams {
     /// `csv` (default) or `parquet`.
     format: Option<String>,

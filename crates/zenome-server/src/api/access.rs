@@ -261,6 +261,7 @@ pub(crate) async fn add_members(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct TypeParam {
     /// `vcf`, `cram`, `fastq` or `clinical` (default `vcf`).

@@ -53,6 +53,40 @@ async fn service_info_and_openapi_are_public() {
     assert!(r.text.contains("zenome_participants"), "{}", r.text);
 }
 
+/// The OpenAPI document passes `openapi-spec-validator` (PyPI, installed by
+/// `scripts/test.sh`): every response described, every parameter where it
+/// is declared — what generated clients and schemathesis need.
+#[tokio::test]
+async fn the_openapi_document_is_valid_openapi() {
+    let have = std::process::Command::new("python3")
+        .args(["-c", "import openapi_spec_validator"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !have {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI needs openapi-spec-validator (scripts/test.sh installs it)"
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("openapi.json");
+    std::fs::write(&path, zenome_server::openapi_json()).unwrap();
+    let out = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import json, sys; from openapi_spec_validator import validate; validate(json.load(open(sys.argv[1]))); print('valid')",
+        ])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 #[tokio::test]
 async fn security_headers_on_every_response() {
     let e = env().await;
