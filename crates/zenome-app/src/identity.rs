@@ -508,34 +508,10 @@ impl App {
         for s in &samples {
             tx.insert_identity_sample(&s.row).await?;
         }
-        let mut opened = Vec::new();
-        for c in &checks {
-            let mut row = c.row.clone();
-            let mut holds = Vec::new();
-            for (library, participant) in &c.hold {
-                let (id, new) = tx.open_identity_hold(library, participant).await?;
-                if new {
-                    opened.push((library.clone(), participant.clone(), c.row.message.clone()));
-                }
-                row.hold_id.get_or_insert(id.clone());
-                holds.push(id);
-            }
-            tx.insert_identity_check(&row).await?;
-            holds.dedup();
-            for h in holds {
-                tx.link_identity_check(&h, &row.id).await?;
-            }
-        }
+        let opened = record_checks(&mut tx, &checks).await?;
         tx.set_identity_run(&obj.id, "done", None).await?;
         tx.commit().await?;
-        for (library, participant, reason) in &opened {
-            self.observe(Event::IdentityHold {
-                library,
-                participant,
-                reason,
-            })
-            .await;
-        }
+        self.alert_holds(&opened).await;
         Ok(IdentityRun {
             samples: samples.iter().map(|s| s.row.id.clone()).collect(),
             checks: checks.len(),
@@ -658,6 +634,9 @@ impl App {
         let mut rows: Vec<IdentitySampleRow> = Vec::new();
         let mut fps: Vec<Fingerprint> = Vec::new();
         for r in cohort_rows {
+            if new.iter().any(|n| n.row.id == r.id) {
+                continue;
+            }
             if let Some(fp) = cached.get(&r.id)
                 && new.first().is_some_and(|n| n.fp.panel == fp.panel)
             {
@@ -925,6 +904,159 @@ impl App {
         Ok(out)
     }
 
+    async fn alert_holds(&self, opened: &[(String, String, String)]) {
+        for (library, participant, reason) in opened {
+            self.observe(Event::IdentityHold {
+                library,
+                participant,
+                reason,
+            })
+            .await;
+        }
+    }
+
+    /// Relabels the library of an open hold (data-centre staff): it is
+    /// `extract`'s participant's (an extract node id or barcode), so the
+    /// library and everything under it move there, with the reason,
+    /// audited; the hold closes as `relabelled` and the library's samples
+    /// are checked again against the cohort under their new participant —
+    /// a relabel the genomes contradict opens a new hold. Refused (409)
+    /// when the library's genotypes are in the variant store (they are
+    /// stored under the old participant id: exclude it and have the file
+    /// sent again), or when the participant has no consent in force.
+    pub async fn relabel_identity_hold(
+        &self,
+        actor: &Actor,
+        hold_id: &str,
+        extract: &str,
+        reason: &str,
+    ) -> Result<HoldView, AppError> {
+        require_staff(actor, "resolve identity holds")?;
+        let reason = check_reason(reason)?;
+        let hold = self
+            .store()
+            .identity_hold(hold_id)
+            .await?
+            .ok_or(AppError::NotFound("hold"))?;
+        if hold.state != "open" {
+            return Err(AppError::Conflict {
+                field: Some("hold".into()),
+                message: format!("the hold is {} already", hold.state),
+            });
+        }
+        let extract = extract.trim();
+        let target = match extract.parse::<zenome_domain::id::Barcode>() {
+            Ok(b) => self.store().node_by_barcode(&b).await?,
+            Err(_) => self.store().node(&NodeId::new(extract)).await?,
+        }
+        .filter(|n| matches!(n.details, NodeDetails::Extract { .. }))
+        .ok_or_else(|| {
+            AppError::invalid("extract", "no such extract (give its barcode or node id)")
+        })?;
+        let library = self
+            .store()
+            .node(&NodeId::new(&hold.library_id))
+            .await?
+            .ok_or(AppError::NotFound("library"))?;
+        if target.participant == library.participant {
+            return Err(AppError::invalid(
+                "extract",
+                "the extract is the library's own participant's: release the hold instead",
+            ));
+        }
+        let consent = self.store().consent_history(&target.participant).await?;
+        if consent
+            .state_at(time::OffsetDateTime::now_utc())
+            .active()
+            .is_none()
+        {
+            return Err(AppError::invalid(
+                "extract",
+                format!("participant {} has no consent in force", target.participant),
+            ));
+        }
+        if self
+            .store()
+            .library_in_variant_store(&hold.library_id)
+            .await?
+        {
+            return Err(AppError::Conflict {
+                field: Some("hold".into()),
+                message: format!(
+                    "the library's genotypes are in the variant store under participant {}; exclude it and have the centre send the file again",
+                    library.participant
+                ),
+            });
+        }
+        let to = target.participant.to_string();
+        let entry = AuditEntry::new(
+            actor.audit_name(),
+            "identity.library_relabelled",
+            format!("library:{}", hold.library_id),
+        )
+        .with_detail(json!({
+            "hold": hold.id,
+            "from": library.participant.as_str(),
+            "to": to,
+            "extract": target.id.as_str(),
+            "reason": reason,
+        }));
+        let mut tx = self.store().begin(entry).await?;
+        if !tx
+            .resolve_identity_hold(&hold.id, "relabelled", &actor.username, reason)
+            .await?
+        {
+            return Err(AppError::Conflict {
+                field: Some("hold".into()),
+                message: "the hold was resolved meanwhile".into(),
+            });
+        }
+        tx.relabel_library(&hold.library_id, &to, target.id.as_str())
+            .await?;
+        tx.commit().await?;
+        self.recheck_library(&hold.library_id).await?;
+        let row = self
+            .store()
+            .identity_hold(hold_id)
+            .await?
+            .ok_or(AppError::NotFound("hold"))?;
+        self.hold_view(row).await
+    }
+
+    /// Runs every check again for a library's samples (after a relabel),
+    /// recording the new checks and any hold they open.
+    async fn recheck_library(&self, library: &str) -> Result<usize, AppError> {
+        let _one_at_a_time = self.inner.identity.lock.lock().await;
+        let cached = self.cached_fingerprints()?;
+        let mut samples = Vec::new();
+        for row in self.store().identity_samples_of_library(library).await? {
+            if let Some(fp) = cached.get(&row.id) {
+                samples.push(NewSample {
+                    fp: (**fp).clone(),
+                    row,
+                });
+            }
+        }
+        if samples.is_empty() {
+            return Ok(0);
+        }
+        let checks = self.run_checks(&samples).await?;
+        let entry = AuditEntry::new(
+            "system:identity",
+            "identity.rechecked",
+            format!("library:{library}"),
+        )
+        .with_detail(json!({
+            "checks": checks.len(),
+            "failed": checks.iter().filter(|c| c.row.verdict == "fail").count(),
+        }));
+        let mut tx = self.store().begin(entry).await?;
+        let opened = record_checks(&mut tx, &checks).await?;
+        tx.commit().await?;
+        self.alert_holds(&opened).await;
+        Ok(checks.len())
+    }
+
     /// Closes an open hold (data-centre staff) as released or excluded,
     /// with the reason, audited. A hold already closed is a 409.
     pub async fn resolve_identity_hold(
@@ -935,13 +1067,7 @@ impl App {
         reason: &str,
     ) -> Result<HoldView, AppError> {
         require_staff(actor, "resolve identity holds")?;
-        let reason = reason.trim();
-        if reason.is_empty() || reason.chars().count() > 2000 {
-            return Err(AppError::invalid(
-                "reason",
-                "say why, in 1 to 2000 characters",
-            ));
-        }
+        let reason = check_reason(reason)?;
         let hold = self
             .store()
             .identity_hold(hold_id)
@@ -1217,6 +1343,44 @@ impl App {
         }
         Ok(out)
     }
+}
+
+fn check_reason(reason: &str) -> Result<&str, AppError> {
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > 2000 {
+        return Err(AppError::invalid(
+            "reason",
+            "say why, in 1 to 2000 characters",
+        ));
+    }
+    Ok(reason)
+}
+
+/// Records checks and the holds their failures open or join; returns the
+/// holds opened (library, participant, reason).
+async fn record_checks(
+    tx: &mut zenome_store::WriteTx,
+    checks: &[PendingCheck],
+) -> Result<Vec<(String, String, String)>, AppError> {
+    let mut opened = Vec::new();
+    for c in checks {
+        let mut row = c.row.clone();
+        let mut holds = Vec::new();
+        for (library, participant) in &c.hold {
+            let (id, new) = tx.open_identity_hold(library, participant).await?;
+            if new {
+                opened.push((library.clone(), participant.clone(), c.row.message.clone()));
+            }
+            row.hold_id.get_or_insert(id.clone());
+            holds.push(id);
+        }
+        tx.insert_identity_check(&row).await?;
+        holds.dedup();
+        for h in holds {
+            tx.link_identity_check(&h, &row.id).await?;
+        }
+    }
+    Ok(opened)
 }
 
 fn require_staff(actor: &Actor, what: &str) -> Result<(), AppError> {

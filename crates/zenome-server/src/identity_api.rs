@@ -79,7 +79,7 @@ pub struct HoldDto {
     library_id: String,
     library_barcode: Option<String>,
     participant_id: String,
-    /// `open`, `released` or `excluded`.
+    /// `open`, `released`, `excluded` or `relabelled`.
     state: String,
     opened_at: String,
     resolved_by: Option<String>,
@@ -205,13 +205,20 @@ pub(crate) async fn list_holds(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResolutionDto {
-    /// `release` (the sample is who it says) or `exclude` (not to be used).
+    /// `release` (the sample is who it says), `exclude` (not to be used) or
+    /// `relabel` (it is `extract`'s participant's: the library moves there
+    /// and is checked again).
     action: String,
+    /// For `relabel`: the extract (barcode or node id) of the participant
+    /// the library really belongs to.
+    #[serde(default)]
+    extract: Option<String>,
     /// Why, 1 to 2000 characters; recorded and audited.
     reason: String,
 }
 
-/// Resolves an open hold (data-centre staff), with a recorded reason.
+/// Resolves an open hold (data-centre staff), with a recorded reason:
+/// release, exclude, or relabel to another participant's extract.
 #[utoipa::path(post, path = "/api/v1/identity/holds/{id}/resolution", tag = "identity", request_body = ResolutionDto,
     params(("id" = String, Path, description = "hold id")),
     responses(
@@ -220,7 +227,7 @@ pub struct ResolutionDto {
         (status = 401, description = "not authenticated", body = crate::problem::Problem, content_type = "application/problem+json"),
         (status = 403, description = "not data-centre staff", body = crate::problem::Problem, content_type = "application/problem+json"),
         (status = 404, description = "no such hold", body = crate::problem::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "the hold is resolved already", body = crate::problem::Problem, content_type = "application/problem+json")),
+        (status = 409, description = "the hold is resolved already, or (relabel) the library's genotypes are in the variant store", body = crate::problem::Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub(crate) async fn resolve(
     State(s): State<AppState>,
@@ -228,12 +235,21 @@ pub(crate) async fn resolve(
     Path(id): Path<String>,
     ApiJson(b): ApiJson<ResolutionDto>,
 ) -> Result<Json<HoldDto>, ApiError> {
-    let action = HoldAction::parse(&b.action)
-        .ok_or_else(|| AppError::invalid("action", "release or exclude"))?;
-    let h = s
-        .app
-        .resolve_identity_hold(&a, &id, action, &b.reason)
-        .await?;
+    let h = if b.action == "relabel" {
+        let extract = b
+            .extract
+            .as_deref()
+            .ok_or_else(|| AppError::invalid("extract", "a relabel names the extract"))?;
+        s.app
+            .relabel_identity_hold(&a, &id, extract, &b.reason)
+            .await?
+    } else {
+        let action = HoldAction::parse(&b.action)
+            .ok_or_else(|| AppError::invalid("action", "release, exclude or relabel"))?;
+        s.app
+            .resolve_identity_hold(&a, &id, action, &b.reason)
+            .await?
+    };
     Ok(Json(h.into()))
 }
 

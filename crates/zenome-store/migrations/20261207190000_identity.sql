@@ -27,12 +27,14 @@ CREATE INDEX identity_samples_by_library ON identity_samples (library_id);
 
 -- A library on hold: opened by a failing check, closed by staff with a
 -- recorded reason (`released`: the sample is who it says; `excluded`: it is
--- not to be used). At most one open hold a library.
+-- not to be used; `relabelled`: it is another participant's, and the
+-- library with everything under it was moved to them). At most one open
+-- hold a library.
 CREATE TABLE identity_holds (
     id TEXT PRIMARY KEY,
     library_id TEXT NOT NULL REFERENCES lineage_nodes (id),
     participant_id TEXT NOT NULL REFERENCES participants (id),
-    state TEXT NOT NULL CHECK (state IN ('open', 'released', 'excluded')),
+    state TEXT NOT NULL CHECK (state IN ('open', 'released', 'excluded', 'relabelled')),
     opened_at BIGINT NOT NULL,
     resolved_by TEXT,
     resolved_at BIGINT,

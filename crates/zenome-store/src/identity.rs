@@ -288,6 +288,59 @@ impl WriteTx {
         Ok(done.rows_affected() == 1)
     }
 
+    /// Moves a library, with every node under it, to another participant
+    /// under `extract` (a relabel after an identity check): the nodes, the
+    /// stored files, the VCF columns and the fingerprints follow. Returns
+    /// the nodes moved (the library first).
+    pub async fn relabel_library(
+        &mut self,
+        library: &str,
+        participant: &str,
+        extract: &str,
+    ) -> Result<Vec<String>, StoreError> {
+        let moved: Vec<(String,)> = sqlx::query_as(
+            "WITH RECURSIVE down (id, depth) AS ( \
+                SELECT id, 0 FROM lineage_nodes WHERE id = $1 \
+                UNION ALL \
+                SELECT n.id, down.depth + 1 FROM lineage_nodes n JOIN down ON n.parent_id = down.id) \
+             SELECT id FROM down ORDER BY depth, id",
+        )
+        .bind(library)
+        .fetch_all(self.conn())
+        .await?;
+        sqlx::query("UPDATE lineage_nodes SET parent_id = $2 WHERE id = $1")
+            .bind(library)
+            .bind(extract)
+            .execute(self.conn())
+            .await
+            .map_err(|e| StoreError::on_write(e, "extract"))?;
+        for (id,) in &moved {
+            for q in [
+                "UPDATE lineage_nodes SET participant_id = $2 WHERE id = $1",
+                "UPDATE objects SET participant_id = $2 WHERE node_id = $1",
+            ] {
+                sqlx::query(q)
+                    .bind(id)
+                    .bind(participant)
+                    .execute(self.conn())
+                    .await
+                    .map_err(|e| StoreError::on_write(e, "participant_id"))?;
+            }
+        }
+        for q in [
+            "UPDATE identity_samples SET participant_id = $2 WHERE library_id = $1",
+            "UPDATE vcf_samples SET participant_id = $2 WHERE library_id = $1",
+        ] {
+            sqlx::query(q)
+                .bind(library)
+                .bind(participant)
+                .execute(self.conn())
+                .await
+                .map_err(|e| StoreError::on_write(e, "participant_id"))?;
+        }
+        Ok(moved.into_iter().map(|(id,)| id).collect())
+    }
+
     /// Records that a stored file was fingerprinted (`done`) or could not be
     /// (`failed`, with the reason); a later attempt replaces it.
     pub async fn set_identity_run(
@@ -391,6 +444,38 @@ impl Store {
         .fetch_all(self.pool())
         .await?;
         rows.into_iter().map(check).collect()
+    }
+
+    /// The fingerprinted samples of one library.
+    pub async fn identity_samples_of_library(
+        &self,
+        library: &str,
+    ) -> Result<Vec<IdentitySampleRow>, StoreError> {
+        let rows: Vec<SampleTuple> = sqlx::query_as(sql(format!(
+            "SELECT {SAMPLE_COLS} FROM identity_samples s WHERE s.library_id = $1 ORDER BY s.at, s.id"
+        )))
+        .bind(library)
+        .fetch_all(self.pool())
+        .await?;
+        rows.into_iter().map(sample).collect()
+    }
+
+    /// Whether any VCF stored under `library` (or naming it as a column) is
+    /// in the variant store: its genotypes are there under the participant
+    /// id of the time.
+    pub async fn library_in_variant_store(&self, library: &str) -> Result<bool, StoreError> {
+        let r: Option<(i64,)> = sqlx::query_as(
+            "SELECT 1 FROM variant_loads v JOIN objects o ON o.id = v.object_id \
+             WHERE v.state = 'loaded' AND (o.node_id IN (SELECT node_id FROM vcf_samples WHERE library_id = $1) \
+             OR o.node_id IN (WITH RECURSIVE down (id) AS ( \
+                 SELECT id FROM lineage_nodes WHERE id = $1 \
+                 UNION ALL SELECT n.id FROM lineage_nodes n JOIN down ON n.parent_id = down.id) \
+               SELECT id FROM down)) LIMIT 1",
+        )
+        .bind(library)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(r.is_some())
     }
 
     /// Every pair check (both samples named), for the relatedness plot.

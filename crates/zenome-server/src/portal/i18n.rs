@@ -956,6 +956,17 @@ pub(crate) const TEXTS: &[(&str, &str, &str)] = &[
         "除外（使用しない）",
     ),
     ("hold_reason", "Reason", "理由"),
+    (
+        "hold_relabel",
+        "Relabel (it is another participant's)",
+        "付け替え（他の参加者の検体）",
+    ),
+    (
+        "hold_extract",
+        "Extract barcode (relabel only)",
+        "抽出物バーコード（付け替え時のみ）",
+    ),
+    ("hold_relabelled", "Relabelled", "付け替え済み"),
     ("hold_resolve", "Resolve", "解決する"),
     ("hold_resolved_by", "Resolved by", "解決者"),
     ("resolved_holds", "Resolved holds", "解決済みの保留"),

@@ -209,11 +209,18 @@ async fn resolve_submit(
     if !v.check_csrf(&s, &form) {
         return csrf_failed(&s, &v);
     }
-    let Some(action) = form.get("action").and_then(|x| HoldAction::parse(x)) else {
-        return error_page(&s, &v, AppError::invalid("action", "release or exclude"));
-    };
     let reason = form.get("reason").map(String::as_str).unwrap_or_default();
-    match s.app.resolve_identity_hold(a, &id, action, reason).await {
+    let done = match form.get("action").map(String::as_str) {
+        Some("relabel") => {
+            let extract = form.get("extract").map(String::as_str).unwrap_or_default();
+            s.app.relabel_identity_hold(a, &id, extract, reason).await
+        }
+        other => match other.and_then(HoldAction::parse) {
+            Some(action) => s.app.resolve_identity_hold(a, &id, action, reason).await,
+            None => Err(AppError::invalid("action", "release, exclude or relabel")),
+        },
+    };
+    match done {
         Ok(_) => Redirect::to("/portal/identity").into_response(),
         Err(e) => error_page(&s, &v, e),
     }

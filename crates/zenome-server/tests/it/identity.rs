@@ -683,6 +683,191 @@ async fn postgres_a_run_cut_short_is_redone_and_its_leftover_fingerprint_ignored
     }
 }
 
+/// Two cancer participants' tumour tubes swapped: each tumour matches the
+/// other's normal. Staff relabel each tumour library to the participant it
+/// belongs to (the library and its files move under that participant's
+/// extract, audited); the checks run again and pass; a relabel of a library
+/// whose genotypes are in the variant store is refused, as is a bad extract.
+async fn a_swapped_pair_is_relabelled_and_checked_again(e: Env, text: String) {
+    let a = e.seeded_participant().await;
+    let b = e.seeded_participant().await;
+    let a_normal = normal_library(&e, &a).await;
+    let b_normal = normal_library(&e, &b).await;
+    send_vcf(&e, &a_normal, &one_column(&text, 0, &a.pid)).await;
+    send_vcf(&e, &b_normal, &one_column(&text, 1, &b.pid)).await;
+    // the tubes: A's tumour holds B's DNA and the other way round
+    let a_tumour_vcf = send_vcf(&e, &a.library.0, &one_column(&text, 1, &a.pid)).await;
+    send_vcf(&e, &b.library.0, &one_column(&text, 0, &b.pid)).await;
+    let holds = e
+        .call("GET", "/api/v1/identity/holds", Some("staff"), None)
+        .await
+        .json;
+    let hold_of = |library: &str| -> String {
+        holds
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|h| h["library_id"] == library)
+            .unwrap_or_else(|| panic!("no hold on {library}: {holds}"))["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(
+        holds.as_array().unwrap().len(),
+        4,
+        "all four libraries: {holds}"
+    );
+    let resolve = |hold: String, body: Value| {
+        let e = &e;
+        async move {
+            e.call(
+                "POST",
+                &format!("/api/v1/identity/holds/{hold}/resolution"),
+                Some("staff"),
+                Some(body),
+            )
+            .await
+        }
+    };
+    // refused: no extract; not an extract; the library's own participant's
+    let h = hold_of(&a.library.0);
+    let r = resolve(h.clone(), json!({"action": "relabel", "reason": "swap"})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert_eq!(r.json["field"], "extract");
+    let r = resolve(
+        h.clone(),
+        json!({"action": "relabel", "reason": "swap", "extract": b.library.1}),
+    )
+    .await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a library is not an extract: {}",
+        r.text
+    );
+    let r = resolve(
+        h.clone(),
+        json!({"action": "relabel", "reason": "swap", "extract": a.extract.1}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    // refused: A's normal is in the variant store under A's id
+    let r = resolve(
+        hold_of(&a_normal),
+        json!({"action": "relabel", "reason": "x", "extract": b.extract.1}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    assert!(r.text.contains("variant store"), "{}", r.text);
+    // relabel both tumours by extract barcode
+    let reason = "腫瘍検体の取り違えを病理部で確認";
+    let r = resolve(
+        h,
+        json!({"action": "relabel", "reason": reason, "extract": b.extract.1}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json["state"], "relabelled");
+    let r = resolve(
+        hold_of(&b.library.0),
+        json!({"action": "relabel", "reason": reason, "extract": a.extract.1}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    // the normals were right all along
+    for n in [&a_normal, &b_normal] {
+        let r = resolve(
+            hold_of(n),
+            json!({"action": "release", "reason": "the tumours were swapped, not the blood"}),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    }
+    // between the two relabels, B briefly had both tumours, which do not
+    // match: that finding held the first relabelled library again; with the
+    // second relabel done, staff release it
+    let left = e
+        .call("GET", "/api/v1/identity/holds", Some("staff"), None)
+        .await
+        .json;
+    assert_eq!(left.as_array().unwrap().len(), 1, "{left}");
+    assert_eq!(left[0]["library_id"], a.library.0.as_str());
+    assert_eq!(left[0]["checks"][0]["kind"], "same_participant", "{left}");
+    let r = resolve(
+        left[0]["id"].as_str().unwrap().to_string(),
+        json!({"action": "release", "reason": "both tumours relabelled"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(
+        e.call("GET", "/api/v1/identity/holds", Some("staff"), None)
+            .await
+            .json
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+    // A's former tumour library is B's now, files and all, and checks out
+    let vb = identity_of(&e, "staff", &b.pid).await.json;
+    assert_eq!(vb["blocked"], false, "{vb}");
+    let libs: Vec<&str> = vb["samples"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["library_id"].as_str().unwrap())
+        .collect();
+    assert!(libs.contains(&a.library.0.as_str()), "{vb}");
+    let passed = vb["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["kind"] == "tumour_normal" && c["verdict"] == "pass")
+        .count();
+    assert_eq!(passed, 1, "{vb}");
+    let lineage = e
+        .call(
+            "GET",
+            &format!("/api/v1/participants/{}/lineage", b.pid),
+            Some("staff"),
+            None,
+        )
+        .await;
+    assert!(lineage.text.contains(&a.library.0), "{}", lineage.text);
+    let obj = e
+        .call(
+            "GET",
+            &format!("/ga4gh/drs/v1/objects/{a_tumour_vcf}"),
+            Some("staff"),
+            None,
+        )
+        .await;
+    assert_eq!(obj.status, StatusCode::OK);
+    let audit = e
+        .call("GET", "/api/v1/audit?limit=100", Some("admin"), None)
+        .await;
+    assert!(
+        audit.text.contains("identity.library_relabelled"),
+        "{}",
+        audit.text
+    );
+    assert!(audit.text.contains("identity.rechecked"), "{}", audit.text);
+}
+
+#[tokio::test]
+async fn sqlite_a_swapped_pair_is_relabelled_and_checked_again() {
+    let (e, text) = env("sqlite").await.unwrap();
+    a_swapped_pair_is_relabelled_and_checked_again(e, text).await;
+}
+
+#[tokio::test]
+async fn postgres_a_swapped_pair_is_relabelled_and_checked_again() {
+    if let Some((e, text)) = env("postgres").await {
+        a_swapped_pair_is_relabelled_and_checked_again(e, text).await;
+    }
+}
+
 #[tokio::test]
 async fn sqlite_swaps_and_mismatches_are_held_until_staff_resolve_them() {
     let (e, text) = env("sqlite").await.unwrap();
