@@ -282,7 +282,7 @@ pub async fn run(vcf: Option<PathBuf>, samples: usize, reps: usize) -> Result<()
             kernel,
         ),
         (
-            "in process: Store::open (manifest and sample tables; once per query today)",
+            "in process: Store::open (manifest and sample tables; the server keeps it open between loads)",
             open,
         ),
         ("in process: App::cohort_variants, anonymous", app_anon),
