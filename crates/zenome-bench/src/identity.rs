@@ -62,14 +62,14 @@ pub fn run(vcf: Option<PathBuf>, tiled: usize, gtcheck_max: usize) -> Result<()>
             let mut w = BufWriter::with_capacity(1 << 20, std::fs::File::create(&out)?);
             writeln!(w, "{}", zenome_identity::cohort::KIN0_HEADER)?;
             let mut err = None;
-            let mut buf = Vec::with_capacity(1 << 20);
-            zenome_identity::cohort::pairs(
+            // rows are formatted on the counting threads; this one only writes
+            zenome_identity::cohort::pairs_with(
                 &fps,
                 0,
                 threads,
                 |_| true,
                 |block| {
-                    buf.clear();
+                    let mut buf = Vec::with_capacity(48 * block.len());
                     for p in block {
                         zenome_identity::cohort::kin0_row(
                             &mut buf,
@@ -78,6 +78,9 @@ pub fn run(vcf: Option<PathBuf>, tiled: usize, gtcheck_max: usize) -> Result<()>
                             &p.counts,
                         );
                     }
+                    buf
+                },
+                |buf| {
                     if let Err(e) = w.write_all(&buf) {
                         err.get_or_insert(e);
                     }
