@@ -168,3 +168,106 @@ fn identity_refuses_a_file_without_an_assembly_or_a_missing_one_by_name() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent.vcf"));
 }
+
+/// Multi-byte characters in every name a user gives: the file path, the
+/// sample names in the VCF and the pedigree. The table and the pedigree
+/// checks carry them intact, and the relations are the trio's.
+#[test]
+fn identity_keeps_multibyte_sample_names_and_paths_intact() {
+    let Some(d) = data_dir() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("検体フォルダ");
+    std::fs::create_dir_all(&dir).unwrap();
+    let snps = dir.join("三人家族.vcf.gz");
+    let ok = Command::new("bcftools")
+        .args(["view", "-v", "snps", "-m2", "-M2", "-Oz", "-o"])
+        .arg(&snps)
+        .arg(d.join("vcf/truth/ashk-trio.vcf.gz"))
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let names = dir.join("名前.txt");
+    std::fs::write(&names, "HG002 患者-α\nHG003 父親β\nHG004 母親γ\n").unwrap();
+    let renamed = dir.join("改名済み.vcf.gz");
+    let ok = Command::new("bcftools")
+        .args(["reheader", "-s"])
+        .arg(&names)
+        .arg("-o")
+        .arg(&renamed)
+        .arg(&snps)
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let ped = dir.join("家系.ped");
+    std::fs::write(
+        &ped,
+        "家族1 患者-α 父親β 母親γ 1 2\n家族1 父親β 0 0 1 1\n家族1 母親γ 0 0 2 1\n",
+    )
+    .unwrap();
+    let v = renamed.to_str().unwrap();
+    let out = zenome(&[
+        "identity",
+        "cohort",
+        "--sites",
+        v,
+        "--pedigree",
+        ped.to_str().unwrap(),
+        v,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).expect("UTF-8 output");
+    let row = |a: &str, b: &str| {
+        text.lines()
+            .find(|l| l.starts_with(&format!("{a}\t{b}\t")))
+            .unwrap_or_else(|| panic!("{a} {b}: {text}"))
+            .to_string()
+    };
+    assert!(row("患者-α", "父親β").ends_with("first_degree"), "{text}");
+    assert!(row("患者-α", "母親γ").ends_with("first_degree"), "{text}");
+    assert!(row("父親β", "母親γ").ends_with("unrelated"), "{text}");
+    assert!(
+        text.contains("PEDIGREE\t父親β\t母親γ\tmates\tunrelated"),
+        "{text}"
+    );
+    // compare picks samples by their multi-byte names: the renamed child is
+    // the original HG002, and a name not in the file is refused by name
+    let out = zenome(&[
+        "identity",
+        "compare",
+        v,
+        snps.to_str().unwrap(),
+        "--sites",
+        v,
+        "--sample-a",
+        "患者-α",
+        "--sample-b",
+        "HG002",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let c: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(c["same_individual"], true, "{c}");
+    assert_eq!(c["a"], "患者-α");
+    let out = zenome(&[
+        "identity",
+        "compare",
+        v,
+        snps.to_str().unwrap(),
+        "--sites",
+        v,
+        "--sample-a",
+        "患者-Ω",
+        "--sample-b",
+        "HG002",
+    ]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("患者-Ω"), "{err}");
+}

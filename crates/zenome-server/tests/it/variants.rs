@@ -470,7 +470,62 @@ async fn the_openapi_document_declares_the_variant_endpoints_with_query_paramete
     }
 }
 
+/// A parallel burst: 60 frequency requests from three roles, malformed ones
+/// among them, with a withdrawal landing in the middle. Every answer is a
+/// 200 (or the 400 a malformed one earns), never a 5xx, and each staff
+/// answer is wholly before or wholly after the withdrawal (AN 12 or 10),
+/// never a mix; the next query is the after state.
+async fn a_parallel_burst_with_a_withdrawal_in_the_middle_answers_consistently(e: Env) {
+    let c = loaded(&e).await;
+    let ok_uri = "/api/v1/variants/frequencies?region=20:1000000-1100000";
+    let bad_uri = "/api/v1/variants/frequencies?region=20:1100000-1000000";
+    let roles = [None, Some("facility"), Some("staff")];
+    let calls = (0..60).map(|i| {
+        let e = &e;
+        let who = roles[i % 3];
+        let uri = if i % 10 == 7 { bad_uri } else { ok_uri };
+        async move { (who, uri, e.call("GET", uri, who, None).await) }
+    });
+    let withdraw = async {
+        tokio::task::yield_now().await;
+        e.call(
+            "POST",
+            &format!("/api/v1/participants/{}/consents", c.cancer[1]),
+            Some("facility"),
+            Some(json!({"action": "withdraw", "reason": "本人の申し出"})),
+        )
+        .await
+    };
+    let (answers, w) = tokio::join!(futures_util::future::join_all(calls), withdraw);
+    assert_eq!(w.status, StatusCode::CREATED, "{}", w.text);
+    let mut staff_states = std::collections::BTreeSet::new();
+    for (who, uri, r) in &answers {
+        if *uri == bad_uri {
+            assert_eq!(r.status, StatusCode::BAD_REQUEST, "{who:?}: {}", r.text);
+            assert_eq!(r.json["field"], "region");
+            continue;
+        }
+        assert_eq!(r.status, StatusCode::OK, "{who:?}: {}", r.text);
+        if *who == Some("staff") {
+            let a = &r.json["alleles"][0];
+            assert_eq!(a["pos"], 1000226, "{}", r.text);
+            let an = a["an"].as_u64().unwrap();
+            let carriers = a["carriers"].as_array().unwrap().len();
+            match an {
+                12 => assert_eq!(carriers, 4, "{}", r.text),
+                10 => assert_eq!(carriers, 3, "{}", r.text),
+                other => panic!("AN {other}: a mix of before and after: {}", r.text),
+            }
+            staff_states.insert(an);
+        }
+    }
+    assert!(!staff_states.is_empty());
+    let after = e.call("GET", ok_uri, Some("staff"), None).await;
+    assert_eq!(after.json["alleles"][0]["an"], 10, "{}", after.text);
+}
+
 crate::on_both_engines!(
+    a_parallel_burst_with_a_withdrawal_in_the_middle_answers_consistently,
     subgroups_by_sex_facility_area_and_site_count_the_right_participants,
     a_withdrawn_participant_drops_from_its_subgroup_on_the_next_query,
     facility_callers_see_small_subgroup_counts_as_under_5_and_the_public_no_subgroups,
