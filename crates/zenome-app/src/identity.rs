@@ -124,10 +124,14 @@ pub struct CheckView {
     pub verdict: String,
     /// The sample checked.
     pub sample_id: String,
+    /// Its participant and library (id, barcode).
+    pub sample_side: Side,
     /// The other sample of a pair.
     pub other_id: Option<String>,
     /// The other sample's participant.
     pub other_participant: Option<String>,
+    /// Its participant and library.
+    pub other_side: Option<Side>,
     /// The numbers behind the verdict.
     pub numbers: serde_json::Value,
     /// One sentence.
@@ -136,6 +140,39 @@ pub struct CheckView {
     pub hold_id: Option<String>,
     /// When.
     pub at: time::OffsetDateTime,
+}
+
+/// One sample of a check: whose, which library, which file.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Side {
+    /// The participant.
+    pub participant: String,
+    /// The library (lineage node id).
+    pub library_id: String,
+    /// The library's barcode.
+    pub library_barcode: Option<String>,
+    /// `genotypes` (VCF) or `reads` (CRAM/BAM).
+    pub evidence: String,
+}
+
+impl CheckView {
+    /// The sample of the pair that is not on `library` (or not
+    /// `participant`'s): the counterpart a reader of that library's or
+    /// participant's page wants named. `None` for one-sample checks.
+    pub fn counterpart(&self, library: Option<&str>, participant: Option<&str>) -> Option<&Side> {
+        let other = self.other_side.as_ref()?;
+        let mine = |s: &Side| {
+            library.is_some_and(|l| s.library_id == l)
+                || (library.is_none() && participant.is_some_and(|p| s.participant == p))
+        };
+        if mine(&self.sample_side) && !mine(other) {
+            Some(other)
+        } else if mine(other) && !mine(&self.sample_side) {
+            Some(&self.sample_side)
+        } else {
+            Some(other)
+        }
+    }
 }
 
 /// A hold with the checks behind it.
@@ -832,8 +869,8 @@ impl App {
                             Verdict::Fail,
                             json!(cmp),
                             format!(
-                                "the same individual as a sample of participant {} (LOD {:.1}, {} sites): a duplicate or a swap",
-                                ra.participant_id, cmp.lod, cmp.n_sites
+                                "samples of participants {} and {} are the same individual (LOD {:.1}, {} sites): a duplicate or a swap",
+                                rb.participant_id, ra.participant_id, cmp.lod, cmp.n_sites
                             ),
                         ),
                         hold: vec![
@@ -1104,24 +1141,15 @@ impl App {
     }
 
     async fn check_views(&self, rows: Vec<IdentityCheckRow>) -> Result<Vec<CheckView>, AppError> {
-        let mut participants: HashMap<String, String> = HashMap::new();
+        let mut sides: HashMap<String, Side> = HashMap::new();
         let mut out = Vec::with_capacity(rows.len());
         for c in rows {
-            let other_participant = match &c.other_id {
-                Some(o) => match participants.get(o) {
-                    Some(p) => Some(p.clone()),
-                    None => {
-                        let p = self
-                            .store()
-                            .identity_sample(o)
-                            .await?
-                            .map(|s| s.participant_id);
-                        if let Some(p) = &p {
-                            participants.insert(o.clone(), p.clone());
-                        }
-                        p
-                    }
-                },
+            let sample_side = self
+                .side(&mut sides, &c.sample_id)
+                .await?
+                .unwrap_or_default();
+            let other_side = match &c.other_id {
+                Some(o) => self.side(&mut sides, o).await?,
                 None => None,
             };
             out.push(CheckView {
@@ -1129,8 +1157,10 @@ impl App {
                 kind: c.kind,
                 verdict: c.verdict,
                 sample_id: c.sample_id,
+                sample_side,
                 other_id: c.other_id,
-                other_participant,
+                other_participant: other_side.as_ref().map(|s| s.participant.clone()),
+                other_side,
                 numbers: serde_json::from_str(&c.numbers).unwrap_or(serde_json::Value::Null),
                 message: c.message,
                 hold_id: c.hold_id,
@@ -1138,6 +1168,28 @@ impl App {
             });
         }
         Ok(out)
+    }
+
+    /// One sample's side of a check, looked up once per view.
+    async fn side(
+        &self,
+        seen: &mut HashMap<String, Side>,
+        sample: &str,
+    ) -> Result<Option<Side>, AppError> {
+        if let Some(s) = seen.get(sample) {
+            return Ok(Some(s.clone()));
+        }
+        let Some(row) = self.store().identity_sample(sample).await? else {
+            return Ok(None);
+        };
+        let side = Side {
+            library_barcode: self.barcode_of(&row.library_id).await?,
+            participant: row.participant_id,
+            library_id: row.library_id,
+            evidence: row.evidence,
+        };
+        seen.insert(sample.to_string(), side.clone());
+        Ok(Some(side))
     }
 
     async fn barcode_of(&self, library: &str) -> Result<Option<String>, AppError> {

@@ -33,7 +33,10 @@ pub(super) fn routes() -> Router<AppState> {
 struct CheckRow {
     kind: String,
     verdict: String,
+    /// The counterpart's participant, when it is another participant.
     other: Option<String>,
+    /// The counterpart's library barcode and evidence (and this side's).
+    with: String,
     numbers: String,
     message: String,
     at: String,
@@ -43,8 +46,46 @@ fn num(v: &serde_json::Value, key: &str) -> Option<f64> {
     v.get(key).and_then(serde_json::Value::as_f64)
 }
 
-fn check_row(c: CheckView) -> CheckRow {
+/// A check as read from one library's hold (`library`) or one
+/// participant's page (`participant`): the counterpart named from there.
+fn check_row(c: CheckView, library: Option<&str>, participant: Option<&str>) -> CheckRow {
     let n = &c.numbers;
+    let (other, with) = match c.counterpart(library, participant) {
+        Some(side) => {
+            let here = if std::ptr::eq(side, &c.sample_side) {
+                c.other_side.as_ref()
+            } else {
+                Some(&c.sample_side)
+            };
+            let lib = |s: &zenome_app::identity::Side| {
+                format!(
+                    "{} ({})",
+                    s.library_barcode
+                        .clone()
+                        .unwrap_or_else(|| s.library_id.clone()),
+                    if s.evidence == "reads" {
+                        "CRAM/BAM"
+                    } else {
+                        "VCF"
+                    }
+                )
+            };
+            let other_participant = participant
+                .map_or_else(
+                    || {
+                        here.map(|h| h.participant != side.participant)
+                            .unwrap_or(true)
+                    },
+                    |p| side.participant != p,
+                )
+                .then(|| side.participant.clone());
+            (
+                other_participant,
+                format!("{} ↔ {}", here.map(lib).unwrap_or_default(), lib(side)),
+            )
+        }
+        None => (None, String::new()),
+    };
     let mut parts = Vec::new();
     if let Some(l) = num(n, "lod") {
         parts.push(format!("LOD {l:.1}"));
@@ -71,7 +112,8 @@ fn check_row(c: CheckView) -> CheckRow {
     CheckRow {
         kind: format!("check_{}", c.kind),
         verdict: format!("verdict_{}", c.verdict),
-        other: c.other_participant,
+        other,
+        with,
         numbers: parts.join(" · "),
         message: c.message,
         at: local_time(c.at),
@@ -90,6 +132,7 @@ struct HoldRow {
 }
 
 fn hold_row(h: HoldView) -> HoldRow {
+    let library = h.library_id.clone();
     HoldRow {
         id: h.id,
         participant: h.participant_id,
@@ -102,7 +145,11 @@ fn hold_row(h: HoldView) -> HoldRow {
             _ => String::new(),
         },
         resolution: h.resolution.unwrap_or_default(),
-        checks: h.checks.into_iter().map(check_row).collect(),
+        checks: h
+            .checks
+            .into_iter()
+            .map(|c| check_row(c, Some(&library), None))
+            .collect(),
     }
 }
 
@@ -283,6 +330,7 @@ async fn participant_page(
     let Ok(pid) = id.parse() else {
         return error_page(&s, &v, AppError::NotFound("participant"));
     };
+    let pid_text = id.clone();
     match s.app.participant_identity(a, &pid).await {
         Ok(p) => page(
             StatusCode::OK,
@@ -292,7 +340,11 @@ async fn participant_page(
                 id: p.participant_id,
                 blocked: p.blocked,
                 samples: p.samples.into_iter().map(sample_row).collect(),
-                checks: p.checks.into_iter().map(check_row).collect(),
+                checks: p
+                    .checks
+                    .into_iter()
+                    .map(|c| check_row(c, None, Some(&pid_text)))
+                    .collect(),
                 holds: p.holds.into_iter().map(hold_row).collect(),
             },
         ),
