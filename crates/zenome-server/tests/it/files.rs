@@ -8,7 +8,7 @@ use axum::body::Body;
 use base64::Engine as _;
 use http::{Request, StatusCode, header};
 use md5::Md5;
-use serde_json::json;
+use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::harness::{Env, Resp};
@@ -60,6 +60,43 @@ fn meta(pairs: &[(&str, &str)]) -> String {
 }
 
 impl Env {
+    /// A VCF sent whole into placeholder `node` by the sequencing centre, as
+    /// a pipeline would: declared MD5 and SHA-256, the pipeline and the
+    /// reference version, one PATCH; then the background work after ingest
+    /// (variant load, fingerprints) is waited for. Returns the upload's
+    /// final status (a refused file answers the PATCH with the reason; the
+    /// status says it too).
+    pub async fn send_vcf_file(
+        &self,
+        node: &str,
+        name: &str,
+        pipeline: &str,
+        body: &[u8],
+    ) -> Value {
+        let md5 = hex::encode(Md5::digest(body));
+        let sha = hex::encode(Sha256::digest(body));
+        let r = self
+            .tus_create(
+                "centre",
+                body.len(),
+                &[
+                    ("filename", name),
+                    ("node", node),
+                    ("md5", &md5),
+                    ("sha256", &sha),
+                    ("pipeline", pipeline),
+                    ("reference", "GRCh37"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        let url = r.headers["location"].to_str().unwrap().to_string();
+        self.tus_patch("centre", &url, 0, body).await;
+        self.app.settle_variant_loads().await;
+        self.app.settle_identity().await;
+        self.call("GET", &url, Some("centre"), None).await.json
+    }
+
     pub async fn tus_create(&self, who: &str, length: usize, meta_pairs: &[(&str, &str)]) -> Resp {
         let req = Request::post("/api/v1/uploads")
             .header(

@@ -11,9 +11,7 @@
 use std::io::Read;
 
 use http::StatusCode;
-use md5::Md5;
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 
 use crate::harness::{Env, Seeded};
 
@@ -138,28 +136,9 @@ pub(crate) async fn send_vcf(e: &Env, library: &str, body: &[u8]) -> String {
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let node = r.json["id"].as_str().unwrap().to_string();
-    let md5 = hex::encode(Md5::digest(body));
-    let sha = hex::encode(Sha256::digest(body));
-    let r = e
-        .tus_create(
-            "centre",
-            body.len(),
-            &[
-                ("filename", "calls.vcf"),
-                ("node", &node),
-                ("md5", &md5),
-                ("sha256", &sha),
-                ("pipeline", "GATK 4.5 HaplotypeCaller"),
-                ("reference", "GRCh37"),
-            ],
-        )
+    let st = e
+        .send_vcf_file(&node, "calls.vcf", "GATK 4.5 HaplotypeCaller", body)
         .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    let url = r.headers["location"].to_str().unwrap().to_string();
-    e.tus_patch("centre", &url, 0, body).await;
-    e.app.settle_variant_loads().await;
-    e.app.settle_identity().await;
-    let st = e.call("GET", &url, Some("centre"), None).await.json;
     assert_eq!(st["state"], "stored", "{st}");
     st["object_id"].as_str().unwrap().to_string()
 }

@@ -9,7 +9,6 @@
 //! The trio is `testdata/ashk-trio-chr1.vcf` (GIAB Ashkenazi trio, 20 sites).
 
 use http::StatusCode;
-use md5::Md5;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -86,28 +85,8 @@ async fn vcf_placeholder(
 
 /// Uploads `body` into placeholder `node`; returns the final upload status.
 async fn upload(e: &Env, node: &str, body: &[u8]) -> Value {
-    let md5 = hex::encode(Md5::digest(body));
-    let sha = hex::encode(Sha256::digest(body));
-    let r = e
-        .tus_create(
-            "centre",
-            body.len(),
-            &[
-                ("filename", "joint.vcf"),
-                ("node", node),
-                ("md5", &md5),
-                ("sha256", &sha),
-                ("pipeline", "GATK 4.5 GenotypeGVCFs"),
-                ("reference", "GRCh37"),
-            ],
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    let url = r.headers["location"].to_str().unwrap().to_string();
-    // a refused file answers the PATCH with the reason; the status tells it too
-    e.tus_patch("centre", &url, 0, body).await;
-    e.app.settle_variant_loads().await;
-    e.call("GET", &url, Some("centre"), None).await.json
+    e.send_vcf_file(node, "joint.vcf", "GATK 4.5 GenotypeGVCFs", body)
+        .await
 }
 
 async fn frequencies(e: &Env) -> Value {
