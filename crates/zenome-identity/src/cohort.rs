@@ -168,14 +168,54 @@ pub fn pairs(
 }
 
 /// As [`pairs`], with each block turned into `T` by `map` on the worker
-/// thread that counted it (formatting rows there keeps the writer off the
-/// critical path: the 12.5 million rows of 5,000 samples are 560 MB).
+/// thread that counted it.
 pub fn pairs_with<T: Send>(
     fps: &[Fingerprint],
     new_from: usize,
     threads: usize,
     keep: impl Fn(&Pair) -> bool + Sync,
     map: impl Fn(Vec<Pair>) -> T + Sync,
+    sink: impl FnMut(T),
+) {
+    drive(
+        fps,
+        new_from,
+        threads,
+        Vec::new,
+        |out: &mut Vec<Pair>, p| {
+            if keep(&p) {
+                out.push(p);
+            }
+        },
+        |out| (!out.is_empty()).then(|| map(out)),
+        sink,
+    );
+}
+
+/// As [`pairs`], but each pair goes straight into an accumulator of the
+/// worker thread that counted it (`add`, e.g. formatting a table row into
+/// a byte buffer), and `sink` gets the accumulators block by block: no
+/// pair is stored (the 12.5 million pairs of 5,000 samples would be
+/// 350 MB), so writing a whole cohort's table costs its formatting only.
+pub fn pairs_fold<A: Send>(
+    fps: &[Fingerprint],
+    new_from: usize,
+    threads: usize,
+    new_acc: impl Fn() -> A + Sync,
+    add: impl Fn(&mut A, Pair) + Sync,
+    sink: impl FnMut(A),
+) {
+    drive(fps, new_from, threads, new_acc, add, Some, sink);
+}
+
+/// The worker loop behind [`pairs`], [`pairs_with`] and [`pairs_fold`].
+fn drive<A, T: Send>(
+    fps: &[Fingerprint],
+    new_from: usize,
+    threads: usize,
+    new_acc: impl Fn() -> A + Sync,
+    add: impl Fn(&mut A, Pair) + Sync,
+    finish: impl Fn(A) -> Option<T> + Sync,
     mut sink: impl FnMut(T),
 ) {
     let words = active_words(fps);
@@ -191,30 +231,31 @@ pub fn pairs_with<T: Send>(
         for t in 0..threads {
             let tx = tx.clone();
             let packed = &packed;
-            let keep = &keep;
-            let map = &map;
+            let (new_acc, add, finish) = (&new_acc, &add, &finish);
             s.spawn(move || {
                 let mut start = new_from + t * BLOCK;
                 while start < n {
-                    let mut out = Vec::new();
+                    let mut acc = new_acc();
                     let end = (start + BLOCK).min(n);
                     // a tile of earlier samples stays in cache while the
                     // block's rows are compared with it
                     for i0 in (0..end).step_by(ITILE) {
                         for j in start..end {
                             for i in i0..(i0 + ITILE).min(j) {
-                                let p = Pair {
-                                    i: i as u32,
-                                    j: j as u32,
-                                    counts: packed.counts(i, j),
-                                };
-                                if keep(&p) {
-                                    out.push(p);
-                                }
+                                add(
+                                    &mut acc,
+                                    Pair {
+                                        i: i as u32,
+                                        j: j as u32,
+                                        counts: packed.counts(i, j),
+                                    },
+                                );
                             }
                         }
                     }
-                    if !out.is_empty() && tx.send(map(out)).is_err() {
+                    if let Some(block) = finish(acc)
+                        && tx.send(block).is_err()
+                    {
                         return;
                     }
                     start += threads * BLOCK;

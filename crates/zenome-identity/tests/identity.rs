@@ -108,6 +108,38 @@ fn kinship_and_ibs0_equal_plink2_king_on_1000_genomes_chr20() {
         },
     );
     assert_eq!(ours.len(), 300 * 299 / 2);
+    // the table written straight from the counting threads (no pair
+    // stored) has the same rows as one written from the pairs
+    let mut folded = Vec::new();
+    zenome_identity::cohort::pairs_fold(
+        &fps,
+        0,
+        2,
+        Vec::new,
+        |buf: &mut Vec<u8>, p| {
+            zenome_identity::cohort::kin0_row(
+                buf,
+                &fps[p.i as usize].sample,
+                &fps[p.j as usize].sample,
+                &p.counts,
+            )
+        },
+        |buf| folded.extend_from_slice(&buf),
+    );
+    let mut from_pairs = Vec::new();
+    for ((a, b), c) in &ours {
+        zenome_identity::cohort::kin0_row(&mut from_pairs, a, b, c);
+    }
+    let lines = |t: &[u8]| {
+        let mut v: Vec<String> = String::from_utf8(t.to_vec())
+            .unwrap()
+            .lines()
+            .map(str::to_string)
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(lines(&folded), lines(&from_pairs));
     sh(&format!(
         "plink2 --vcf {} --make-king-table --threads 2 --out {}/k >/dev/null",
         vcf.display(),
