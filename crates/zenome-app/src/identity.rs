@@ -42,6 +42,8 @@ pub struct IdentityState {
     runs: std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>,
     /// The fingerprint table as last read: its batch files and rows by id.
     cache: std::sync::Mutex<FingerprintCache>,
+    /// The panels in use, read once (`configured`, or an assembly's name).
+    panels: std::sync::Mutex<HashMap<&'static str, Arc<Panel>>>,
 }
 
 #[derive(Default)]
@@ -336,17 +338,32 @@ impl App {
 
     /// The panel for a file: the configured one, or the built-in panel of
     /// the assembly its reference version names (GRCh38 when it names none).
-    fn identity_panel(&self, reference: Option<&str>) -> Result<Panel, AppError> {
-        match &self.config().identity.panel {
-            Some(p) => {
-                Panel::from_path(p).map_err(|e| AppError::Internal(format!("identity panel: {e}")))
-            }
-            None => Ok(Panel::builtin(
+    fn identity_panel(&self, reference: Option<&str>) -> Result<Arc<Panel>, AppError> {
+        // read once per server: the configured file, or the built-in
+        // panel of an assembly (24,000 sites to parse either way)
+        let key = match &self.config().identity.panel {
+            Some(_) => "configured",
+            None => reference
+                .and_then(Assembly::guess)
+                .unwrap_or(Assembly::GRCh38)
+                .name(),
+        };
+        let mut panels = self.inner.identity.panels.lock().expect("identity panels");
+        if let Some(p) = panels.get(key) {
+            return Ok(p.clone());
+        }
+        let panel = match &self.config().identity.panel {
+            Some(p) => Panel::from_path(p)
+                .map_err(|e| AppError::Internal(format!("identity panel: {e}")))?,
+            None => Panel::builtin(
                 reference
                     .and_then(Assembly::guess)
                     .unwrap_or(Assembly::GRCh38),
-            )),
-        }
+            ),
+        };
+        let panel = Arc::new(panel);
+        panels.insert(key, panel.clone());
+        Ok(panel)
     }
 
     /// The fingerprints of the table, by id (re-read when a batch was added).

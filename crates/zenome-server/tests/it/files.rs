@@ -60,6 +60,27 @@ fn meta(pairs: &[(&str, &str)]) -> String {
 }
 
 impl Env {
+    /// A sequencing run of `library` and an expected CRAM placeholder under
+    /// it, registered by the centre; returns the CRAM node's id.
+    pub async fn cram_placeholder(&self, library: &str) -> String {
+        let run_id = format!("RUN-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+        let r = self
+            .call("POST", "/api/v1/lineage/nodes", Some("centre"), Some(json!({"kind": "sequencing_run", "parent_id": library, "centre": "SEQ-KZ", "run_id": run_id, "instrument": "NovaSeq X", "run_date": "2026-06-01"})))
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        let run = r.json["id"].as_str().unwrap().to_string();
+        let r = self
+            .call(
+                "POST",
+                "/api/v1/lineage/nodes",
+                Some("centre"),
+                Some(json!({"kind": "file", "parent_id": run, "format": "cram"})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        r.json["id"].as_str().unwrap().to_string()
+    }
+
     /// A VCF sent whole into placeholder `node` by the sequencing centre, as
     /// a pipeline would: declared MD5 and SHA-256, the pipeline and the
     /// reference version, one PATCH; then the background work after ingest

@@ -110,22 +110,7 @@ pub(crate) async fn send_vcf(e: &Env, library: &str, body: &[u8]) -> String {
     let (first, rest) = text.split_once('\n').unwrap();
     let body = format!("{first}\n##library={library}\n{rest}").into_bytes();
     let body = body.as_slice();
-    let run_id = format!("RUN-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
-    let r = e
-        .call("POST", "/api/v1/lineage/nodes", Some("centre"), Some(json!({"kind": "sequencing_run", "parent_id": library, "centre": "SEQ-KZ", "run_id": run_id, "instrument": "NovaSeq X", "run_date": "2026-06-01"})))
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    let run = r.json["id"].as_str().unwrap().to_string();
-    let r = e
-        .call(
-            "POST",
-            "/api/v1/lineage/nodes",
-            Some("centre"),
-            Some(json!({"kind": "file", "parent_id": run, "format": "cram"})),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    let cram = r.json["id"].as_str().unwrap().to_string();
+    let cram = e.cram_placeholder(library).await;
     let r = e
         .call(
             "POST",

@@ -26,21 +26,7 @@ fn trio_vcf(ids: [&str; 3]) -> Vec<u8> {
 
 /// A run and an (expected) CRAM placeholder on `s`'s library, by the centre.
 async fn cram_of(e: &Env, s: &Seeded) -> String {
-    let r = e
-        .call("POST", "/api/v1/lineage/nodes", Some("centre"), Some(json!({"kind": "sequencing_run", "parent_id": s.library.0, "centre": "SEQ-KZ", "run_id": format!("RUN-{}", &s.pid[2..6]), "instrument": "NovaSeq X", "run_date": "2026-06-01"})))
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    let run = r.json["id"].as_str().unwrap().to_string();
-    let r = e
-        .call(
-            "POST",
-            "/api/v1/lineage/nodes",
-            Some("centre"),
-            Some(json!({"kind": "file", "parent_id": run, "format": "cram"})),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    r.json["id"].as_str().unwrap().to_string()
+    e.cram_placeholder(&s.library.0).await
 }
 
 struct Trio {
