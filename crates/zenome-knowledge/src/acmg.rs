@@ -64,15 +64,27 @@ impl AcmgSfList {
 }
 
 pub const ACMG_COLUMNS: [&str; 11] = [
-    "hgnc_id", "ensembl_gene_id", "ncbi_gene_id", "gene_symbol", "mim_gene_id", "disease_phenotype",
-    "disorder_mim", "phenotype_category", "inheritance", "sf_list_version", "variants_to_report",
+    "hgnc_id",
+    "ensembl_gene_id",
+    "ncbi_gene_id",
+    "gene_symbol",
+    "mim_gene_id",
+    "disease_phenotype",
+    "disorder_mim",
+    "phenotype_category",
+    "inheritance",
+    "sf_list_version",
+    "variants_to_report",
 ];
 
 /// Loads the list; another header is refused naming both.
 pub fn load_acmg_sf(path: &Path) -> Result<AcmgSfList> {
     let l = read_all(path)?;
     let text = String::from_utf8_lossy(&l.bytes);
-    let mut lines = text.lines().enumerate().filter(|(_, s)| !s.trim().is_empty());
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .filter(|(_, s)| !s.trim().is_empty());
     let (_, header) = lines.next().expect("read_all refuses blank files");
     let header: Vec<&str> = header.trim_end_matches('\r').split('\t').collect();
     if header != ACMG_COLUMNS {
@@ -87,7 +99,11 @@ pub fn load_acmg_sf(path: &Path) -> Result<AcmgSfList> {
     let mut version = String::new();
     for (i, line) in lines {
         let n = i as u64 + 1;
-        let f: Vec<&str> = line.trim_end_matches('\r').split('\t').map(str::trim).collect();
+        let f: Vec<&str> = line
+            .trim_end_matches('\r')
+            .split('\t')
+            .map(str::trim)
+            .collect();
         let field = |name: &str, message: String| KnowledgeError::Field {
             path: path.to_path_buf(),
             at: Location::Line(n),
@@ -106,11 +122,22 @@ pub fn load_acmg_sf(path: &Path) -> Result<AcmgSfList> {
             "AD" => Inheritance::AutosomalDominant,
             "AR" => Inheritance::AutosomalRecessive,
             "XL" => Inheritance::XLinked,
-            other => return Err(field("inheritance", format!("expected AD, AR or XL, found {other:?}"))),
+            other => {
+                return Err(field(
+                    "inheritance",
+                    format!("expected AD, AR or XL, found {other:?}"),
+                ));
+            }
         };
         let added_in = f[9];
-        if added_in.split('.').any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit())) {
-            return Err(field("sf_list_version", format!("expected a version like 3.1, found {added_in:?}")));
+        if added_in
+            .split('.')
+            .any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()))
+        {
+            return Err(field(
+                "sf_list_version",
+                format!("expected a version like 3.1, found {added_in:?}"),
+            ));
         }
         if version_key(added_in) > version_key(&version) {
             version = added_in.to_string();
@@ -134,10 +161,17 @@ pub fn load_acmg_sf(path: &Path) -> Result<AcmgSfList> {
         });
     }
     if by_gene.is_empty() {
-        return Err(KnowledgeError::Empty { path: path.to_path_buf() });
+        return Err(KnowledgeError::Empty {
+            path: path.to_path_buf(),
+        });
     }
     Ok(AcmgSfList {
-        kb: KnowledgeBase { kind: KbKind::AcmgSf, version, paths: vec![path.to_path_buf()], sha256: combine(&[l.sha256]) },
+        kb: KnowledgeBase {
+            kind: KbKind::AcmgSf,
+            version,
+            paths: vec![path.to_path_buf()],
+            sha256: combine(&[l.sha256]),
+        },
         by_gene,
     })
 }

@@ -89,7 +89,12 @@ impl<'a> Rec<'a> {
             v,
         })
     }
-    fn enumerated<T>(&self, field: &str, parse: impl Fn(&str) -> Option<T>, expected: &str) -> Result<T> {
+    fn enumerated<T>(
+        &self,
+        field: &str,
+        parse: impl Fn(&str) -> Option<T>,
+        expected: &str,
+    ) -> Result<T> {
         let s = self.opt_str(field).unwrap_or("");
         parse(s).ok_or_else(|| self.err(field, format!("expected {expected}, found {s:?}")))
     }
@@ -149,11 +154,17 @@ struct VariantRec {
 }
 
 fn disease(r: &Rec) -> Result<DiseaseTerm> {
-    let d = r.sub("disease").ok_or_else(|| r.err("disease", "missing"))?;
+    let d = r
+        .sub("disease")
+        .ok_or_else(|| r.err("disease", "missing"))?;
     Ok(DiseaseTerm {
         id: d
             .get("doid")
-            .and_then(|v| v.as_str().map(str::to_string).or_else(|| v.as_u64().map(|n| n.to_string())))
+            .and_then(|v| {
+                v.as_str()
+                    .map(str::to_string)
+                    .or_else(|| v.as_u64().map(|n| n.to_string()))
+            })
             .filter(|s| !s.is_empty())
             .map(|s| normalise(TermSystem::Doid, &s)),
         name: d.str("name")?.to_string(),
@@ -176,8 +187,14 @@ fn therapies(r: &Rec) -> Vec<String> {
 fn coordinates(r: &Rec) -> Option<GenomicAllele> {
     let c = r.sub("coordinates")?;
     let assembly = Assembly::parse(c.opt_str("reference_build")?)?;
-    let reference = c.opt_str("reference_bases").unwrap_or("").to_ascii_uppercase();
-    let alternate = c.opt_str("variant_bases").unwrap_or("").to_ascii_uppercase();
+    let reference = c
+        .opt_str("reference_bases")
+        .unwrap_or("")
+        .to_ascii_uppercase();
+    let alternate = c
+        .opt_str("variant_bases")
+        .unwrap_or("")
+        .to_ascii_uppercase();
     if reference.is_empty() || alternate.is_empty() {
         return None;
     }
@@ -200,8 +217,16 @@ struct Common {
 
 fn common(r: &Rec) -> Result<Common> {
     Ok(Common {
-        evidence_type: r.enumerated("evidence_type", EvidenceType::parse, "a CIViC evidence type")?,
-        direction: r.enumerated("evidence_direction", Direction::parse, "Supports, Does Not Support or N/A")?,
+        evidence_type: r.enumerated(
+            "evidence_type",
+            EvidenceType::parse,
+            "a CIViC evidence type",
+        )?,
+        direction: r.enumerated(
+            "evidence_direction",
+            Direction::parse,
+            "Supports, Does Not Support or N/A",
+        )?,
         significance: Significance::parse(
             r.opt_str("clinical_significance")
                 .or_else(|| r.opt_str("significance"))
@@ -253,11 +278,18 @@ fn evidence_item(r: &Rec, variants: &BTreeMap<u64, VariantRec>) -> Result<Option
 fn assertion(r: &Rec) -> Result<EvidenceItem> {
     let c = common(r)?;
     let gene = r.sub("gene").ok_or_else(|| r.err("gene", "missing"))?;
-    let variant = r.sub("variant").ok_or_else(|| r.err("variant", "missing"))?;
+    let variant = r
+        .sub("variant")
+        .ok_or_else(|| r.err("variant", "missing"))?;
     let name = variant.str("name")?.to_string();
     let amp = match r.opt_str("amp_level") {
         None | Some("") => None,
-        Some(s) => Some(AmpClass::parse(s).ok_or_else(|| r.err("amp_level", format!("expected e.g. \"Tier I - Level A\", found {s:?}")))?),
+        Some(s) => Some(AmpClass::parse(s).ok_or_else(|| {
+            r.err(
+                "amp_level",
+                format!("expected e.g. \"Tier I - Level A\", found {s:?}"),
+            )
+        })?),
     };
     Ok(EvidenceItem {
         id: RecordId::CivicAssertion(r.u64("id")?),
@@ -311,11 +343,27 @@ pub fn load_civic_api(files: &CivicApiFiles, release: Option<&str>) -> Result<Ev
     let mut by_variant = BTreeMap::new();
     let mut embedded = Vec::new();
     for (p, i, v) in &variants {
-        let r = Rec { path: p, at: Location::Record(*i), v };
+        let r = Rec {
+            path: p,
+            at: Location::Record(*i),
+            v,
+        };
         let gene = r.str("entrez_name")?.to_string();
         let name = r.str("name")?.to_string();
-        by_variant.insert(r.u64("id")?, VariantRec { gene, name, coordinates: coordinates(&r) });
-        for e in r.get("_evidence_items").and_then(Value::as_array).into_iter().flatten() {
+        by_variant.insert(
+            r.u64("id")?,
+            VariantRec {
+                gene,
+                name,
+                coordinates: coordinates(&r),
+            },
+        );
+        for e in r
+            .get("_evidence_items")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             embedded.push((p.clone(), *i, e.clone()));
         }
     }
@@ -323,7 +371,11 @@ pub fn load_civic_api(files: &CivicApiFiles, release: Option<&str>) -> Result<Ev
     let mut unresolved = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
     for (p, i, v) in evidence.iter().chain(embedded.iter()) {
-        let r = Rec { path: p, at: Location::Record(*i), v };
+        let r = Rec {
+            path: p,
+            at: Location::Record(*i),
+            v,
+        };
         let id = r.u64("id")?;
         if !seen.insert(id) {
             continue;
@@ -334,7 +386,11 @@ pub fn load_civic_api(files: &CivicApiFiles, release: Option<&str>) -> Result<Ev
         }
     }
     for (p, i, v) in &assertions {
-        items.push(assertion(&Rec { path: p, at: Location::Record(*i), v })?);
+        items.push(assertion(&Rec {
+            path: p,
+            at: Location::Record(*i),
+            v,
+        })?);
     }
     let version = match release {
         Some(r) => r.to_string(),
@@ -349,7 +405,12 @@ pub fn load_civic_api(files: &CivicApiFiles, release: Option<&str>) -> Result<Ev
         }
     };
     Ok(EvidenceSet {
-        kb: KnowledgeBase { kind: KbKind::Civic, version, paths, sha256: combine(&digests) },
+        kb: KnowledgeBase {
+            kind: KbKind::Civic,
+            version,
+            paths,
+            sha256: combine(&digests),
+        },
         items,
         unresolved,
     })
@@ -359,22 +420,76 @@ pub fn load_civic_api(files: &CivicApiFiles, release: Option<&str>) -> Result<Ev
 /// gene/variant era (releases to 2022); a trailing `is_flagged` column was
 /// added later in that era and is accepted.
 pub const NIGHTLY_V1_COLUMNS: [&str; 41] = [
-    "gene", "entrez_id", "variant", "disease", "doid", "phenotypes", "drugs", "drug_interaction_type",
-    "evidence_type", "evidence_direction", "evidence_level", "clinical_significance", "evidence_statement",
-    "citation_id", "source_type", "asco_abstract_id", "citation", "nct_ids", "rating", "evidence_status",
-    "evidence_id", "variant_id", "gene_id", "chromosome", "start", "stop", "reference_bases", "variant_bases",
-    "representative_transcript", "chromosome2", "start2", "stop2", "representative_transcript2",
-    "ensembl_version", "reference_build", "variant_summary", "variant_origin", "last_review_date",
-    "evidence_civic_url", "variant_civic_url", "gene_civic_url",
+    "gene",
+    "entrez_id",
+    "variant",
+    "disease",
+    "doid",
+    "phenotypes",
+    "drugs",
+    "drug_interaction_type",
+    "evidence_type",
+    "evidence_direction",
+    "evidence_level",
+    "clinical_significance",
+    "evidence_statement",
+    "citation_id",
+    "source_type",
+    "asco_abstract_id",
+    "citation",
+    "nct_ids",
+    "rating",
+    "evidence_status",
+    "evidence_id",
+    "variant_id",
+    "gene_id",
+    "chromosome",
+    "start",
+    "stop",
+    "reference_bases",
+    "variant_bases",
+    "representative_transcript",
+    "chromosome2",
+    "start2",
+    "stop2",
+    "representative_transcript2",
+    "ensembl_version",
+    "reference_build",
+    "variant_summary",
+    "variant_origin",
+    "last_review_date",
+    "evidence_civic_url",
+    "variant_civic_url",
+    "gene_civic_url",
 ];
 
 /// Columns of the nightly evidence TSV in the molecular-profile era (2023–).
 pub const NIGHTLY_V2_COLUMNS: [&str; 25] = [
-    "molecular_profile", "molecular_profile_id", "disease", "doid", "phenotypes", "therapies",
-    "therapy_interaction_type", "evidence_type", "evidence_direction", "evidence_level", "significance",
-    "evidence_statement", "citation_id", "source_type", "asco_abstract_id", "citation", "nct_ids", "rating",
-    "evidence_status", "evidence_id", "variant_origin", "last_review_date", "evidence_civic_url",
-    "molecular_profile_civic_url", "is_flagged",
+    "molecular_profile",
+    "molecular_profile_id",
+    "disease",
+    "doid",
+    "phenotypes",
+    "therapies",
+    "therapy_interaction_type",
+    "evidence_type",
+    "evidence_direction",
+    "evidence_level",
+    "significance",
+    "evidence_statement",
+    "citation_id",
+    "source_type",
+    "asco_abstract_id",
+    "citation",
+    "nct_ids",
+    "rating",
+    "evidence_status",
+    "evidence_id",
+    "variant_origin",
+    "last_review_date",
+    "evidence_civic_url",
+    "molecular_profile_civic_url",
+    "is_flagged",
 ];
 
 /// Which nightly shape a header is.
@@ -389,7 +504,9 @@ pub enum NightlyShape {
 
 fn nightly_shape(path: &Path, header: &[String]) -> Result<NightlyShape> {
     let h: Vec<&str> = header.iter().map(String::as_str).collect();
-    if h == NIGHTLY_V1_COLUMNS || (h.len() == 42 && h[..41] == NIGHTLY_V1_COLUMNS && h[41] == "is_flagged") {
+    if h == NIGHTLY_V1_COLUMNS
+        || (h.len() == 42 && h[..41] == NIGHTLY_V1_COLUMNS && h[41] == "is_flagged")
+    {
         return Ok(NightlyShape::GeneVariant);
     }
     if h == NIGHTLY_V2_COLUMNS {
@@ -411,8 +528,16 @@ fn nightly_shape(path: &Path, header: &[String]) -> Result<NightlyShape> {
 
 /// `found 12 columns: a,b,…; missing x,y; unexpected z`.
 pub(crate) fn column_diff(want: &[&str], found: &[&str]) -> String {
-    let missing: Vec<&str> = want.iter().filter(|w| !found.contains(w)).copied().collect();
-    let extra: Vec<&str> = found.iter().filter(|f| !want.contains(f)).copied().collect();
+    let missing: Vec<&str> = want
+        .iter()
+        .filter(|w| !found.contains(w))
+        .copied()
+        .collect();
+    let extra: Vec<&str> = found
+        .iter()
+        .filter(|f| !want.contains(f))
+        .copied()
+        .collect();
     let mut s = format!("{} columns: {}", found.len(), found.join(","));
     if !missing.is_empty() {
         s += &format!("; missing {}", missing.join(","));
@@ -429,7 +554,11 @@ pub(crate) fn column_diff(want: &[&str], found: &[&str]) -> String {
 /// Loads a TSV in CIViC's nightly evidence shape as `kind` (CIViC itself or
 /// the local table). The version is `release` when given, else the latest
 /// `last_review_date`.
-pub(crate) fn load_evidence_tsv(path: &Path, kind: KbKind, release: Option<&str>) -> Result<EvidenceSet> {
+pub(crate) fn load_evidence_tsv(
+    path: &Path,
+    kind: KbKind,
+    release: Option<&str>,
+) -> Result<EvidenceSet> {
     let l = read_all(path)?;
     let mut rdr = csv::ReaderBuilder::new()
         .delimiter(b'\t')
@@ -437,9 +566,18 @@ pub(crate) fn load_evidence_tsv(path: &Path, kind: KbKind, release: Option<&str>
         .flexible(true)
         .from_reader(l.bytes.as_slice());
     let csv_err = |line: u64| {
-        move |source| KnowledgeError::Csv { path: path.to_path_buf(), at: Location::Line(line), source }
+        move |source| KnowledgeError::Csv {
+            path: path.to_path_buf(),
+            at: Location::Line(line),
+            source,
+        }
     };
-    let header: Vec<String> = rdr.headers().map_err(csv_err(1))?.iter().map(|s| s.trim_end_matches('\r').to_string()).collect();
+    let header: Vec<String> = rdr
+        .headers()
+        .map_err(csv_err(1))?
+        .iter()
+        .map(|s| s.trim_end_matches('\r').to_string())
+        .collect();
     let shape = nightly_shape(path, &header)?;
     if kind == KbKind::LocalEvidence && shape != NightlyShape::GeneVariant {
         return Err(KnowledgeError::Shape {
@@ -449,7 +587,12 @@ pub(crate) fn load_evidence_tsv(path: &Path, kind: KbKind, release: Option<&str>
             found: "the molecular-profile-era header".into(),
         });
     }
-    let col = |name: &str| header.iter().position(|h| h == name).expect("checked header");
+    let col = |name: &str| {
+        header
+            .iter()
+            .position(|h| h == name)
+            .expect("checked header")
+    };
     let mut items = Vec::new();
     let mut latest = String::new();
     for (i, rec) in rdr.records().enumerate() {
@@ -471,7 +614,14 @@ pub(crate) fn load_evidence_tsv(path: &Path, kind: KbKind, release: Option<&str>
             message,
         };
         let parse = |name: &str, expected: &str, ok: bool| -> Result<()> {
-            if ok { Ok(()) } else { Err(field(name, format!("expected {expected}, found {:?}", get(name)))) }
+            if ok {
+                Ok(())
+            } else {
+                Err(field(
+                    name,
+                    format!("expected {expected}, found {:?}", get(name)),
+                ))
+            }
         };
         let (gene, variant_name) = match shape {
             NightlyShape::GeneVariant => (get("gene").to_string(), get("variant").to_string()),
@@ -489,32 +639,62 @@ pub(crate) fn load_evidence_tsv(path: &Path, kind: KbKind, release: Option<&str>
         let level = EvidenceLevel::parse(get("evidence_level"));
         parse("evidence_level", "a level A to E", level.is_some())?;
         let evidence_type = EvidenceType::parse(get("evidence_type"));
-        parse("evidence_type", "a CIViC evidence type", evidence_type.is_some())?;
+        parse(
+            "evidence_type",
+            "a CIViC evidence type",
+            evidence_type.is_some(),
+        )?;
         let direction = Direction::parse(get("evidence_direction"));
-        parse("evidence_direction", "Supports, Does Not Support or N/A", direction.is_some())?;
+        parse(
+            "evidence_direction",
+            "Supports, Does Not Support or N/A",
+            direction.is_some(),
+        )?;
         let status = Status::parse(get("evidence_status"));
-        parse("evidence_status", "accepted, submitted or rejected", status.is_some())?;
+        parse(
+            "evidence_status",
+            "accepted, submitted or rejected",
+            status.is_some(),
+        )?;
         let origin = KbOrigin::parse(get("variant_origin"));
         parse("variant_origin", "a CIViC variant origin", origin.is_some())?;
         let (drugs, inter, signif) = match shape {
-            NightlyShape::GeneVariant => ("drugs", "drug_interaction_type", "clinical_significance"),
-            NightlyShape::MolecularProfile => ("therapies", "therapy_interaction_type", "significance"),
+            NightlyShape::GeneVariant => {
+                ("drugs", "drug_interaction_type", "clinical_significance")
+            }
+            NightlyShape::MolecularProfile => {
+                ("therapies", "therapy_interaction_type", "significance")
+            }
         };
         let interaction = TherapyInteraction::parse(get(inter));
-        parse(inter, "Combination, Sequential or Substitutes", interaction.is_some())?;
+        parse(
+            inter,
+            "Combination, Sequential or Substitutes",
+            interaction.is_some(),
+        )?;
         let id_text = get("evidence_id");
         let id = match kind {
             KbKind::LocalEvidence if !id_text.is_empty() => RecordId::Local(id_text.to_string()),
-            _ => RecordId::CivicEvidence(
-                id_text.parse().map_err(|_| field("evidence_id", format!("expected a number, found {id_text:?}")))?,
-            ),
+            _ => RecordId::CivicEvidence(id_text.parse().map_err(|_| {
+                field(
+                    "evidence_id",
+                    format!("expected a number, found {id_text:?}"),
+                )
+            })?),
         };
         let coordinates = match shape {
             NightlyShape::GeneVariant => {
-                let (chrom, start, r, a, build) =
-                    (get("chromosome"), get("start"), get("reference_bases"), get("variant_bases"), get("reference_build"));
+                let (chrom, start, r, a, build) = (
+                    get("chromosome"),
+                    get("start"),
+                    get("reference_bases"),
+                    get("variant_bases"),
+                    get("reference_build"),
+                );
                 match (Assembly::parse(build), start.parse::<u64>()) {
-                    (Some(assembly), Ok(pos)) if !chrom.is_empty() && !r.is_empty() && !a.is_empty() => {
+                    (Some(assembly), Ok(pos))
+                        if !chrom.is_empty() && !r.is_empty() && !a.is_empty() =>
+                    {
                         Some(GenomicAllele {
                             assembly,
                             chrom: normalise_chrom(chrom),
@@ -543,7 +723,12 @@ pub(crate) fn load_evidence_tsv(path: &Path, kind: KbKind, release: Option<&str>
                 id: (!doid.is_empty()).then(|| normalise(TermSystem::Doid, doid)),
                 name: get("disease").to_string(),
             },
-            therapies: get(drugs).split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect(),
+            therapies: get(drugs)
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect(),
             interaction: interaction.flatten(),
             evidence_type: evidence_type.expect("checked"),
             level,
@@ -560,7 +745,9 @@ pub(crate) fn load_evidence_tsv(path: &Path, kind: KbKind, release: Option<&str>
         });
     }
     if items.is_empty() {
-        return Err(KnowledgeError::Empty { path: path.to_path_buf() });
+        return Err(KnowledgeError::Empty {
+            path: path.to_path_buf(),
+        });
     }
     let version = match release {
         Some(r) => r.to_string(),
@@ -575,7 +762,12 @@ pub(crate) fn load_evidence_tsv(path: &Path, kind: KbKind, release: Option<&str>
         }
     };
     Ok(EvidenceSet {
-        kb: KnowledgeBase { kind, version, paths: vec![path.to_path_buf()], sha256: combine(&[l.sha256]) },
+        kb: KnowledgeBase {
+            kind,
+            version,
+            paths: vec![path.to_path_buf()],
+            sha256: combine(&[l.sha256]),
+        },
         items,
         unresolved: Vec::new(),
     })

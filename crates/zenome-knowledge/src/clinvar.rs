@@ -43,9 +43,8 @@ impl ClinicalSignificance {
             "Pathogenic/Likely_pathogenic" => Self::PathogenicLikelyPathogenic,
             "Likely_pathogenic" => Self::LikelyPathogenic,
             "Uncertain_significance" => Self::UncertainSignificance,
-            "Conflicting_interpretations_of_pathogenicity" | "Conflicting_classifications_of_pathogenicity" => {
-                Self::Conflicting
-            }
+            "Conflicting_interpretations_of_pathogenicity"
+            | "Conflicting_classifications_of_pathogenicity" => Self::Conflicting,
             "Likely_benign" => Self::LikelyBenign,
             "Benign/Likely_benign" => Self::BenignLikelyBenign,
             "Benign" => Self::Benign,
@@ -55,7 +54,10 @@ impl ClinicalSignificance {
 
     /// Pathogenic or likely pathogenic (what secondary findings report).
     pub fn is_pathogenic_or_likely(&self) -> bool {
-        matches!(self, Self::Pathogenic | Self::PathogenicLikelyPathogenic | Self::LikelyPathogenic)
+        matches!(
+            self,
+            Self::Pathogenic | Self::PathogenicLikelyPathogenic | Self::LikelyPathogenic
+        )
     }
 }
 
@@ -78,16 +80,16 @@ impl ReviewStatus {
         match s.trim() {
             "practice_guideline" => Self::PracticeGuideline,
             "reviewed_by_expert_panel" => Self::ExpertPanel,
-            "criteria_provided,_multiple_submitters,_no_conflicts" => Self::MultipleSubmittersNoConflicts,
-            "criteria_provided,_single_submitter" => Self::SingleSubmitter,
-            "criteria_provided,_conflicting_interpretations" | "criteria_provided,_conflicting_classifications" => {
-                Self::ConflictingInterpretations
+            "criteria_provided,_multiple_submitters,_no_conflicts" => {
+                Self::MultipleSubmittersNoConflicts
             }
+            "criteria_provided,_single_submitter" => Self::SingleSubmitter,
+            "criteria_provided,_conflicting_interpretations"
+            | "criteria_provided,_conflicting_classifications" => Self::ConflictingInterpretations,
             "no_assertion_criteria_provided" => Self::NoAssertionCriteria,
             "no_assertion_provided" | "no_classification_provided" => Self::NoAssertion,
-            "no_interpretation_for_the_single_variant" | "no_classification_for_the_single_variant" => {
-                Self::NoInterpretation
-            }
+            "no_interpretation_for_the_single_variant"
+            | "no_classification_for_the_single_variant" => Self::NoInterpretation,
             other => Self::Other(other.to_string()),
         }
     }
@@ -135,7 +137,12 @@ impl ClinVarSet {
     pub fn lookup(&self, allele: &GenomicAllele) -> impl Iterator<Item = &ClinVarRecord> {
         let hits = if allele.assembly == self.assembly {
             self.by_allele
-                .get(&(normalise_chrom(&allele.chrom), allele.pos, allele.reference.clone(), allele.alternate.clone()))
+                .get(&(
+                    normalise_chrom(&allele.chrom),
+                    allele.pos,
+                    allele.reference.clone(),
+                    allele.alternate.clone(),
+                ))
                 .map(Vec::as_slice)
                 .unwrap_or(&[])
         } else {
@@ -183,7 +190,9 @@ pub fn load_clinvar(path: &Path) -> Result<ClinVarSet> {
         let mut probe = BufReader::new(file);
         let magic = std::io::BufRead::fill_buf(&mut probe).map_err(crate::source::io_err(path))?;
         if magic.is_empty() {
-            return Err(KnowledgeError::Empty { path: path.to_path_buf() });
+            return Err(KnowledgeError::Empty {
+                path: path.to_path_buf(),
+            });
         }
         if magic.starts_with(&[0x1f, 0x8b]) {
             Box::new(BufReader::new(flate2::bufread::MultiGzDecoder::new(probe)))
@@ -192,7 +201,13 @@ pub fn load_clinvar(path: &Path) -> Result<ClinVarSet> {
         }
     };
     let mut vcf_reader = vcf::io::Reader::new(reader);
-    let vcf_err = |at: Location| move |source| KnowledgeError::Vcf { path: path.to_path_buf(), at, source };
+    let vcf_err = |at: Location| {
+        move |source| KnowledgeError::Vcf {
+            path: path.to_path_buf(),
+            at,
+            source,
+        }
+    };
     let header = vcf_reader.read_header().map_err(vcf_err(Location::File))?;
     let other = |key: &str| -> Option<String> {
         match header.other_records().get(key)? {
@@ -210,20 +225,29 @@ pub fn load_clinvar(path: &Path) -> Result<ClinVarSet> {
         Some(s) if s == "ClinVar" => {}
         found => return Err(shape("##source=ClinVar", format!("{found:?}"))),
     }
-    let version = other("fileDate").ok_or_else(|| shape("##fileDate=<release date>", "none".into()))?;
+    let version =
+        other("fileDate").ok_or_else(|| shape("##fileDate=<release date>", "none".into()))?;
     let reference = other("reference").unwrap_or_default();
-    let assembly = Assembly::parse(&reference).ok_or_else(|| shape("##reference=GRCh37 or GRCh38", format!("{reference:?}")))?;
-    let missing: Vec<&str> =
-        ["CLNSIG", "CLNREVSTAT", "GENEINFO"].into_iter().filter(|k| !header.infos().contains_key(*k)).collect();
+    let assembly = Assembly::parse(&reference)
+        .ok_or_else(|| shape("##reference=GRCh37 or GRCh38", format!("{reference:?}")))?;
+    let missing: Vec<&str> = ["CLNSIG", "CLNREVSTAT", "GENEINFO"]
+        .into_iter()
+        .filter(|k| !header.infos().contains_key(*k))
+        .collect();
     if !missing.is_empty() {
-        return Err(shape("INFO fields CLNSIG, CLNREVSTAT, GENEINFO declared", format!("missing {}", missing.join(","))));
+        return Err(shape(
+            "INFO fields CLNSIG, CLNREVSTAT, GENEINFO declared",
+            format!("missing {}", missing.join(",")),
+        ));
     }
     let mut records = Vec::new();
     let mut by_allele: HashMap<_, Vec<usize>> = HashMap::new();
     let mut record = vcf::Record::default();
     let mut n = 0u64;
     loop {
-        let read = vcf_reader.read_record(&mut record).map_err(vcf_err(Location::Record(n + 1)))?;
+        let read = vcf_reader
+            .read_record(&mut record)
+            .map_err(vcf_err(Location::Record(n + 1)))?;
         if read == 0 {
             break;
         }
@@ -243,8 +267,12 @@ pub fn load_clinvar(path: &Path) -> Result<ClinVarSet> {
             }
         };
         let id_text = record.ids().iter().next().unwrap_or("").to_string();
-        let variation_id =
-            id_text.parse().map_err(|_| field("ID", format!("expected a ClinVar VariationID, found {id_text:?}")))?;
+        let variation_id = id_text.parse().map_err(|_| {
+            field(
+                "ID",
+                format!("expected a ClinVar VariationID, found {id_text:?}"),
+            )
+        })?;
         let pos = match record.variant_start() {
             Some(Ok(p)) => usize::from(p) as u64,
             _ => return Err(field("POS", "expected a position".into())),
@@ -263,7 +291,12 @@ pub fn load_clinvar(path: &Path) -> Result<ClinVarSet> {
             .map_err(vcf_err(at.clone()))?;
         let allele_id = get("ALLELEID")?.and_then(|s| s.parse().ok());
         let genes = get("GENEINFO")?
-            .map(|g| g.split('|').filter_map(|p| p.split(':').next()).map(str::to_string).collect())
+            .map(|g| {
+                g.split('|')
+                    .filter_map(|p| p.split(':').next())
+                    .map(str::to_string)
+                    .collect()
+            })
             .unwrap_or_default();
         let hgvs = get("CLNHGVS")?;
         let conditions = get("CLNDN")?
@@ -271,7 +304,10 @@ pub fn load_clinvar(path: &Path) -> Result<ClinVarSet> {
             .unwrap_or_default();
         for alt in alts.into_iter().filter(|a| a != ".") {
             let i = records.len();
-            by_allele.entry((chrom.clone(), pos, reference.clone(), alt.clone())).or_default().push(i);
+            by_allele
+                .entry((chrom.clone(), pos, reference.clone(), alt.clone()))
+                .or_default()
+                .push(i);
             records.push(ClinVarRecord {
                 variation_id,
                 allele_id,
@@ -293,10 +329,17 @@ pub fn load_clinvar(path: &Path) -> Result<ClinVarSet> {
         }
     }
     if records.is_empty() {
-        return Err(KnowledgeError::Empty { path: path.to_path_buf() });
+        return Err(KnowledgeError::Empty {
+            path: path.to_path_buf(),
+        });
     }
     Ok(ClinVarSet {
-        kb: KnowledgeBase { kind: KbKind::ClinVar, version, paths: vec![path.to_path_buf()], sha256 },
+        kb: KnowledgeBase {
+            kind: KbKind::ClinVar,
+            version,
+            paths: vec![path.to_path_buf()],
+            sha256,
+        },
         assembly,
         records,
         by_allele,

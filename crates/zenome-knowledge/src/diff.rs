@@ -15,17 +15,38 @@ use crate::patient::{AnnotatedVariant, VariantKey};
 /// What identifies a finding across versions.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum FindingKey {
-    Therapy { variant: VariantKey, record: RecordId },
-    Hotspot { variant: VariantKey, gene: String, position: u32 },
-    Secondary { variant: VariantKey, variation_id: u64 },
+    Therapy {
+        variant: VariantKey,
+        record: RecordId,
+    },
+    Hotspot {
+        variant: VariantKey,
+        gene: String,
+        position: u32,
+    },
+    Secondary {
+        variant: VariantKey,
+        variation_id: u64,
+    },
 }
 
 /// What is compared for "changed".
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Grade {
-    Therapy { level: Option<EvidenceLevel>, amp: Option<AmpClass>, therapies: Vec<String>, disease: Option<String> },
-    Hotspot { same_allele: bool, in_patient_type: u32 },
-    Secondary { significance: ClinicalSignificance, stars: u8 },
+    Therapy {
+        level: Option<EvidenceLevel>,
+        amp: Option<AmpClass>,
+        therapies: Vec<String>,
+        disease: Option<String>,
+    },
+    Hotspot {
+        same_allele: bool,
+        in_patient_type: u32,
+    },
+    Secondary {
+        significance: ClinicalSignificance,
+        stars: u8,
+    },
 }
 
 /// The difference for one patient.
@@ -44,24 +65,48 @@ impl FindingsDiff {
 }
 
 fn therapy_grade(t: &TherapyFinding) -> Grade {
-    Grade::Therapy { level: t.level, amp: t.amp, therapies: t.therapies.clone(), disease: t.disease.id.clone() }
+    Grade::Therapy {
+        level: t.level,
+        amp: t.amp,
+        therapies: t.therapies.clone(),
+        disease: t.disease.id.clone(),
+    }
 }
 
 fn graded(f: &Findings) -> BTreeMap<FindingKey, Grade> {
     let mut m = BTreeMap::new();
     for t in &f.therapies {
-        m.insert(FindingKey::Therapy { variant: t.variant.clone(), record: t.record.clone() }, therapy_grade(t));
+        m.insert(
+            FindingKey::Therapy {
+                variant: t.variant.clone(),
+                record: t.record.clone(),
+            },
+            therapy_grade(t),
+        );
     }
     for h in &f.hotspots {
         m.insert(
-            FindingKey::Hotspot { variant: h.variant.clone(), gene: h.gene.clone(), position: h.position },
-            Grade::Hotspot { same_allele: h.same_allele, in_patient_type: h.in_patient_type },
+            FindingKey::Hotspot {
+                variant: h.variant.clone(),
+                gene: h.gene.clone(),
+                position: h.position,
+            },
+            Grade::Hotspot {
+                same_allele: h.same_allele,
+                in_patient_type: h.in_patient_type,
+            },
         );
     }
     for s in &f.secondary {
         m.insert(
-            FindingKey::Secondary { variant: s.variant.clone(), variation_id: s.variation_id },
-            Grade::Secondary { significance: s.significance.clone(), stars: s.stars },
+            FindingKey::Secondary {
+                variant: s.variant.clone(),
+                variation_id: s.variation_id,
+            },
+            Grade::Secondary {
+                significance: s.significance.clone(),
+                stars: s.stars,
+            },
         );
     }
     m
@@ -102,7 +147,8 @@ impl Impact {
     }
     /// Whether re-matching a variant could change its findings.
     pub fn affects(&self, v: &AnnotatedVariant) -> bool {
-        self.genes.contains(&v.gene_symbol.to_ascii_uppercase()) || self.alleles.contains(&v.allele())
+        self.genes.contains(&v.gene_symbol.to_ascii_uppercase())
+            || self.alleles.contains(&v.allele())
     }
     /// Whether any of a patient's variants is affected.
     pub fn affects_any(&self, variants: &[AnnotatedVariant]) -> bool {
@@ -111,12 +157,21 @@ impl Impact {
 }
 
 /// Records keyed by id; changed = added, removed or different content.
-fn changed_keys<K: Ord + Clone, V: PartialEq>(old: &BTreeMap<K, Vec<&V>>, new: &BTreeMap<K, Vec<&V>>) -> Vec<K> {
+fn changed_keys<K: Ord + Clone, V: PartialEq>(
+    old: &BTreeMap<K, Vec<&V>>,
+    new: &BTreeMap<K, Vec<&V>>,
+) -> Vec<K> {
     let keys: BTreeSet<&K> = old.keys().chain(new.keys()).collect();
-    keys.into_iter().filter(|k| old.get(*k) != new.get(*k)).cloned().collect()
+    keys.into_iter()
+        .filter(|k| old.get(*k) != new.get(*k))
+        .cloned()
+        .collect()
 }
 
-fn group<'a, K: Ord, V>(items: impl Iterator<Item = &'a V>, key: impl Fn(&V) -> K) -> BTreeMap<K, Vec<&'a V>>
+fn group<'a, K: Ord, V>(
+    items: impl Iterator<Item = &'a V>,
+    key: impl Fn(&V) -> K,
+) -> BTreeMap<K, Vec<&'a V>>
 where
     V: 'a,
 {
@@ -129,7 +184,10 @@ where
 
 /// Genes whose evidence items or assertions were added, removed or changed.
 pub fn evidence_impact(old: &EvidenceSet, new: &EvidenceSet) -> Impact {
-    let (o, n) = (group(old.items.iter(), |i| i.id.clone()), group(new.items.iter(), |i| i.id.clone()));
+    let (o, n) = (
+        group(old.items.iter(), |i| i.id.clone()),
+        group(new.items.iter(), |i| i.id.clone()),
+    );
     let mut impact = Impact::default();
     for k in changed_keys(&o, &n) {
         for item in o.get(&k).into_iter().chain(n.get(&k)).flatten() {
@@ -142,7 +200,10 @@ pub fn evidence_impact(old: &EvidenceSet, new: &EvidenceSet) -> Impact {
 /// Alleles (and their genes' germline findings) whose ClinVar record changed.
 pub fn clinvar_impact(old: &ClinVarSet, new: &ClinVarSet) -> Impact {
     let key = |r: &crate::clinvar::ClinVarRecord| r.allele.clone();
-    let (o, n) = (group(old.records.iter(), key), group(new.records.iter(), key));
+    let (o, n) = (
+        group(old.records.iter(), key),
+        group(new.records.iter(), key),
+    );
     let mut impact = Impact::default();
     for k in changed_keys(&o, &n) {
         impact.alleles.insert(k);
@@ -152,16 +213,31 @@ pub fn clinvar_impact(old: &ClinVarSet, new: &ClinVarSet) -> Impact {
 
 /// Genes added to, removed from or changed in the ACMG SF list.
 pub fn acmg_impact(old: &AcmgSfList, new: &AcmgSfList) -> Impact {
-    let (o, n) = (group(old.rows(), |r| r.gene.clone()), group(new.rows(), |r| r.gene.clone()));
-    Impact { genes: changed_keys(&o, &n).into_iter().map(|g| g.to_ascii_uppercase()).collect(), alleles: BTreeSet::new() }
+    let (o, n) = (
+        group(old.rows(), |r| r.gene.clone()),
+        group(new.rows(), |r| r.gene.clone()),
+    );
+    Impact {
+        genes: changed_keys(&o, &n)
+            .into_iter()
+            .map(|g| g.to_ascii_uppercase())
+            .collect(),
+        alleles: BTreeSet::new(),
+    }
 }
 
 /// Genes whose hotspot residues changed.
 pub fn hotspots_impact(old: &HotspotSet, new: &HotspotSet) -> Impact {
     let key = |h: &crate::hotspots::Hotspot| (h.gene.clone(), h.position);
-    let (o, n) = (group(old.hotspots.iter(), key), group(new.hotspots.iter(), key));
+    let (o, n) = (
+        group(old.hotspots.iter(), key),
+        group(new.hotspots.iter(), key),
+    );
     Impact {
-        genes: changed_keys(&o, &n).into_iter().map(|(g, _)| g.to_ascii_uppercase()).collect(),
+        genes: changed_keys(&o, &n)
+            .into_iter()
+            .map(|(g, _)| g.to_ascii_uppercase())
+            .collect(),
         alleles: BTreeSet::new(),
     }
 }

@@ -74,7 +74,9 @@ impl Morphology {
             return Err(err());
         }
         let behaviour = match b {
-            Some(b) if b.len() == 1 && b.as_bytes()[0].is_ascii_digit() => Some(b.as_bytes()[0] - b'0'),
+            Some(b) if b.len() == 1 && b.as_bytes()[0].is_ascii_digit() => {
+                Some(b.as_bytes()[0] - b'0')
+            }
             Some(_) => return Err(err()),
             None => None,
         };
@@ -212,8 +214,11 @@ fn table<'a>(path: &Path, text: &'a str, header: &str) -> Result<Vec<(u64, Vec<&
 impl ObsoleteTerms {
     /// The table shipped with the crate.
     pub fn shipped() -> Self {
-        Self::parse(Path::new("data/obsolete_terms.tsv"), include_str!("../data/obsolete_terms.tsv"))
-            .expect("shipped obsolete-terms table is valid")
+        Self::parse(
+            Path::new("data/obsolete_terms.tsv"),
+            include_str!("../data/obsolete_terms.tsv"),
+        )
+        .expect("shipped obsolete-terms table is valid")
     }
 
     pub fn load(path: &Path) -> Result<Self> {
@@ -334,7 +339,11 @@ impl DiseaseMap {
                 return Err(field(
                     n,
                     "doids",
-                    format!("expected as many names as ids, found {} ids and {} names", ids.len(), names.len()),
+                    format!(
+                        "expected as many names as ids, found {} ids and {} names",
+                        ids.len(),
+                        names.len()
+                    ),
                 ));
             }
             rows.push(DiseaseMapRow {
@@ -376,7 +385,11 @@ impl DiseaseMap {
         let row = self
             .rows
             .iter()
-            .filter(|r| r.topography.as_ref().is_none_or(|t| site.topography.starts_with(t)))
+            .filter(|r| {
+                r.topography
+                    .as_ref()
+                    .is_none_or(|t| site.topography.starts_with(t))
+            })
             .filter(|r| match (r.morphology, hist) {
                 (None, _) => true,
                 (Some((a, b)), Some(h)) => a <= h && h <= b,
@@ -457,7 +470,9 @@ mod tests {
 
     #[test]
     fn obsolete_term_in_map_is_replaced_and_reported() {
-        let text = format!("{MAP_HEADER}\nC73\t*\tanaplastic\tDOID:7012\tanaplastic thyroid cancer\tLEUK\n");
+        let text = format!(
+            "{MAP_HEADER}\nC73\t*\tanaplastic\tDOID:7012\tanaplastic thyroid cancer\tLEUK\n"
+        );
         let map = DiseaseMap::parse(Path::new("t.tsv"), &text, ObsoleteTerms::shipped()).unwrap();
         let d = map.resolve(&site("C73.9", None)).unwrap();
         assert_eq!(d.doids, ["DOID:0080522"]);
@@ -468,8 +483,12 @@ mod tests {
 
     #[test]
     fn wrong_header_names_both() {
-        let err = DiseaseMap::parse(Path::new("m.tsv"), "site\tdoid\n", ObsoleteTerms::default()).unwrap_err();
+        let err = DiseaseMap::parse(Path::new("m.tsv"), "site\tdoid\n", ObsoleteTerms::default())
+            .unwrap_err();
         let msg = err.to_string();
-        assert!(msg.contains("topography,morphology") && msg.contains("site,doid"), "{msg}");
+        assert!(
+            msg.contains("topography,morphology") && msg.contains("site,doid"),
+            "{msg}"
+        );
     }
 }

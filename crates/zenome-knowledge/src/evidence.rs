@@ -85,7 +85,11 @@ impl AmpClass {
     /// as PCGR's tiers (Nakken et al. 2018, "tier 2: A/B in other tumour
     /// types, C/D in this one"). Items that do not support their claim get no
     /// class (`None`).
-    pub fn from_civic(level: EvidenceLevel, same_cancer_type: bool, direction: Direction) -> Option<Self> {
+    pub fn from_civic(
+        level: EvidenceLevel,
+        same_cancer_type: bool,
+        direction: Direction,
+    ) -> Option<Self> {
         if direction != Direction::Supports {
             return None;
         }

@@ -66,12 +66,45 @@ const V1_COLUMNS: [&str; 5] = [
 ];
 
 const V2_COLUMNS: [&str; 39] = [
-    "Hugo_Symbol", "Amino_Acid_Position", "log10_pvalue", "Mutation_Count", "Reference_Amino_Acid",
-    "Total_Mutations_in_Gene", "Median_Allele_Freq_Rank", "Allele_Freq_Rank", "Variant_Amino_Acid",
-    "Codon_Change", "Genomic_Position", "Detailed_Cancer_Types", "Organ_Types", "Tri-nucleotides",
-    "Mutability", "mu_protein", "Total_Samples", "Analysis_Type", "qvalue", "tm", "qvalue_pancan",
-    "Is_repeat", "seq", "length", "align100", "pad12entropy", "pad24entropy", "pad36entropy", "TP", "reason",
-    "n_MSK", "n_Retro", "judgement", "inNBT", "inOncokb", "ref", "qvaluect", "ct", "Samples",
+    "Hugo_Symbol",
+    "Amino_Acid_Position",
+    "log10_pvalue",
+    "Mutation_Count",
+    "Reference_Amino_Acid",
+    "Total_Mutations_in_Gene",
+    "Median_Allele_Freq_Rank",
+    "Allele_Freq_Rank",
+    "Variant_Amino_Acid",
+    "Codon_Change",
+    "Genomic_Position",
+    "Detailed_Cancer_Types",
+    "Organ_Types",
+    "Tri-nucleotides",
+    "Mutability",
+    "mu_protein",
+    "Total_Samples",
+    "Analysis_Type",
+    "qvalue",
+    "tm",
+    "qvalue_pancan",
+    "Is_repeat",
+    "seq",
+    "length",
+    "align100",
+    "pad12entropy",
+    "pad24entropy",
+    "pad36entropy",
+    "TP",
+    "reason",
+    "n_MSK",
+    "n_Retro",
+    "judgement",
+    "inNBT",
+    "inOncokb",
+    "ref",
+    "qvaluect",
+    "ct",
+    "Samples",
 ];
 
 /// Lines split on CR, LF or CRLF, numbered from 1.
@@ -119,14 +152,20 @@ pub fn load_hotspots(path: &Path) -> Result<HotspotSet> {
         .filter(|&i| i <= 1)
         .unwrap_or(0);
     let (hn, header_line) = all[header_at];
-    let header: Vec<&str> = fields(header_line).into_iter().filter(|f| !f.is_empty()).collect();
+    let header: Vec<&str> = fields(header_line)
+        .into_iter()
+        .filter(|f| !f.is_empty())
+        .collect();
     let release = if header == V1_COLUMNS {
         HotspotsVersion::V1
     } else if header == V2_COLUMNS {
         HotspotsVersion::V2
     } else {
-        let (name, want): (&str, &[&str]) =
-            if header.len() > 10 { ("v2", &V2_COLUMNS) } else { ("v1", &V1_COLUMNS) };
+        let (name, want): (&str, &[&str]) = if header.len() > 10 {
+            ("v2", &V2_COLUMNS)
+        } else {
+            ("v1", &V1_COLUMNS)
+        };
         return Err(KnowledgeError::Shape {
             path: path.to_path_buf(),
             at: Location::Line(hn),
@@ -152,38 +191,69 @@ pub fn load_hotspots(path: &Path) -> Result<HotspotSet> {
                 found: format!("{}", f.len()),
             });
         }
-        let at = |name: &str| f[header.iter().position(|h| *h == name).expect("known column")];
+        let at = |name: &str| {
+            f[header
+                .iter()
+                .position(|h| *h == name)
+                .expect("known column")]
+        };
         let gene = at("Hugo_Symbol").to_string();
         let pos_text = at("Amino_Acid_Position");
         let aa = |name: &str, s: &str| {
             let c = s.split(':').next().unwrap_or("");
             let mut ch = c.chars();
             match (ch.next(), ch.next()) {
-                (Some(x), None) => AminoAcid::from_one(x).ok_or_else(|| field(name, format!("expected an amino acid, found {s:?}"))),
+                (Some(x), None) => AminoAcid::from_one(x)
+                    .ok_or_else(|| field(name, format!("expected an amino acid, found {s:?}"))),
                 _ => Err(field(name, format!("expected an amino acid, found {s:?}"))),
             }
         };
         let hs = match release {
             HotspotsVersion::V1 => Hotspot {
                 gene,
-                position: pos_text.parse().map_err(|_| field("Amino_Acid_Position", format!("expected a number, found {pos_text:?}")))?,
+                position: pos_text.parse().map_err(|_| {
+                    field(
+                        "Amino_Acid_Position",
+                        format!("expected a number, found {pos_text:?}"),
+                    )
+                })?,
                 reference: Some(aa("Reference_Amino_Acid", at("Reference_Amino_Acid"))?),
                 alternate: Some(aa("Variant_Amino_Acid", at("Variant_Amino_Acid"))?),
                 allele_count: None,
                 composition: Composition::Allele,
-                tumour_types: composition(at("Tumor_Type_Composition"))
-                    .ok_or_else(|| field("Tumor_Type_Composition", format!("expected type:count|…, found {:?}", at("Tumor_Type_Composition"))))?,
+                tumour_types: composition(at("Tumor_Type_Composition")).ok_or_else(|| {
+                    field(
+                        "Tumor_Type_Composition",
+                        format!(
+                            "expected type:count|…, found {:?}",
+                            at("Tumor_Type_Composition")
+                        ),
+                    )
+                })?,
             },
             HotspotsVersion::V2 => {
                 let splice = pos_text.ends_with("_splice");
                 let digits = pos_text.trim_start_matches('X').trim_end_matches("_splice");
-                let position = digits.parse().map_err(|_| field("Amino_Acid_Position", format!("expected a number or X<n>_splice, found {pos_text:?}")))?;
+                let position = digits.parse().map_err(|_| {
+                    field(
+                        "Amino_Acid_Position",
+                        format!("expected a number or X<n>_splice, found {pos_text:?}"),
+                    )
+                })?;
                 let variant = at("Variant_Amino_Acid");
                 Hotspot {
                     gene,
                     position,
-                    reference: if splice { None } else { Some(aa("Reference_Amino_Acid", at("Reference_Amino_Acid"))?) },
-                    alternate: if splice { None } else { Some(aa("Variant_Amino_Acid", variant)?) },
+                    reference: if splice {
+                        None
+                    } else {
+                        Some(aa("Reference_Amino_Acid", at("Reference_Amino_Acid"))?)
+                    },
+                    alternate: if splice {
+                        None
+                    } else {
+                        Some(aa("Variant_Amino_Acid", variant)?)
+                    },
                     allele_count: variant.split(':').nth(1).and_then(|c| c.parse().ok()),
                     composition: Composition::Residue,
                     tumour_types: composition(at("Detailed_Cancer_Types")).unwrap_or_default(),
@@ -193,7 +263,9 @@ pub fn load_hotspots(path: &Path) -> Result<HotspotSet> {
         hotspots.push(hs);
     }
     if hotspots.is_empty() {
-        return Err(KnowledgeError::Empty { path: path.to_path_buf() });
+        return Err(KnowledgeError::Empty {
+            path: path.to_path_buf(),
+        });
     }
     Ok(HotspotSet {
         kb: KnowledgeBase {

@@ -129,7 +129,11 @@ pub struct Findings {
 const ANY_CANCER: &str = "DOID:162";
 
 /// Matches one patient's variants to everything loaded.
-pub fn match_patient(k: &Knowledge, ctx: &PatientContext, variants: &[AnnotatedVariant]) -> Findings {
+pub fn match_patient(
+    k: &Knowledge,
+    ctx: &PatientContext,
+    variants: &[AnnotatedVariant],
+) -> Findings {
     let mut out = Findings::default();
     let disease: Option<PatientDisease> = ctx.site.as_ref().and_then(|s| k.diseases.resolve(s));
     if let Some(site) = &ctx.site
@@ -154,8 +158,22 @@ pub fn match_patient(k: &Knowledge, ctx: &PatientContext, variants: &[AnnotatedV
         }
     }
     out.therapies.sort_by(|a, b| {
-        (a.context, a.amp.is_none(), a.amp, a.level, &a.variant, &a.record)
-            .cmp(&(b.context, b.amp.is_none(), b.amp, b.level, &b.variant, &b.record))
+        (
+            a.context,
+            a.amp.is_none(),
+            a.amp,
+            a.level,
+            &a.variant,
+            &a.record,
+        )
+            .cmp(&(
+                b.context,
+                b.amp.is_none(),
+                b.amp,
+                b.level,
+                &b.variant,
+                &b.record,
+            ))
     });
     out
 }
@@ -173,7 +191,13 @@ fn somatic(
         let label = set.kb.label();
         for item in &set.items {
             if item.status != Status::Accepted
-                || !matches!(item.origin, KbOrigin::Somatic | KbOrigin::Combined | KbOrigin::Unknown | KbOrigin::NotApplicable)
+                || !matches!(
+                    item.origin,
+                    KbOrigin::Somatic
+                        | KbOrigin::Combined
+                        | KbOrigin::Unknown
+                        | KbOrigin::NotApplicable
+                )
                 || !item.gene.eq_ignore_ascii_case(&v.gene_symbol)
             {
                 continue;
@@ -190,7 +214,10 @@ fn somatic(
                 && let Some(r) = k.diseases.obsolete().replacement(TermSystem::Doid, id)
             {
                 warnings.push(FindingWarning::ObsoleteTerm(r.clone()));
-                term = DiseaseTerm { id: Some(r.replacement.clone()), name: r.replacement_name.clone() };
+                term = DiseaseTerm {
+                    id: Some(r.replacement.clone()),
+                    name: r.replacement_name.clone(),
+                };
             }
             let context = match (&term.id, disease) {
                 (Some(id), _) if id == ANY_CANCER => DiseaseContext::AnyCancerType,
@@ -198,7 +225,10 @@ fn somatic(
                 _ => DiseaseContext::OtherCancerType,
             };
             let same = context != DiseaseContext::OtherCancerType;
-            let amp = item.amp.or_else(|| item.level.and_then(|l| AmpClass::from_civic(l, same, item.direction)));
+            let amp = item.amp.or_else(|| {
+                item.level
+                    .and_then(|l| AmpClass::from_civic(l, same, item.direction))
+            });
             out.therapies.push(TherapyFinding {
                 variant: v.key(),
                 gene: item.gene.clone(),
@@ -223,14 +253,20 @@ fn somatic(
     if let (Some(hs), Some(c)) = (&k.hotspots, &change) {
         let mut best: Option<HotspotFinding> = None;
         for h in hs.hotspots.iter().filter(|h| {
-            h.gene.eq_ignore_ascii_case(&v.gene_symbol) && h.position == c.position && h.reference == Some(c.reference)
+            h.gene.eq_ignore_ascii_case(&v.gene_symbol)
+                && h.position == c.position
+                && h.reference == Some(c.reference)
         }) {
             if c.alternate == Some(c.reference) {
                 continue;
             }
             let same_allele = h.alternate.is_some() && h.alternate == c.alternate;
             let codes = |code: &str| {
-                let code = k.diseases.obsolete().replacement(TermSystem::OncoTree, code).map_or(code, |r| r.replacement.as_str());
+                let code = k
+                    .diseases
+                    .obsolete()
+                    .replacement(TermSystem::OncoTree, code)
+                    .map_or(code, |r| r.replacement.as_str());
                 disease.is_some_and(|d| d.has_oncotree(code))
             };
             let f = HotspotFinding {
@@ -238,12 +274,20 @@ fn somatic(
                 gene: h.gene.clone(),
                 position: h.position,
                 same_allele,
-                in_patient_type: h.tumour_types.iter().filter(|t| codes(&t.code)).map(|t| t.mutated).sum(),
+                in_patient_type: h
+                    .tumour_types
+                    .iter()
+                    .filter(|t| codes(&t.code))
+                    .map(|t| t.mutated)
+                    .sum(),
                 total: h.tumour_types.iter().map(|t| t.mutated).sum(),
                 composition: h.composition,
                 kb: hs.kb.label(),
             };
-            if best.as_ref().is_none_or(|b| (f.same_allele, f.total) > (b.same_allele, b.total)) {
+            if best
+                .as_ref()
+                .is_none_or(|b| (f.same_allele, f.total) > (b.same_allele, b.total))
+            {
                 best = Some(f);
             }
         }
@@ -252,20 +296,25 @@ fn somatic(
 }
 
 fn secondary(k: &Knowledge, v: &AnnotatedVariant, out: &mut Findings) {
-    let (Some(acmg), Some(clinvar)) = (&k.acmg, &k.clinvar) else { return };
+    let (Some(acmg), Some(clinvar)) = (&k.acmg, &k.clinvar) else {
+        return;
+    };
     let rows = acmg.gene(&v.gene_symbol);
     if rows.is_empty() {
         return;
     }
     for r in clinvar.lookup(&v.allele()) {
-        if !r.significance.is_pathogenic_or_likely() || !r.genes.iter().any(|g| g == &v.gene_symbol) {
+        if !r.significance.is_pathogenic_or_likely() || !r.genes.iter().any(|g| g == &v.gene_symbol)
+        {
             continue;
         }
         let warnings = rows
             .iter()
             .filter_map(|g| match &g.report {
                 ReportRule::AllPathogenic => None,
-                ReportRule::Biallelic => Some(FindingWarning::ReportRuleToCheck("P and LP (2 variants)".into())),
+                ReportRule::Biallelic => Some(FindingWarning::ReportRuleToCheck(
+                    "P and LP (2 variants)".into(),
+                )),
                 ReportRule::Restricted(s) => Some(FindingWarning::ReportRuleToCheck(s.clone())),
             })
             .collect();

@@ -199,13 +199,23 @@ pub fn parse_variant_name(name: &str) -> VariantSpec {
 
 impl VariantSpec {
     /// How a patient's change relates to this name, if it is covered.
-    pub fn covers(&self, change: Option<&ProteinChange>, consequences: &[String]) -> Option<MatchKind> {
+    pub fn covers(
+        &self,
+        change: Option<&ProteinChange>,
+        consequences: &[String],
+    ) -> Option<MatchKind> {
         match (self, change) {
-            (VariantSpec::Substitution(s), Some(c)) => {
-                (s.position == c.position && s.reference == c.reference && s.alternate == c.alternate)
-                    .then_some(MatchKind::Protein)
-            }
-            (VariantSpec::Codon { reference, position }, Some(c)) => (c.position == *position
+            (VariantSpec::Substitution(s), Some(c)) => (s.position == c.position
+                && s.reference == c.reference
+                && s.alternate == c.alternate)
+                .then_some(MatchKind::Protein),
+            (
+                VariantSpec::Codon {
+                    reference,
+                    position,
+                },
+                Some(c),
+            ) => (c.position == *position
                 && c.reference == *reference
                 && c.alternate != Some(c.reference))
             .then_some(MatchKind::Codon),
@@ -265,7 +275,14 @@ mod tests {
     #[test]
     fn hgvs_p_three_one_and_parenthesised_agree() {
         let want = Some(pc('V', 600, 'E'));
-        for s in ["p.Val600Glu", "p.(Val600Glu)", "V600E", "p.V600E", "NP_004324.2:p.Val600Glu", "p.(V600E)"] {
+        for s in [
+            "p.Val600Glu",
+            "p.(Val600Glu)",
+            "V600E",
+            "p.V600E",
+            "NP_004324.2:p.Val600Glu",
+            "p.(V600E)",
+        ] {
             assert_eq!(parse_hgvs_p(s), want, "{s}");
         }
         assert_eq!(parse_hgvs_p("p.Arg213Ter"), Some(pc('R', 213, '*')));
@@ -274,28 +291,55 @@ mod tests {
         let fs = parse_hgvs_p("p.Glu746_Ala750del").unwrap();
         assert_eq!((fs.position, fs.alternate), (746, None));
         assert_eq!(parse_hgvs_p("p.Lys27AsnfsTer9").unwrap().alternate, None);
-        for bad in ["", "p.?", "p.=", "V600", "600E", "p.Xyz600Glu", "バリン600", "V６００E"] {
+        for bad in [
+            "",
+            "p.?",
+            "p.=",
+            "V600",
+            "600E",
+            "p.Xyz600Glu",
+            "バリン600",
+            "V６００E",
+        ] {
             assert_eq!(parse_hgvs_p(bad), None, "{bad}");
         }
     }
 
     #[test]
     fn variant_names() {
-        assert_eq!(parse_variant_name("V600E"), VariantSpec::Substitution(pc('V', 600, 'E')));
+        assert_eq!(
+            parse_variant_name("V600E"),
+            VariantSpec::Substitution(pc('V', 600, 'E'))
+        );
         assert_eq!(
             parse_variant_name("G12"),
-            VariantSpec::Codon { reference: AminoAcid::from_one('G').unwrap(), position: 12 }
+            VariantSpec::Codon {
+                reference: AminoAcid::from_one('G').unwrap(),
+                position: 12
+            }
         );
         assert_eq!(parse_variant_name("MUTATION"), VariantSpec::AnyMutation);
-        for other in ["EML4-ALK", "AMPLIFICATION", "EXON 19 DELETION", "L747_P753delinsS", "D842_I843delinsIM"] {
-            assert!(matches!(parse_variant_name(other), VariantSpec::Unmatched(_)), "{other}");
+        for other in [
+            "EML4-ALK",
+            "AMPLIFICATION",
+            "EXON 19 DELETION",
+            "L747_P753delinsS",
+            "D842_I843delinsIM",
+        ] {
+            assert!(
+                matches!(parse_variant_name(other), VariantSpec::Unmatched(_)),
+                "{other}"
+            );
         }
     }
 
     #[test]
     fn codon_covers_other_changes_not_synonymous() {
         let codon = parse_variant_name("V600");
-        assert_eq!(codon.covers(Some(&pc('V', 600, 'K')), &[]), Some(MatchKind::Codon));
+        assert_eq!(
+            codon.covers(Some(&pc('V', 600, 'K')), &[]),
+            Some(MatchKind::Codon)
+        );
         assert_eq!(codon.covers(Some(&pc('V', 600, 'V')), &[]), None);
         let sub = parse_variant_name("V600E");
         assert_eq!(sub.covers(Some(&pc('V', 600, 'K')), &[]), None);

@@ -84,10 +84,7 @@ pub(crate) fn read_all(path: &Path) -> Result<Loaded> {
         });
     }
     let sha256 = Sha256::digest(&bytes).into();
-    Ok(Loaded {
-        bytes,
-        sha256,
-    })
+    Ok(Loaded { bytes, sha256 })
 }
 
 /// Digest of several files' digests, in order (a multi-file knowledge base).

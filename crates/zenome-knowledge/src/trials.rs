@@ -102,9 +102,14 @@ pub fn load_trials(path: &Path) -> Result<Vec<Trial>> {
 /// Parses a trials file's text (`path` names it in errors).
 pub fn parse_trials(path: &Path, text: &str) -> Result<Vec<Trial>> {
     if text.trim().is_empty() {
-        return Err(KnowledgeError::Empty { path: path.to_path_buf() });
+        return Err(KnowledgeError::Empty {
+            path: path.to_path_buf(),
+        });
     }
-    let dto: FileDto = toml::from_str(text).map_err(|source| KnowledgeError::Toml { path: path.to_path_buf(), source })?;
+    let dto: FileDto = toml::from_str(text).map_err(|source| KnowledgeError::Toml {
+        path: path.to_path_buf(),
+        source,
+    })?;
     if dto.format != TRIALS_FORMAT {
         return Err(KnowledgeError::Shape {
             path: path.to_path_buf(),
@@ -125,7 +130,10 @@ pub fn parse_trials(path: &Path, text: &str) -> Result<Vec<Trial>> {
                 message,
             };
             if t.id.trim().is_empty() || !ids.insert(t.id.clone()) {
-                return Err(field("id", format!("expected a unique non-empty id, found {:?}", t.id)));
+                return Err(field(
+                    "id",
+                    format!("expected a unique non-empty id, found {:?}", t.id),
+                ));
             }
             let cancer_types = t
                 .cancer_types
@@ -135,7 +143,12 @@ pub fn parse_trials(path: &Path, text: &str) -> Result<Vec<Trial>> {
                     Err(_) if !c.is_empty() && c.bytes().all(|b| b.is_ascii_alphanumeric()) => {
                         Ok(CancerType::OncoTree(c.to_ascii_uppercase()))
                     }
-                    Err(_) => Err(field("cancer_types", format!("expected a topography (C34) or an OncoTree code (LUAD), found {c:?}"))),
+                    Err(_) => Err(field(
+                        "cancer_types",
+                        format!(
+                            "expected a topography (C34) or an OncoTree code (LUAD), found {c:?}"
+                        ),
+                    )),
                 })
                 .collect::<Result<_>>()?;
             let biomarkers = t
@@ -146,20 +159,38 @@ pub fn parse_trials(path: &Path, text: &str) -> Result<Vec<Trial>> {
                         None | Some("any") => None,
                         Some("somatic") => Some(Origin::Somatic),
                         Some("germline") => Some(Origin::Germline),
-                        Some(o) => return Err(field("biomarkers.origin", format!("expected somatic, germline or any, found {o:?}"))),
+                        Some(o) => {
+                            return Err(field(
+                                "biomarkers.origin",
+                                format!("expected somatic, germline or any, found {o:?}"),
+                            ));
+                        }
                     };
                     let variant = b.variant.as_deref().map(parse_variant_name);
                     if let Some(VariantSpec::Unmatched(v)) = &variant {
-                        return Err(field("biomarkers.variant", format!("expected a protein change (G12C) or codon (G12), found {v:?}")));
+                        return Err(field(
+                            "biomarkers.variant",
+                            format!("expected a protein change (G12C) or codon (G12), found {v:?}"),
+                        ));
                     }
-                    Ok(Biomarker { gene: b.gene, variant, variant_text: b.variant, origin })
+                    Ok(Biomarker {
+                        gene: b.gene,
+                        variant,
+                        variant_text: b.variant,
+                        origin,
+                    })
                 })
                 .collect::<Result<_>>()?;
             let sex = match t.sex.as_deref() {
                 None | Some("any") => SexCriterion::Any,
                 Some("female") => SexCriterion::Female,
                 Some("male") => SexCriterion::Male,
-                Some(s) => return Err(field("sex", format!("expected any, female or male, found {s:?}"))),
+                Some(s) => {
+                    return Err(field(
+                        "sex",
+                        format!("expected any, female or male, found {s:?}"),
+                    ));
+                }
             };
             if let (Some(a), Some(b)) = (t.min_age, t.max_age)
                 && a > b
@@ -213,11 +244,17 @@ pub struct TrialEvaluation {
 impl TrialEvaluation {
     /// All criteria met.
     pub fn eligible(&self) -> bool {
-        self.criteria.iter().all(|(_, o)| matches!(o, Outcome::Met(_)))
+        self.criteria
+            .iter()
+            .all(|(_, o)| matches!(o, Outcome::Met(_)))
     }
     /// None failed, some unknown: a candidate to check.
     pub fn possibly_eligible(&self) -> bool {
-        !self.eligible() && !self.criteria.iter().any(|(_, o)| matches!(o, Outcome::NotMet(_)))
+        !self.eligible()
+            && !self
+                .criteria
+                .iter()
+                .any(|(_, o)| matches!(o, Outcome::NotMet(_)))
     }
 }
 
@@ -239,13 +276,26 @@ pub fn evaluate(trial: &Trial, patient: &TrialPatient, diseases: &DiseaseMap) ->
             Some(site) => {
                 let mapped = diseases.resolve(site);
                 let hit = trial.cancer_types.iter().find(|c| match c {
-                    CancerType::Topography(t) => site.topography.to_string().replace('.', "").starts_with(&t.to_string().replace('.', "")),
-                    CancerType::OncoTree(code) => mapped.as_ref().is_some_and(|d| d.has_oncotree(code)),
+                    CancerType::Topography(t) => site
+                        .topography
+                        .to_string()
+                        .replace('.', "")
+                        .starts_with(&t.to_string().replace('.', "")),
+                    CancerType::OncoTree(code) => {
+                        mapped.as_ref().is_some_and(|d| d.has_oncotree(code))
+                    }
                 });
                 match hit {
-                    Some(CancerType::Topography(t)) => Outcome::Met(format!("site {} within {t}", site.topography)),
-                    Some(CancerType::OncoTree(c)) => Outcome::Met(format!("site {} maps to {c}", site.topography)),
-                    None => Outcome::NotMet(format!("site {} not among the trial's cancer types", site.topography)),
+                    Some(CancerType::Topography(t)) => {
+                        Outcome::Met(format!("site {} within {t}", site.topography))
+                    }
+                    Some(CancerType::OncoTree(c)) => {
+                        Outcome::Met(format!("site {} maps to {c}", site.topography))
+                    }
+                    None => Outcome::NotMet(format!(
+                        "site {} not among the trial's cancer types",
+                        site.topography
+                    )),
                 }
             }
         };
@@ -254,12 +304,18 @@ pub fn evaluate(trial: &Trial, patient: &TrialPatient, diseases: &DiseaseMap) ->
     if !trial.biomarkers.is_empty() {
         let hit = trial.biomarkers.iter().find_map(|b| {
             patient.variants.iter().find_map(|v| {
-                if !v.gene_symbol.eq_ignore_ascii_case(&b.gene) || b.origin.is_some_and(|o| o != v.origin) {
+                if !v.gene_symbol.eq_ignore_ascii_case(&b.gene)
+                    || b.origin.is_some_and(|o| o != v.origin)
+                {
                     return None;
                 }
                 let covered = match &b.variant {
-                    None => VariantSpec::AnyMutation.covers(None, &v.consequences).is_some(),
-                    Some(spec) => spec.covers(v.protein_change().as_ref(), &v.consequences).is_some(),
+                    None => VariantSpec::AnyMutation
+                        .covers(None, &v.consequences)
+                        .is_some(),
+                    Some(spec) => spec
+                        .covers(v.protein_change().as_ref(), &v.consequences)
+                        .is_some(),
                 };
                 covered.then(|| {
                     format!(
@@ -268,7 +324,10 @@ pub fn evaluate(trial: &Trial, patient: &TrialPatient, diseases: &DiseaseMap) ->
                         v.hgvs_p.as_deref().unwrap_or("-"),
                         v.key().0,
                         b.gene,
-                        b.variant_text.as_deref().map(|t| format!(" {t}")).unwrap_or_default()
+                        b.variant_text
+                            .as_deref()
+                            .map(|t| format!(" {t}"))
+                            .unwrap_or_default()
                     )
                 })
             })
@@ -291,7 +350,10 @@ pub fn evaluate(trial: &Trial, patient: &TrialPatient, diseases: &DiseaseMap) ->
             Criterion::Age,
             match ctx.age_years {
                 None => Outcome::Unknown("age not recorded".into()),
-                Some(a) if trial.min_age.is_none_or(|m| a >= m) && trial.max_age.is_none_or(|m| a <= m) => {
+                Some(a)
+                    if trial.min_age.is_none_or(|m| a >= m)
+                        && trial.max_age.is_none_or(|m| a <= m) =>
+                {
                     Outcome::Met(format!("age {a} within {range}"))
                 }
                 Some(a) => Outcome::NotMet(format!("age {a} outside {range}")),
@@ -299,7 +361,11 @@ pub fn evaluate(trial: &Trial, patient: &TrialPatient, diseases: &DiseaseMap) ->
         ));
     }
     if trial.sex != SexCriterion::Any {
-        let want = if trial.sex == SexCriterion::Female { Sex::Female } else { Sex::Male };
+        let want = if trial.sex == SexCriterion::Female {
+            Sex::Female
+        } else {
+            Sex::Male
+        };
         criteria.push((
             Criterion::Sex,
             match ctx.sex {
@@ -309,20 +375,36 @@ pub fn evaluate(trial: &Trial, patient: &TrialPatient, diseases: &DiseaseMap) ->
             },
         ));
     }
-    let received = |t: &str| ctx.prior_therapies.iter().any(|p| p.trim().eq_ignore_ascii_case(t.trim()));
+    let received = |t: &str| {
+        ctx.prior_therapies
+            .iter()
+            .any(|p| p.trim().eq_ignore_ascii_case(t.trim()))
+    };
     for t in &trial.prior_therapy_required {
         criteria.push((
             Criterion::PriorTherapyRequired,
-            if received(t) { Outcome::Met(format!("received {t}")) } else { Outcome::NotMet(format!("{t} not recorded as received")) },
+            if received(t) {
+                Outcome::Met(format!("received {t}"))
+            } else {
+                Outcome::NotMet(format!("{t} not recorded as received"))
+            },
         ));
     }
     for t in &trial.prior_therapy_excluded {
         criteria.push((
             Criterion::PriorTherapyExcluded,
-            if received(t) { Outcome::NotMet(format!("received {t}, which the trial excludes")) } else { Outcome::Met(format!("{t} not received")) },
+            if received(t) {
+                Outcome::NotMet(format!("received {t}, which the trial excludes"))
+            } else {
+                Outcome::Met(format!("{t} not received"))
+            },
         ));
     }
-    TrialEvaluation { trial_id: trial.id.clone(), patient_id: patient.id.clone(), criteria }
+    TrialEvaluation {
+        trial_id: trial.id.clone(),
+        patient_id: patient.id.clone(),
+        criteria,
+    }
 }
 
 /// Eligible patients of each trial, in the trials' order.
@@ -333,11 +415,28 @@ pub fn patients_per_trial<'t>(
 ) -> Vec<(&'t Trial, Vec<TrialEvaluation>)> {
     trials
         .iter()
-        .map(|t| (t, patients.iter().map(|p| evaluate(t, p, diseases)).filter(TrialEvaluation::eligible).collect()))
+        .map(|t| {
+            (
+                t,
+                patients
+                    .iter()
+                    .map(|p| evaluate(t, p, diseases))
+                    .filter(TrialEvaluation::eligible)
+                    .collect(),
+            )
+        })
         .collect()
 }
 
 /// Trials a patient is eligible for.
-pub fn trials_for_patient(trials: &[Trial], patient: &TrialPatient, diseases: &DiseaseMap) -> Vec<TrialEvaluation> {
-    trials.iter().map(|t| evaluate(t, patient, diseases)).filter(TrialEvaluation::eligible).collect()
+pub fn trials_for_patient(
+    trials: &[Trial],
+    patient: &TrialPatient,
+    diseases: &DiseaseMap,
+) -> Vec<TrialEvaluation> {
+    trials
+        .iter()
+        .map(|t| evaluate(t, patient, diseases))
+        .filter(TrialEvaluation::eligible)
+        .collect()
 }
