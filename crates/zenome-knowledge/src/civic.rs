@@ -777,3 +777,88 @@ pub(crate) fn load_evidence_tsv(
 pub fn load_civic_nightly(path: &Path, release: Option<&str>) -> Result<EvidenceSet> {
     load_evidence_tsv(path, KbKind::Civic, release)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protein::VariantSpec;
+
+    fn tsv(header: &[&str], rows: &[&str]) -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("ev.tsv");
+        let mut text = header.join("\t") + "\n";
+        for r in rows {
+            text += r;
+            text += "\n";
+        }
+        std::fs::write(&p, text).unwrap();
+        (dir, p)
+    }
+
+    #[test]
+    fn molecular_profile_era_rows_split_the_profile_name() {
+        let row = "BRAF V600E\t12\tMelanoma\t1909\t\tDabrafenib,Trametinib\tCombination\tPredictive\tSupports\tA\t\
+                   Sensitivity/Response\tstatement\t22608338\tPubMed\t\tFlaherty et al., 2012\t\t5\taccepted\t1409\t\
+                   Somatic\t2023-03-01 10:00:00 UTC\turl\turl\tfalse";
+        let complex = "EGFR L858R AND EGFR T790M\t4176\tLung Non-small Cell Carcinoma\t3908\t\tOsimertinib\t\tPredictive\t\
+                       Supports\tB\tSensitivity/Response\ts\t1\tPubMed\t\tc\t\t4\tsubmitted\t9000\tSomatic\t2023-01-01\tu\tu\tfalse";
+        let (_d, p) = tsv(&NIGHTLY_V2_COLUMNS, &[row, complex]);
+        let set = load_civic_nightly(&p, None).unwrap();
+        assert_eq!(set.kb.version, "2023-03-01");
+        let e = &set.items[0];
+        assert_eq!(
+            (e.gene.as_str(), e.variant_name.as_str()),
+            ("BRAF", "V600E")
+        );
+        assert!(matches!(e.variant, VariantSpec::Substitution(_)));
+        assert_eq!(e.therapies, ["Dabrafenib", "Trametinib"]);
+        assert_eq!(e.interaction, Some(TherapyInteraction::Combination));
+        assert_eq!(e.disease.id.as_deref(), Some("DOID:1909"));
+        assert_eq!(e.id, RecordId::CivicEvidence(1409));
+        assert!(e.coordinates.is_none());
+        assert!(
+            matches!(set.items[1].variant, VariantSpec::Unmatched(_)),
+            "complex profiles are not matched"
+        );
+    }
+
+    #[test]
+    fn gene_variant_era_with_is_flagged_and_unknown_vocabulary() {
+        let mut header: Vec<&str> = NIGHTLY_V1_COLUMNS.to_vec();
+        header.push("is_flagged");
+        let mut f = vec![""; 42];
+        for (k, v) in [
+            ("gene", "BRAF"),
+            ("variant", "V600E"),
+            ("disease", "Melanoma"),
+            ("doid", "1909"),
+            ("drugs", "Vemurafenib"),
+            ("evidence_type", "Predictive"),
+            ("evidence_direction", "Supports"),
+            ("evidence_level", "A"),
+            ("clinical_significance", "Sensitivity/Response"),
+            ("evidence_status", "accepted"),
+            ("evidence_id", "95"),
+            ("chromosome", "7"),
+            ("start", "140453136"),
+            ("reference_bases", "A"),
+            ("variant_bases", "T"),
+            ("reference_build", "GRCh37"),
+            ("variant_origin", "Somatic"),
+        ] {
+            f[header.iter().position(|h| *h == k).unwrap()] = v;
+        }
+        let good = f.join("\t");
+        let (_d, p) = tsv(&header, &[&good]);
+        let set = load_civic_nightly(&p, Some("01-Feb-2022")).unwrap();
+        assert_eq!(set.kb.version, "01-Feb-2022");
+        assert_eq!(set.items[0].coordinates.as_ref().unwrap().pos, 140453136);
+        let bad = good.replace("\tPredictive\t", "\tPrognosis\t");
+        let (_d, p) = tsv(&header, &[&good, &bad]);
+        let msg = load_civic_nightly(&p, Some("x")).unwrap_err().to_string();
+        assert!(
+            msg.contains("line 3") && msg.contains("evidence_type") && msg.contains("Prognosis"),
+            "{msg}"
+        );
+    }
+}

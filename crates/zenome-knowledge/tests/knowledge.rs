@@ -955,3 +955,72 @@ fn trials_file_of_another_format_or_bad_criteria_is_refused() {
             .contains("unique")
     );
 }
+
+#[test]
+fn impact_of_clinvar_and_acmg_changes_names_alleles_and_genes() {
+    let Some(dir) = data_dir() else { return };
+    use zenome_knowledge::diff::{acmg_impact, clinvar_impact};
+    let tmp = tempfile::tempdir().unwrap();
+    let cv_path = dir.join("knowledge/clinvar_20191007_excerpt.vcf.gz");
+    let old = load_clinvar(&cv_path).unwrap();
+    // the next release reclassifies one AGRN VUS as likely pathogenic
+    let mut text = String::new();
+    use std::io::Read;
+    flate2::read::MultiGzDecoder::new(std::fs::File::open(&cv_path).unwrap())
+        .read_to_string(&mut text)
+        .unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("1\t955601\t"))
+        .unwrap()
+        .to_string();
+    let newer = text
+        .replace(
+            &line,
+            &line.replace("CLNSIG=Uncertain_significance", "CLNSIG=Likely_pathogenic"),
+        )
+        .replace("##fileDate=2019-10-07", "##fileDate=2019-11-04");
+    let p = write(tmp.path(), "clinvar_new.vcf", newer.as_bytes());
+    let new = load_clinvar(&p).unwrap();
+    assert_eq!(new.kb.version, "2019-11-04");
+    let impact = clinvar_impact(&old, &new);
+    assert_eq!(impact.alleles.len(), 1);
+    let agrn = var(
+        "1",
+        955601,
+        "C",
+        "T",
+        "AGRN",
+        None,
+        "missense_variant",
+        Origin::Germline,
+    );
+    assert!(impact.affects(&agrn));
+    assert!(!impact.affects(&var(
+        "1",
+        949523,
+        "C",
+        "T",
+        "ISG15",
+        None,
+        "stop_gained",
+        Origin::Germline
+    )));
+    // ACMG: a list without BRCA2 affects BRCA2 only
+    let acmg_text = std::fs::read_to_string(dir.join("knowledge/acmg_sf_v3.1.tsv")).unwrap();
+    let without: String = acmg_text
+        .lines()
+        .filter(|l| !l.contains("\tBRCA2\t"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let p = write(tmp.path(), "acmg.tsv", without.as_bytes());
+    let a_old = load_acmg_sf(&dir.join("knowledge/acmg_sf_v3.1.tsv")).unwrap();
+    let a_new = load_acmg_sf(&p).unwrap();
+    assert_eq!(
+        acmg_impact(&a_old, &a_new)
+            .genes
+            .into_iter()
+            .collect::<Vec<_>>(),
+        ["BRCA2"]
+    );
+}
