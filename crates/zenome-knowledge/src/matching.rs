@@ -8,7 +8,7 @@ use crate::acmg::{AcmgGene, AcmgSfList, ReportRule};
 use crate::clinvar::{ClinVarSet, ClinicalSignificance, ReviewStatus};
 use crate::disease::{DiseaseMap, DiseaseTerm, PatientDisease, Replacement, TermSystem};
 use crate::evidence::*;
-use crate::hotspots::{Composition, HotspotSet};
+use crate::hotspots::{Composition, HotspotSet, TumourTypeCount};
 use crate::patient::{AnnotatedVariant, Origin, PatientContext, VariantKey};
 use crate::protein::MatchKind;
 use crate::source::KnowledgeBase;
@@ -93,6 +93,8 @@ pub struct HotspotFinding {
     pub in_patient_type: u32,
     pub total: u32,
     pub composition: Composition,
+    /// The hotspot's tumour-type composition as the file gives it.
+    pub tumour_types: Vec<TumourTypeCount>,
     pub kb: String,
 }
 
@@ -282,6 +284,7 @@ fn somatic(
                     .sum(),
                 total: h.tumour_types.iter().map(|t| t.mutated).sum(),
                 composition: h.composition,
+                tumour_types: h.tumour_types.clone(),
                 kb: hs.kb.label(),
             };
             if best
