@@ -2,6 +2,7 @@
 //! database, manages users and organisations, verifies the audit trail.
 //! Errors print their whole chain and exit non-zero.
 
+mod annotate;
 mod identity;
 mod upload;
 mod variants;
@@ -40,6 +41,9 @@ struct Global {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Variant consequences on files (no server): a VCF in, the VCF with a
+    /// VEP-layout CSQ field out (gene, transcript, SO terms, HGVS c./p.).
+    Annotate(annotate::AnnotateArgs),
     /// Sample identity on files (no server): compare two files, or all pairs
     /// of a cohort with genetic sex and contamination.
     Identity {
@@ -425,6 +429,7 @@ async fn run() -> Result<()> {
         }
         Command::Variants { command } => variants::run(command),
         Command::Identity { command } => identity::run(command),
+        Command::Annotate(args) => annotate::run(args),
         Command::Config { print_default } => {
             if !print_default {
                 bail!("nothing to do: use --print-default");
