@@ -140,6 +140,7 @@ pub struct GeneModel {
 }
 
 /// One gene-model record, reduced to what the model needs.
+#[derive(Clone)]
 struct Rec {
     ty: String,
     chrom: String,
@@ -527,20 +528,35 @@ fn build(
                 }
                 continue;
             }
-            let Some(t) = rec.get("transcript_id").map(str::to_string) else {
+            let Some(ids) = rec.get("transcript_id") else {
                 continue;
             };
-            let b = txs.entry(t.clone()).or_insert_with(|| {
-                order.push(t.clone());
-                TxBuild::default()
-            });
-            if is_part {
-                add_part(b, &rec);
-                if b.gtf_attrs.is_none() {
-                    b.gtf_attrs = Some(rec);
+            // Ensembl VEP reads `transcript_id "A,B"` as a part shared by
+            // transcripts A and B, as GFF3 reads `Parent=A,B`
+            let ids: Vec<String> = ids
+                .split(',')
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(str::to_string)
+                .collect();
+            let mut rec = Some(rec);
+            let n = ids.len();
+            for (i, t) in ids.into_iter().enumerate() {
+                // the record moves into the last transcript, copies before
+                let this = if i + 1 == n { rec.take() } else { rec.clone() };
+                let Some(this) = this else { break };
+                let b = txs.entry(t.clone()).or_insert_with(|| {
+                    order.push(t);
+                    TxBuild::default()
+                });
+                if is_part {
+                    add_part(b, &this);
+                    if b.gtf_attrs.is_none() {
+                        b.gtf_attrs = Some(this);
+                    }
+                } else {
+                    b.rec = Some(this);
                 }
-            } else {
-                b.rec = Some(rec);
             }
         } else if is_part {
             let parents: Vec<String> = rec.all("Parent").map(str::to_string).collect();
@@ -680,10 +696,15 @@ fn finish(
     };
     let gene = gene_key.as_deref().and_then(|g| genes.get(g));
     let get = |k: &str| first.get(k).or_else(|| gene.and_then(|g| g.get(k)));
-    let raw_id = first
-        .get("transcript_id")
-        .map(str::to_string)
-        .unwrap_or_else(|| strip_prefix(key).to_string());
+    let raw_id = if gtf_format {
+        // the key is one transcript_id of a part's possibly shared list
+        key.to_string()
+    } else {
+        first
+            .get("transcript_id")
+            .map(str::to_string)
+            .unwrap_or_else(|| strip_prefix(key).to_string())
+    };
     let (id, version) = match (
         first.get("version").or(first.get("transcript_version")),
         raw_id.split_once('.'),
@@ -880,6 +901,23 @@ X\tensembl\texon\t12445\t16570\t.\t+\t.\tParent=transcript:ENST00000218032\n";
         seen.clear();
         m.overlapping("X", 30000, 30000, 5000, |i, _| seen.push(i));
         assert!(seen.is_empty());
+    }
+
+    #[test]
+    fn a_gtf_part_with_two_transcript_ids_belongs_to_both() {
+        // Ensembl VEP's test GTF: `transcript_id "A,B"` on shared exons
+        let gtf = "1\tens\ttranscript\t100\t400\t.\t+\t.\tgene_id \"G1\"; transcript_id \"A\"; transcript_biotype \"lncRNA\";\n\
+1\tens\ttranscript\t100\t400\t.\t+\t.\tgene_id \"G1\"; transcript_id \"B\"; transcript_biotype \"lncRNA\";\n\
+1\tens\texon\t100\t200\t.\t+\t.\tgene_id \"G1\"; transcript_id \"A,B\";\n\
+1\tens\texon\t300\t400\t.\t+\t.\tgene_id \"G1\"; transcript_id \"A,B\";\n";
+        let m =
+            GeneModel::from_reader(gtf.as_bytes(), true, Path::new("t.gtf"), Default::default())
+                .unwrap();
+        let ids: Vec<&str> = m.transcripts().iter().map(|t| t.id.as_str()).collect();
+        assert_eq!(ids, ["A", "B"]);
+        for t in m.transcripts() {
+            assert_eq!(t.exons, [(100, 200), (300, 400)]);
+        }
     }
 
     #[test]

@@ -104,6 +104,18 @@ struct Prepared {
     /// first base of the first whole codon.
     cds: Option<(u32, u32)>,
     code: Code,
+    /// CDS bases before the first whole codon (the 5′-most CDS phase of a
+    /// CDS that starts mid-codon), 0 for a complete start.
+    lead: u32,
+}
+
+impl Prepared {
+    /// What Ensembl adds to CDS positions of a CDS that starts mid-codon:
+    /// it pads the partial first codon with `N` to a whole codon, so the
+    /// first whole codon is codon 2 (c.4), as VEP numbers it.
+    fn cds_offset(&self) -> u32 {
+        if self.lead == 0 { 0 } else { 3 }
+    }
 }
 
 impl Prepared {
@@ -324,6 +336,7 @@ impl<'m> Annotator<'m> {
             exons_tx: Vec::with_capacity(t.exons.len()),
             cds: None,
             code: Code::for_chrom(&t.chrom),
+            lead: 0,
         };
         let order: Vec<(u32, u32)> = match t.strand {
             Strand::Forward => t.exons.clone(),
@@ -344,6 +357,7 @@ impl<'m> Annotator<'m> {
             };
             if let (Some(x), Some(y)) = (cdna_of(&p, t, a), cdna_of(&p, t, b)) {
                 p.cds = Some((x + c.phase as u32, y));
+                p.lead = c.phase as u32;
             }
         }
         self.prepared.insert(i, p);
@@ -725,7 +739,8 @@ impl<'m> Annotator<'m> {
         // CDS / protein positions
         {
             let (x, y) = if insertion { (cs - 1, cs) } else { (cs, ce) };
-            let (x, y) = (x as i64 - c1 as i64 + 1, y as i64 - c1 as i64 + 1);
+            let off = p.cds_offset() as i64 - c1 as i64 + 1;
+            let (x, y) = (x as i64 + off, y as i64 + off);
             write_range_i(&mut e.cds_position, x, y);
         }
         let first_codon = s0 / 3;
@@ -735,7 +750,11 @@ impl<'m> Annotator<'m> {
             first_codon * 3
         };
         let win_b = if insertion {
-            if s0.is_multiple_of(3) { s0 } else { first_codon * 3 + 3 }
+            if s0.is_multiple_of(3) {
+                s0
+            } else {
+                first_codon * 3 + 3
+            }
         } else {
             (s0 + rl).div_ceil(3) * 3
         };
@@ -749,7 +768,12 @@ impl<'m> Annotator<'m> {
         } else {
             win_b / 3
         };
-        write_range_i(&mut e.protein_position, prot_a as i64, prot_b as i64);
+        let aa_off = (p.cds_offset() / 3) as usize;
+        write_range_i(
+            &mut e.protein_position,
+            (prot_a + aa_off) as i64,
+            (prot_b + aa_off) as i64,
+        );
         if win_b > cds.len() {
             cons.insert(C::IncompleteTerminalCodon);
             cons.insert(C::CodingSequence);
@@ -818,7 +842,13 @@ impl<'m> Annotator<'m> {
             if ref_aa.is_empty() {
                 e.amino_acids.push('-');
             }
-            e.amino_acids.push_str("/X");
+            // …and the alt window translated, a partial codon as X (`K/KX`)
+            e.amino_acids.push('/');
+            translate(&alt_w, &mut alt_aa);
+            if alt_aa.is_empty() {
+                e.amino_acids.push('-');
+            }
+            e.amino_acids.push_str(&String::from_utf8_lossy(&alt_aa));
             // HGVS p.: translate the new frame to its first stop
             let mut seq = std::mem::take(&mut self.scratch_b);
             seq.clear();
@@ -848,7 +878,7 @@ impl<'m> Annotator<'m> {
                     _ => break,
                 }
             }
-            let pos = first_codon + k + 1;
+            let pos = first_codon + k + 1 + aa_off;
             let r = cds
                 .get((first_codon + k) * 3..(first_codon + k) * 3 + 3)
                 .map(|c| code.translate(c))
@@ -968,11 +998,11 @@ impl<'m> Annotator<'m> {
                 e.hgvsp.push_str("Met1?");
             } else if delta == 0 {
                 if rd.is_empty() {
-                    let pos = first_codon + 1;
+                    let pos = first_codon + 1 + aa_off;
                     let aa = ref_aa.first().copied().unwrap_or(b'X');
                     let _ = write!(e.hgvsp, "{}{pos}=", three_letter(aa));
                 } else if rd.len() == 1 && ad.len() == 1 {
-                    let pos = first_codon + pre + 1;
+                    let pos = first_codon + pre + 1 + aa_off;
                     if rd[0] == b'*' {
                         let n = extension(code, tail, &cds[win_b..]);
                         let _ = write!(e.hgvsp, "Ter{pos}{}extTer{n}", three_letter(ad[0]));
@@ -985,7 +1015,7 @@ impl<'m> Annotator<'m> {
                         );
                     }
                 } else {
-                    let pos = first_codon + pre + 1;
+                    let pos = first_codon + pre + 1 + aa_off;
                     let end = pos + rd.len() - 1;
                     let _ = write!(
                         e.hgvsp,
@@ -1075,28 +1105,30 @@ impl<'m> Annotator<'m> {
                 .map(|c| code.translate(c))
                 .unwrap_or(b'X')
         };
+        // printed positions as VEP numbers them (see Prepared::cds_offset)
+        let o = (p.cds_offset() / 3) as usize;
         let w = &mut e.hgvsp;
         if rd.is_empty() && ad.is_empty() {
             let _ = write!(
                 w,
                 "{}{}=",
                 three_letter(aa_at(first_codon)),
-                first_codon + 1
+                first_codon + 1 + o
             );
         } else if rd.is_empty() {
             // insertion between base-1 and base; a copy of what precedes is a dup
             let n = ad.len();
             if base >= n && (0..n).all(|k| aa_at(base - n + k) == ad[k]) {
                 if n == 1 {
-                    let _ = write!(w, "{}{}dup", three_letter(ad[0]), base);
+                    let _ = write!(w, "{}{}dup", three_letter(ad[0]), base + o);
                 } else {
                     let _ = write!(
                         w,
                         "{}{}_{}{}dup",
                         three_letter(aa_at(base - n)),
-                        base - n + 1,
+                        base - n + 1 + o,
                         three_letter(aa_at(base - 1)),
-                        base
+                        base + o
                     );
                 }
             } else if ad.contains(&b'*') && base > 0 {
@@ -1104,9 +1136,9 @@ impl<'m> Annotator<'m> {
                     w,
                     "{}{}_{}{}ins",
                     three_letter(aa_at(base - 1)),
-                    base,
+                    base + o,
                     three_letter(aa_at(base)),
-                    base + 1
+                    base + 1 + o
                 );
                 for &x in ad.iter().take_while(|&&x| x != b'*') {
                     w.push_str(three_letter(x));
@@ -1117,9 +1149,9 @@ impl<'m> Annotator<'m> {
                     w,
                     "{}{}_{}{}ins",
                     three_letter(aa_at(base - 1)),
-                    base,
+                    base + o,
                     three_letter(aa_at(base)),
-                    base + 1
+                    base + 1 + o
                 );
                 for &x in ad {
                     w.push_str(three_letter(x));
@@ -1129,28 +1161,28 @@ impl<'m> Annotator<'m> {
             }
         } else if ad.is_empty() {
             if rd.len() == 1 {
-                let _ = write!(w, "{}{}del", three_letter(rd[0]), base + 1);
+                let _ = write!(w, "{}{}del", three_letter(rd[0]), base + 1 + o);
             } else {
                 let _ = write!(
                     w,
                     "{}{}_{}{}del",
                     three_letter(rd[0]),
-                    base + 1,
+                    base + 1 + o,
                     three_letter(rd[rd.len() - 1]),
-                    base + rd.len()
+                    base + rd.len() + o
                 );
             }
         } else {
             if rd.len() == 1 {
-                let _ = write!(w, "{}{}delins", three_letter(rd[0]), base + 1);
+                let _ = write!(w, "{}{}delins", three_letter(rd[0]), base + 1 + o);
             } else {
                 let _ = write!(
                     w,
                     "{}{}_{}{}delins",
                     three_letter(rd[0]),
-                    base + 1,
+                    base + 1 + o,
                     three_letter(rd[rd.len() - 1]),
-                    base + rd.len()
+                    base + rd.len() + o
                 );
             }
             for &x in ad {
@@ -1399,12 +1431,15 @@ fn bcftools_aa(out: &mut String, pos: usize, r: &[u8], a: &[u8]) {
 fn pos_c(out: &mut String, p: &Prepared, t: &Transcript, g: u32) {
     let c_of = |x: u32, out: &mut String| match p.cds {
         Some((c1, c2)) => {
-            if x < c1 {
-                let _ = write!(out, "-{}", c1 - x);
+            // a CDS starting mid-codon: its first bases are the end of
+            // Ensembl's N-padded codon 1 (c.2, c.3), the first whole codon c.4
+            let first = c1 - p.lead;
+            if x < first {
+                let _ = write!(out, "-{}", first - x);
             } else if x > c2 {
                 let _ = write!(out, "*{}", x - c2);
             } else {
-                let _ = write!(out, "{}", x - c1 + 1);
+                let _ = write!(out, "{}", x + p.cds_offset() + 1 - c1);
             }
         }
         None => {
