@@ -455,6 +455,40 @@ pub struct Config {
     pub variants: VariantsConfig,
     /// Sample identity checks.
     pub identity: IdentityConfig,
+    /// Annotation and actionability.
+    pub annotation: AnnotationConfig,
+}
+
+/// Annotation and actionability (`[annotation]`): the gene model (else
+/// `[variants] gene_model`; the reference is `[files] reference_fasta`) and
+/// the knowledge bases, each read from its file with its version. Nothing
+/// configured: no annotation.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AnnotationConfig {
+    /// GFF3 or GTF (Ensembl or GENCODE), plain or gzipped.
+    pub gene_model: Option<PathBuf>,
+    /// The reference the gene model is on (indexed FASTA); absent:
+    /// `[files] reference_fasta`.
+    pub reference: Option<PathBuf>,
+    /// A directory of CIViC API JSON files (`evidence.json`, `variants.json`,
+    /// `assertions.json`, `genes.json`).
+    pub civic_dir: Option<PathBuf>,
+    /// CIViC's nightly `ClinicalEvidenceSummaries.tsv`.
+    pub civic_nightly: Option<PathBuf>,
+    /// The CIViC release these files are (else the latest `updated_at`).
+    pub civic_release: Option<String>,
+    /// Local evidence tables curated by the data centre (CIViC's evidence
+    /// TSV shape; e.g. approvals in Japan).
+    pub local_evidence: Vec<PathBuf>,
+    /// Cancer hotspots v1 or v2.
+    pub hotspots: Option<PathBuf>,
+    /// ClinVar VCF (`clinvar.vcf.gz`).
+    pub clinvar: Option<PathBuf>,
+    /// The ACMG SF gene list (`acmg_sf_v3.1.tsv`).
+    pub acmg_sf: Option<PathBuf>,
+    /// Clinical trials and their criteria (TOML, `format = "zenome-trials/1"`).
+    pub trials: Option<PathBuf>,
 }
 
 /// Sample identity (`[identity]`): genotype fingerprints taken as sequence
@@ -546,6 +580,7 @@ impl Default for Config {
             clinical: ClinicalConfig::default(),
             variants: VariantsConfig::default(),
             identity: IdentityConfig::default(),
+            annotation: AnnotationConfig::default(),
         }
     }
 }

@@ -16,6 +16,7 @@ pub mod cohort_summary;
 pub mod config;
 pub mod error;
 pub mod files;
+pub mod findings;
 pub mod identity;
 pub mod keys;
 mod limiter;
@@ -71,6 +72,8 @@ struct Inner {
     opened_store: variants::OpenedStore,
     /// Fingerprinting runs and the fingerprint cache (sample identity).
     identity: identity::IdentityState,
+    /// The gene model and knowledge bases loaded, and the run lock.
+    annotation: findings::AnnotationState,
 }
 
 impl App {
@@ -110,6 +113,7 @@ impl App {
                 variant_loader: Default::default(),
                 variant_loads: Default::default(),
                 identity: Default::default(),
+                annotation: Default::default(),
                 opened_store: Default::default(),
             }),
         })

@@ -1297,12 +1297,18 @@ impl App {
                 Err(e) => Err(e.into()),
             };
             match result {
-                Ok(l) => tracing::info!(
-                    object = object_id,
-                    batch = l.batch,
-                    rows = l.rows,
-                    "stored VCF loaded into the variant store"
-                ),
+                Ok(l) => {
+                    tracing::info!(
+                        object = object_id,
+                        batch = l.batch,
+                        rows = l.rows,
+                        "stored VCF loaded into the variant store"
+                    );
+                    // the batch's participants are annotated again
+                    if let Err(e) = app.annotate_batch(l.batch).await {
+                        tracing::error!(object = object_id, error = %e, "annotation after a variant load failed");
+                    }
+                }
                 Err(AppError::Conflict {
                     field: Some(f),
                     message,

@@ -20,6 +20,7 @@
 //! the seed, so their number changes nothing else). Times are relative to
 //! the moment of the build (consent events lie in the past, in order).
 
+mod annotation;
 mod canonical;
 mod catalogue;
 mod clinical;
@@ -45,6 +46,7 @@ use zenome_domain::DomainError;
 use zenome_domain::organisation::{OrgCode, OrgKind, Organisation};
 use zenome_store::UserKind;
 
+pub use crate::annotation::{AnnotationKit, write_annotation_kit};
 use crate::catalogue::{CENTRES, FACILITIES, PEOPLE};
 pub use crate::identity::panel_path;
 pub use crate::reference::write_reference;
@@ -137,6 +139,13 @@ pub struct DemoOutcome {
     pub variant_samples: usize,
     /// Cancer participants given a real tumour's somatic calls (TCGA).
     pub somatic_samples: usize,
+    /// Cancer participants given an actionable somatic change in the
+    /// annotation kit's genes, and which gene.
+    pub actionable: Vec<(String, String)>,
+    /// The rare-disease participant given the BRCA1 germline frameshift.
+    pub germline_finding: Option<String>,
+    /// Participants annotated and matched to the knowledge bases.
+    pub annotated: usize,
 }
 
 /// Why the demo could not be built.
@@ -299,9 +308,23 @@ pub async fn build(
 
     // 6d. real genotypes (1000 Genomes chr20 excerpt) for the variant store,
     // Beacon and the frequencies API
+    // (a rare-disease participant who wants secondary findings gets the
+    // annotation kit's BRCA1 frameshift first, the excerpt the others)
+    let germline_finding = annotation::load_germline(app, opts.seed).await?;
     let variant_samples = variants::load(app).await?;
     // …and two real tumours' somatic calls for cancer participants
-    let somatic_samples = variants::load_somatic(app).await?.len();
+    let tcga = variants::load_somatic(app).await?;
+    let somatic_samples = tcga.len();
+    // …and three with actionable changes in the kit's genes (EGFR L858R and
+    // KRAS G12C in lung cancers, BRAF V600E in a colon cancer)
+    let actionable = annotation::load_somatic(app, opts.seed, &tcga).await?;
+    // annotation and knowledge matching of everyone in the variant store
+    // (nothing when no gene model is configured)
+    let annotated = app
+        .run_annotation(&Actor::local(), "initial", None)
+        .await?
+        .map(|o| o.run.participants as usize)
+        .unwrap_or(0);
 
     // 7. secondary use: datasets, applications through review, a grant in use
     let human = |name: &str| -> Result<(String, TotpSecret), DemoError> {
@@ -341,6 +364,12 @@ pub async fn build(
         clinical_records,
         variant_samples,
         somatic_samples,
+        actionable: actionable
+            .into_iter()
+            .map(|(p, g)| (p, g.to_string()))
+            .collect(),
+        germline_finding,
+        annotated,
     })
 }
 

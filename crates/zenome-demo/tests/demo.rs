@@ -26,8 +26,19 @@ async fn app(dir: &Path) -> App {
     let store = fresh_sqlite(dir).await.expect("fresh store");
     let reference = dir.join("reference").join("zenome-demo-ref-1.fa");
     write_reference(&reference, 42).expect("reference written");
+    let kit =
+        zenome_demo::write_annotation_kit(&dir.join("annotation"), 42).expect("annotation kit");
     let config = Config {
         data_dir: dir.to_path_buf(),
+        annotation: zenome_app::config::AnnotationConfig {
+            gene_model: Some(kit.gene_model),
+            reference: Some(kit.fasta),
+            local_evidence: vec![kit.local_evidence],
+            acmg_sf: Some(kit.acmg_sf),
+            clinvar: Some(kit.clinvar),
+            trials: Some(kit.trials),
+            ..Default::default()
+        },
         identity: zenome_app::config::IdentityConfig {
             panel: Some(zenome_demo::panel_path(&reference)),
             ..Default::default()
@@ -254,6 +265,80 @@ async fn builds_a_consistent_cohort() {
     // when somatic calls are asked for (the BRCA tumour has one call on
     // chromosome 1 below 5 Mb, the COAD tumour 18)
     assert_eq!(outcome.somatic_samples, 2, "{outcome:?}");
+
+    // annotation and actionability: three cancer participants with
+    // actionable somatic changes and one rare-disease participant with a
+    // secondary finding they chose to receive; every participant in the
+    // variant store was annotated
+    assert_eq!(outcome.actionable.len(), 3, "{outcome:?}");
+    assert!(outcome.annotated >= outcome.participants, "{outcome:?}");
+    let staff = zenome_app::Actor::local();
+    let mut drugs = Vec::new();
+    for (pid, gene) in &outcome.actionable {
+        let f = app
+            .participant_findings(
+                &zenome_app::Actor {
+                    role: Role::DataCentreStaff,
+                    ..staff.clone()
+                },
+                &pid.parse().unwrap(),
+            )
+            .await
+            .unwrap();
+        let v = f
+            .findings
+            .variants
+            .iter()
+            .find(|v| &v.gene == gene)
+            .expect("annotated variant");
+        assert_eq!(v.consequences, ["missense_variant"], "{v:?}");
+        let t = f
+            .findings
+            .therapies
+            .iter()
+            .find(|t| &t.gene == gene)
+            .unwrap_or_else(|| panic!("no therapy for {gene}: {f:?}"));
+        assert_eq!(t.level.as_deref(), Some("A"), "{t:?}");
+        assert_eq!(t.context, "patient_cancer_type", "{t:?}");
+        assert!(t.kb.starts_with("local-evidence@"), "{t:?}");
+        drugs.extend(t.therapies.clone());
+        assert!(
+            f.run.as_ref().is_some_and(|r| r
+                .knowledge
+                .iter()
+                .any(|k| k.starts_with("clinvar@2026-11-01"))),
+            "{f:?}"
+        );
+    }
+    for d in ["Osimertinib", "Sotorasib", "Encorafenib"] {
+        assert!(drugs.iter().any(|x| x == d), "{d} missing from {drugs:?}");
+    }
+    let brca = outcome
+        .germline_finding
+        .clone()
+        .expect("a rare-disease participant wants secondary findings");
+    let f = app
+        .participant_findings(
+            &zenome_app::Actor {
+                role: Role::DataCentreStaff,
+                ..staff.clone()
+            },
+            &brca.parse().unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(f.wants_secondary_findings, Some(true));
+    let sf = &f.findings.secondary;
+    assert_eq!(sf.len(), 1, "{f:?}");
+    assert_eq!(
+        (sf[0].gene.as_str(), sf[0].variation_id, sf[0].stars),
+        ("BRCA1", 17662, 3),
+        "{sf:?}"
+    );
+    assert!(
+        f.findings.variants[0].hgvsc.ends_with("c.68_69del"),
+        "{f:?}"
+    );
     let somatic = app
         .cohort_variants_of(
             None,

@@ -12,6 +12,7 @@ mod beacon;
 mod clinical_api;
 mod extract;
 mod files_api;
+mod findings_api;
 mod identity_api;
 mod metrics_layer;
 mod nul;
@@ -70,6 +71,7 @@ pub fn router(app: App) -> Router {
         .merge(files_api::htsget_routes())
         .merge(variants_api::routes().layer(limit))
         .merge(identity_api::routes().layer(limit))
+        .merge(findings_api::routes().layer(limit))
         .route("/service-info", get(service_info::service_info))
         .route("/metrics", get(metrics_layer::render))
         .route("/healthz", get(|| async { "ok" }))
@@ -141,6 +143,11 @@ pub async fn serve(
                 "loading stored VCFs that were never loaded into the variant store"
             ),
             Err(e) => tracing::error!(error = ?e, "variant load recovery at start-up failed"),
+        }
+        // participants in the variant store never annotated
+        recover_app.settle_variant_loads().await;
+        if let Err(e) = recover_app.annotate_unannotated().await {
+            tracing::error!(error = ?e, "annotation at start-up failed");
         }
     });
     let purge_store = store.clone();

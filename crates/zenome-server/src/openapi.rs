@@ -96,10 +96,12 @@ fn status_meaning(code: &str) -> &'static str {
         crate::variants_api::frequencies, crate::variants_api::load,
         crate::identity_api::list_holds, crate::identity_api::resolve, crate::identity_api::participant,
         crate::identity_api::fingerprint, crate::identity_api::relatedness,
+        crate::findings_api::participant, crate::findings_api::trials, crate::findings_api::runs,
+        crate::findings_api::run, crate::findings_api::refresh,
     ),
     components(schemas(crate::problem::Problem, dto::TreeNodeDto)),
     modifiers(&Bearer, &Described),
-    tags((name = "registry"), (name = "consent"), (name = "lineage"), (name = "auth"), (name = "access"), (name = "admin"), (name = "public"), (name = "identity", description = "sample identity: fingerprints, checks and the holds that keep a genome back until staff resolve them"), (name = "variants", description = "cohort allele frequencies over who may be counted now; loading VCFs into the variant store"), (name = "clinical", description = "clinical records under the versioned data dictionary; bulk CSV/JSON; flat exports; GA4GH Phenopackets v2"), (name = "files", description = "tus 1.0 uploads of sequencing files; reads are GA4GH DRS 1.2 under /ga4gh/drs/v1 and htsget 1.3 under /htsget"))
+    tags((name = "registry"), (name = "consent"), (name = "lineage"), (name = "auth"), (name = "access"), (name = "admin"), (name = "public"), (name = "findings", description = "annotation and actionability: a patient's annotated variants, therapies with evidence levels, secondary findings and trials; annotation runs and knowledge-base refreshes"), (name = "identity", description = "sample identity: fingerprints, checks and the holds that keep a genome back until staff resolve them"), (name = "variants", description = "cohort allele frequencies over who may be counted now; loading VCFs into the variant store"), (name = "clinical", description = "clinical records under the versioned data dictionary; bulk CSV/JSON; flat exports; GA4GH Phenopackets v2"), (name = "files", description = "tus 1.0 uploads of sequencing files; reads are GA4GH DRS 1.2 under /ga4gh/drs/v1 and htsget 1.3 under /htsget"))
 )]
 struct ApiDoc;
 

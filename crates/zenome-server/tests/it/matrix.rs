@@ -247,6 +247,45 @@ async fn every_endpoint_for_every_role(e: Env) {
             body: Some(json!({"object_id": "none-such"})),
             expect: [401, 403, 403, 403, 403, 404, 403, 403, 403, 403, 403, 403],
         },
+        // annotation and actionability: a patient's findings are staff's and
+        // the own facility's; trial counts for every role that sees cohort
+        // counts; runs and knowledge refreshes are staff's (409 here: no
+        // gene model or knowledge base is configured)
+        Case {
+            name: "participant findings",
+            method: "GET",
+            uri: format!("/api/v1/participants/{}/findings", s.pid),
+            body: None,
+            expect: [401, 200, 404, 403, 403, 200, 403, 403, 403, 200, 403, 403],
+        },
+        Case {
+            name: "clinical trials",
+            method: "GET",
+            uri: "/api/v1/trials".into(),
+            body: None,
+            expect: [401, 200, 200, 403, 403, 200, 200, 200, 200, 200, 403, 403],
+        },
+        Case {
+            name: "annotation runs",
+            method: "GET",
+            uri: "/api/v1/annotation/runs".into(),
+            body: None,
+            expect: [401, 403, 403, 403, 403, 200, 403, 403, 403, 403, 403, 403],
+        },
+        Case {
+            name: "run annotation",
+            method: "POST",
+            uri: "/api/v1/annotation/runs".into(),
+            body: Some(json!({})),
+            expect: [401, 403, 403, 403, 403, 409, 403, 403, 403, 403, 403, 403],
+        },
+        Case {
+            name: "refresh knowledge",
+            method: "POST",
+            uri: "/api/v1/knowledge/refresh".into(),
+            body: None,
+            expect: [401, 403, 403, 403, 403, 409, 403, 403, 403, 403, 403, 403],
+        },
         Case {
             name: "relatedness pairs",
             method: "GET",
