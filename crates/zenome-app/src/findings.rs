@@ -346,18 +346,32 @@ fn context_of(record: Option<&str>, now: OffsetDateTime) -> kn::PatientContext {
         Some(_) => Some(kn::Sex::Other),
         None => None,
     };
-    if let Some(b) = get("case_basics", "birth_date")
-        && let Ok(d) = time::Date::parse(
-            &b,
-            time::macros::format_description!("[year]-[month]-[day]"),
-        )
-    {
-        let today = now.date();
-        let mut age = today.year() - d.year();
-        if (today.month() as u8, today.day()) < (d.month() as u8, d.day()) {
-            age -= 1;
+    // age from the birth date (YYYY-MM-DD, or YYYY-MM / YYYY as the
+    // dictionary allows; a partial date counts from its first day)
+    if let Some(b) = get("case_basics", "birth_date") {
+        let mut parts = b.split('-').map(|x| x.parse::<i32>().ok());
+        if let Some(Some(year)) = parts.next() {
+            let month = parts.next().flatten().unwrap_or(1);
+            let day = parts.next().flatten().unwrap_or(1);
+            let today = now.date();
+            let mut age = today.year() - year;
+            if (today.month() as i32, today.day() as i32) < (month, day) {
+                age -= 1;
+            }
+            ctx.age_years = u32::try_from(age).ok();
         }
-        ctx.age_years = u32::try_from(age).ok();
+    }
+    // prior therapies: the regimens of the treatment lines
+    if let Some(lines) = groups
+        .and_then(|g| g.get("treatment"))
+        .and_then(|t| t.as_array())
+    {
+        for l in lines {
+            if let Some(r) = l.get("regimen").and_then(|r| r.as_str()) {
+                ctx.prior_therapies
+                    .extend(r.split('+').map(|x| x.trim().to_string()));
+            }
+        }
     }
     ctx
 }

@@ -805,6 +805,18 @@ async fn demo(
             c.identity.panel = Some(panel);
         }
     }
+    // …and the annotation kit (demo genes, gene model, knowledge bases), so
+    // the findings pages have therapies and a secondary finding to show
+    if c.annotation.gene_model.is_none() {
+        let kit = zenome_demo::write_annotation_kit(&c.data_dir.join("annotation"), seed)
+            .context("writing the demo annotation kit")?;
+        c.annotation.gene_model = Some(kit.gene_model);
+        c.annotation.reference = Some(kit.fasta);
+        c.annotation.local_evidence = vec![kit.local_evidence];
+        c.annotation.acmg_sf = Some(kit.acmg_sf);
+        c.annotation.clinvar = Some(kit.clinvar);
+        c.annotation.trials = Some(kit.trials);
+    }
     let app = open(&c).await?;
     let accounts_file = c.data_dir.join("demo-accounts.json");
     let existing = app.store().organisations().await?.len();

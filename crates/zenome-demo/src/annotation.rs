@@ -394,6 +394,54 @@ const SOMATIC: [Somatic; 3] = [
     },
 ];
 
+/// A Mutect2-shaped tumour/normal VCF (columns NORMAL, TUMOR) with the
+/// kit's actionable change in `symbol` (`EGFR` L858R, `KRAS` G12C, `BRAF`
+/// V600E) on the demo contig; `None` for another gene.
+pub fn somatic_vcf(seed: u64, symbol: &str) -> Option<String> {
+    let s = SOMATIC.iter().find(|s| GENES[s.gene].symbol == symbol)?;
+    let (seq, placed) = lay_out(seed);
+    let pos = placed[s.gene].genomic(s.c);
+    let reference = seq[pos - 1] as char;
+    let mut vcf = String::from(
+        "##fileformat=VCFv4.2\n##source=Mutect2\n##tumor_sample=TUMOR\n##normal_sample=NORMAL\n",
+    );
+    let _ = writeln!(vcf, "##contig=<ID={CONTIG},length={}>", seq.len());
+    vcf.push_str("##FILTER=<ID=PASS,Description=\"All filters passed\">\n");
+    vcf.push_str("##FORMAT=<ID=GT,Number=1,Type=String,Description=\"Genotype\">\n");
+    vcf.push_str("##FORMAT=<ID=AD,Number=R,Type=Integer,Description=\"Allelic depths\">\n");
+    vcf.push_str("##FORMAT=<ID=AF,Number=A,Type=Float,Description=\"Allele fraction\">\n");
+    vcf.push_str("#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tNORMAL\tTUMOR\n");
+    let _ = writeln!(
+        vcf,
+        "{CONTIG}\t{pos}\t.\t{reference}\t{}\t.\tPASS\t.\tGT:AD:AF\t0/0:48,0:0.0\t0/1:31,22:0.415",
+        s.alt as char
+    );
+    Some(vcf)
+}
+
+/// A one-sample germline VCF (column `sample`) with the kit's BRCA1
+/// c.68_69del, heterozygous.
+pub fn germline_vcf(seed: u64, sample: &str) -> String {
+    let (seq, placed) = lay_out(seed);
+    let pos = placed[3].genomic(67);
+    let reference = std::str::from_utf8(&seq[pos - 1..pos + 2])
+        .expect("ASCII")
+        .to_string();
+    let mut vcf = String::from("##fileformat=VCFv4.2\n##source=zenome-demo\n");
+    let _ = writeln!(vcf, "##contig=<ID={CONTIG},length={}>", seq.len());
+    vcf.push_str("##FORMAT=<ID=GT,Number=1,Type=String,Description=\"Genotype\">\n");
+    let _ = writeln!(
+        vcf,
+        "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\t{sample}"
+    );
+    let _ = writeln!(
+        vcf,
+        "{CONTIG}\t{pos}\t.\t{reference}\t{}\t50\tPASS\t.\tGT\t0/1",
+        &reference[..1]
+    );
+    vcf
+}
+
 /// Gives three cancer participants (two lung, one colon; consent in force;
 /// not in `exclude`, the ones given other somatic calls) a somatic VCF each,
 /// loaded through the app. Returns who got which gene's change.
@@ -404,7 +452,6 @@ pub(crate) async fn load_somatic(
 ) -> Result<Vec<(String, &'static str)>, DemoError> {
     let unexpected = |e: zenome_app::AppError| DemoError::Unexpected(e.to_string());
     let store_err = |e: zenome_store::StoreError| DemoError::Unexpected(e.to_string());
-    let (seq, placed) = lay_out(seed);
     let now = time::OffsetDateTime::now_utc();
     let histories = app
         .store()
@@ -448,22 +495,7 @@ pub(crate) async fn load_somatic(
         });
         let Some(who) = who else { continue };
         let g = &GENES[s.gene];
-        let pos = placed[s.gene].genomic(s.c);
-        let reference = seq[pos - 1] as char;
-        let mut vcf = String::from(
-            "##fileformat=VCFv4.2\n##source=Mutect2\n##tumor_sample=TUMOR\n##normal_sample=NORMAL\n",
-        );
-        let _ = writeln!(vcf, "##contig=<ID={CONTIG},length={}>", seq.len());
-        vcf.push_str("##FILTER=<ID=PASS,Description=\"All filters passed\">\n");
-        vcf.push_str("##FORMAT=<ID=GT,Number=1,Type=String,Description=\"Genotype\">\n");
-        vcf.push_str("##FORMAT=<ID=AD,Number=R,Type=Integer,Description=\"Allelic depths\">\n");
-        vcf.push_str("##FORMAT=<ID=AF,Number=A,Type=Float,Description=\"Allele fraction\">\n");
-        vcf.push_str("#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tNORMAL\tTUMOR\n");
-        let _ = writeln!(
-            vcf,
-            "{CONTIG}\t{pos}\t.\t{reference}\t{}\t.\tPASS\t.\tGT:AD:AF\t0/0:48,0:0.0\t0/1:31,22:0.415",
-            s.alt as char
-        );
+        let vcf = somatic_vcf(seed, g.symbol).expect("a kit gene");
         let path = dir.join(format!("{}-somatic.vcf", g.symbol));
         std::fs::write(&path, vcf).map_err(|e| DemoError::Files(e.to_string()))?;
         app.load_somatic_variants(&Actor::local(), &path, &who)
@@ -482,7 +514,6 @@ pub(crate) async fn load_somatic(
 pub(crate) async fn load_germline(app: &App, seed: u64) -> Result<Option<String>, DemoError> {
     let unexpected = |e: zenome_app::AppError| DemoError::Unexpected(e.to_string());
     let store_err = |e: zenome_store::StoreError| DemoError::Unexpected(e.to_string());
-    let (seq, placed) = lay_out(seed);
     let now = time::OffsetDateTime::now_utc();
     let histories = app
         .store()
@@ -506,22 +537,7 @@ pub(crate) async fn load_germline(app: &App, seed: u64) -> Result<Option<String>
                 .unwrap_or(false)
     });
     let Some(who) = who else { return Ok(None) };
-    let pos = placed[3].genomic(67);
-    let reference = std::str::from_utf8(&seq[pos - 1..pos + 2])
-        .expect("ASCII")
-        .to_string();
-    let mut vcf = String::from("##fileformat=VCFv4.2\n##source=zenome-demo\n");
-    let _ = writeln!(vcf, "##contig=<ID={CONTIG},length={}>", seq.len());
-    vcf.push_str("##FORMAT=<ID=GT,Number=1,Type=String,Description=\"Genotype\">\n");
-    let _ = writeln!(
-        vcf,
-        "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\t{who}"
-    );
-    let _ = writeln!(
-        vcf,
-        "{CONTIG}\t{pos}\t.\t{reference}\t{}\t50\tPASS\t.\tGT\t0/1",
-        &reference[..1]
-    );
+    let vcf = germline_vcf(seed, &who);
     let dir = app.config().data_dir.join("demo-annotation-vcfs");
     std::fs::create_dir_all(&dir).map_err(|e| DemoError::Files(e.to_string()))?;
     let path = dir.join("BRCA1-germline.vcf");

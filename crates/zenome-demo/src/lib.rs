@@ -46,7 +46,7 @@ use zenome_domain::DomainError;
 use zenome_domain::organisation::{OrgCode, OrgKind, Organisation};
 use zenome_store::UserKind;
 
-pub use crate::annotation::{AnnotationKit, write_annotation_kit};
+pub use crate::annotation::{AnnotationKit, germline_vcf, somatic_vcf, write_annotation_kit};
 use crate::catalogue::{CENTRES, FACILITIES, PEOPLE};
 pub use crate::identity::panel_path;
 pub use crate::reference::write_reference;

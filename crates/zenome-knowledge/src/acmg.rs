@@ -1,7 +1,10 @@
 //! The ACMG secondary-findings gene list (Miller et al. 2022, SF v3.1) in
 //! the tab-separated shape of varfish-db-downloader: one row per gene and
 //! phenotype, the version in which the gene joined the list, and what to
-//! report. The list's version is the highest `sf_list_version`.
+//! report. The list's version is the one its file name states
+//! (`acmg_sf_v3.1.tsv`, as ACMG publishes it), else the highest
+//! `sf_list_version` (the list cannot be older than its newest gene; an
+//! excerpt of old genes under a v3.1 name is still v3.1).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -165,6 +168,11 @@ pub fn load_acmg_sf(path: &Path) -> Result<AcmgSfList> {
             path: path.to_path_buf(),
         });
     }
+    if let Some(named) = version_in_name(path)
+        && version_key(&named) >= version_key(&version)
+    {
+        version = named;
+    }
     Ok(AcmgSfList {
         kb: KnowledgeBase {
             kind: KbKind::AcmgSf,
@@ -174,6 +182,18 @@ pub fn load_acmg_sf(path: &Path) -> Result<AcmgSfList> {
         },
         by_gene,
     })
+}
+
+/// `…_v3.1.tsv`, `…-v3.2-…` → `3.1`, `3.2`.
+fn version_in_name(path: &Path) -> Option<String> {
+    let name = path.file_name()?.to_str()?;
+    let i = name.rfind("_v").or_else(|| name.rfind("-v"))?;
+    let v: String = name[i + 2..]
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '.')
+        .collect();
+    let v = v.trim_end_matches('.').to_string();
+    (v.contains('.') && !v.starts_with('.')).then_some(v)
 }
 
 fn version_key(v: &str) -> Vec<u32> {

@@ -11,6 +11,7 @@ mod beacon;
 mod browser;
 mod clinical;
 mod files;
+mod findings;
 mod hardening;
 mod harness;
 mod htsget;

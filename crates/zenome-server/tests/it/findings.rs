@@ -1,0 +1,332 @@
+//! Annotation and actionability end to end (issue 10), on SQLite and
+//! PostgreSQL: somatic calls loaded into the variant store are annotated and
+//! matched when staff run annotation; a facility reads its patient's
+//! findings (therapies with evidence levels, the knowledge base's version,
+//! trials) and nobody else's; a knowledge-base update re-matches only the
+//! patients the change can affect and lists whose findings changed and how;
+//! a knowledge file of the wrong shape is refused by name and changes
+//! nothing. The gene model, reference and knowledge files are the demo's
+//! annotation kit (`zenome_demo::write_annotation_kit`).
+
+use http::StatusCode;
+use serde_json::{Value, json};
+use zenome_app::Actor;
+
+use crate::clinical::{cancer_record, submit_ok};
+use crate::harness::Env;
+
+const SEED: u64 = 11;
+
+async fn env(engine: &str) -> Option<(Env, zenome_demo::AnnotationKit)> {
+    let dir = tempfile::tempdir().unwrap();
+    let kit = zenome_demo::write_annotation_kit(&dir.path().join("kit"), SEED).unwrap();
+    let mut cfg = crate::harness::config();
+    cfg.annotation = zenome_app::config::AnnotationConfig {
+        gene_model: Some(kit.gene_model.clone()),
+        reference: Some(kit.fasta.clone()),
+        local_evidence: vec![kit.local_evidence.clone()],
+        acmg_sf: Some(kit.acmg_sf.clone()),
+        clinvar: Some(kit.clinvar.clone()),
+        trials: Some(kit.trials.clone()),
+        ..Default::default()
+    };
+    let store = match engine {
+        "sqlite" => zenome_store::testing::fresh_sqlite(dir.path())
+            .await
+            .unwrap(),
+        _ => zenome_store::testing::fresh_postgres().await?,
+    };
+    Some((crate::harness::env_full(store, dir, cfg).await, kit))
+}
+
+/// A cancer participant of TKY-UH (lung adenocarcinoma, born 1958) with the
+/// kit's somatic change in `gene`.
+async fn patient_with(e: &Env, gene: &str) -> String {
+    let s = e.seeded_participant().await;
+    submit_ok(e, &s.pid, cancer_record(&s.pid)).await;
+    let path = e
+        .app
+        .config()
+        .data_dir
+        .join(format!("{gene}-{}.vcf", s.pid));
+    std::fs::write(&path, zenome_demo::somatic_vcf(SEED, gene).unwrap()).unwrap();
+    e.app
+        .load_somatic_variants(&Actor::local(), &path, &s.pid)
+        .await
+        .unwrap();
+    s.pid
+}
+
+fn therapy<'a>(f: &'a Value, gene: &str) -> &'a Value {
+    f["therapies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["gene"] == gene)
+        .unwrap_or_else(|| panic!("no {gene} therapy in {f}"))
+}
+
+async fn findings_follow_the_variants_and_the_knowledge(e: Env, kit: zenome_demo::AnnotationKit) {
+    let egfr = patient_with(&e, "EGFR").await;
+    let braf = patient_with(&e, "BRAF").await;
+
+    // before any run: no findings, no run
+    let f = e
+        .call(
+            "GET",
+            &format!("/api/v1/participants/{egfr}/findings"),
+            Some("facility"),
+            None,
+        )
+        .await;
+    assert_eq!(f.status, StatusCode::OK, "{}", f.text);
+    assert!(
+        f.json["run"].is_null() && f.json["therapies"] == json!([]),
+        "{}",
+        f.text
+    );
+
+    // staff run annotation over everyone in the variant store
+    let r = e
+        .call(
+            "POST",
+            "/api/v1/annotation/runs",
+            Some("staff"),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json["run"]["participants"], 2, "{}", r.text);
+    assert_eq!(r.json["run"]["reason"], "requested");
+    let added = &r.json["changed"][&egfr];
+    assert!(
+        added
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["change"] == "added" && c["kind"] == "therapy"),
+        "{}",
+        r.text
+    );
+
+    // the patient's facility reads the findings
+    let f = e
+        .call(
+            "GET",
+            &format!("/api/v1/participants/{egfr}/findings"),
+            Some("facility"),
+            None,
+        )
+        .await;
+    assert_eq!(f.status, StatusCode::OK, "{}", f.text);
+    let v = &f.json["variants"][0];
+    assert_eq!(v["gene"], "EGFR");
+    assert_eq!(v["consequences"], json!(["missense_variant"]));
+    assert!(
+        v["hgvsp"].as_str().unwrap().ends_with(":p.Leu858Arg"),
+        "{v}"
+    );
+    assert!(v["hgvsc"].as_str().unwrap().contains(":c.2573T>G"), "{v}");
+    let t = therapy(&f.json, "EGFR");
+    assert_eq!(t["therapies"], json!(["Osimertinib"]));
+    assert_eq!(t["level"], "A");
+    assert_eq!(t["amp"], "Tier I - Level A");
+    assert_eq!(t["context"], "patient_cancer_type", "{t}");
+    assert!(
+        t["kb"].as_str().unwrap().starts_with("local-evidence@"),
+        "{t}"
+    );
+    let run = &f.json["run"];
+    assert!(
+        run["gene_model"]
+            .as_str()
+            .unwrap()
+            .starts_with("demo-genes.gff3@sha256:"),
+        "{run}"
+    );
+    assert!(
+        run["knowledge"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|k| k == "acmg-sf@3.1"),
+        "{run}"
+    );
+    assert!(
+        run["code_version"].as_str().unwrap().starts_with("zenome "),
+        "{run}"
+    );
+    // no consent answer for secondary findings was given: false
+    assert_eq!(f.json["wants_secondary_findings"], false, "{}", f.text);
+
+    // scope: another facility sees nothing, a researcher may not ask
+    for (who, status) in [
+        (Some("facility_other"), StatusCode::NOT_FOUND),
+        (Some("academic"), StatusCode::FORBIDDEN),
+        (Some("centre"), StatusCode::FORBIDDEN),
+        (None, StatusCode::UNAUTHORIZED),
+    ] {
+        let r = e
+            .call(
+                "GET",
+                &format!("/api/v1/participants/{egfr}/findings"),
+                who,
+                None,
+            )
+            .await;
+        assert_eq!(r.status, status, "{who:?}: {}", r.text);
+    }
+
+    // trials: the BRAF patient (68, V600E) is eligible for the V600 basket;
+    // industry sees the count, staff and the own facility the patient
+    let find = |v: &Value| -> Value {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["id"] == "DEMO-BRAF-V600-BASKET")
+            .cloned()
+            .unwrap()
+    };
+    let industry = e
+        .call("GET", "/api/v1/trials", Some("industry"), None)
+        .await;
+    assert_eq!(industry.status, StatusCode::OK, "{}", industry.text);
+    let t = find(&industry.json);
+    assert_eq!(
+        (t["eligible"].clone(), t["patients"].clone()),
+        (json!(1), json!([])),
+        "{t}"
+    );
+    let t = find(
+        &e.call("GET", "/api/v1/trials", Some("staff"), None)
+            .await
+            .json,
+    );
+    assert_eq!(t["patients"], json!([braf]), "{t}");
+    let t = find(
+        &e.call("GET", "/api/v1/trials", Some("facility_other"), None)
+            .await
+            .json,
+    );
+    assert_eq!(
+        (t["eligible"].clone(), t["patients"].clone()),
+        (json!(1), json!([])),
+        "{t}"
+    );
+    let f = e
+        .call(
+            "GET",
+            &format!("/api/v1/participants/{braf}/findings"),
+            Some("staff"),
+            None,
+        )
+        .await;
+    assert!(
+        f.json["trials"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["id"] == "DEMO-BRAF-V600-BASKET"),
+        "{}",
+        f.text
+    );
+
+    // the local table is revised: EGFR L858R evidence goes from level A to B.
+    // Only the EGFR patient is matched again, and the change is listed.
+    let table = std::fs::read_to_string(&kit.local_evidence).unwrap();
+    let revised: Vec<String> = table
+        .lines()
+        .map(|l| {
+            if l.starts_with("EGFR\t") {
+                let mut f: Vec<&str> = l.split('\t').collect();
+                f[10] = "B";
+                f.join("\t")
+            } else {
+                l.to_string()
+            }
+        })
+        .collect();
+    std::fs::write(&kit.local_evidence, revised.join("\n") + "\n").unwrap();
+    let r = e
+        .call("POST", "/api/v1/knowledge/refresh", Some("staff"), None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json["run"]["reason"], "knowledge_update");
+    assert_eq!(
+        r.json["run"]["participants"], 1,
+        "only the EGFR patient: {}",
+        r.text
+    );
+    let changes = r.json["changed"][&egfr].as_array().unwrap().clone();
+    assert!(
+        changes.iter().any(|c| c["change"] == "changed"
+            && c["before"].as_str().unwrap().contains("level A")
+            && c["after"].as_str().unwrap().contains("level B")),
+        "{}",
+        r.text
+    );
+    assert!(r.json["changed"].get(&braf).is_none(), "{}", r.text);
+    let f = e
+        .call(
+            "GET",
+            &format!("/api/v1/participants/{egfr}/findings"),
+            Some("facility"),
+            None,
+        )
+        .await;
+    assert_eq!(therapy(&f.json, "EGFR")["level"], "B", "{}", f.text);
+    assert!(
+        !f.json["changes"].as_array().unwrap().is_empty(),
+        "{}",
+        f.text
+    );
+
+    // a knowledge file of another shape is refused by name; nothing changes
+    std::fs::write(&kit.acmg_sf, "gene\tinheritance\nBRCA1\tAD\n").unwrap();
+    let r = e
+        .call("POST", "/api/v1/knowledge/refresh", Some("staff"), None)
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert!(
+        r.text.contains("acmg_sf") && r.text.contains("hgnc_id"),
+        "{}",
+        r.text
+    );
+    let f = e
+        .call(
+            "GET",
+            &format!("/api/v1/participants/{egfr}/findings"),
+            Some("facility"),
+            None,
+        )
+        .await;
+    assert_eq!(therapy(&f.json, "EGFR")["level"], "B", "{}", f.text);
+
+    // every run is listed for staff, and audited
+    let runs = e
+        .call("GET", "/api/v1/annotation/runs", Some("staff"), None)
+        .await;
+    assert_eq!(runs.json.as_array().unwrap().len(), 2, "{}", runs.text);
+    let audit = e
+        .call("GET", "/api/v1/audit?limit=200", Some("admin"), None)
+        .await;
+    assert_eq!(
+        audit.text.matches("annotation.run").count(),
+        2,
+        "{}",
+        audit.text
+    );
+}
+
+#[tokio::test]
+async fn sqlite_findings_follow_the_variants_and_the_knowledge() {
+    let (e, kit) = env("sqlite").await.unwrap();
+    findings_follow_the_variants_and_the_knowledge(e, kit).await;
+}
+
+#[tokio::test]
+async fn postgres_findings_follow_the_variants_and_the_knowledge() {
+    if let Some((e, kit)) = env("postgres").await {
+        findings_follow_the_variants_and_the_knowledge(e, kit).await;
+    }
+}
