@@ -165,6 +165,9 @@ pub struct ParticipantFindings {
     pub wants_secondary_findings: Option<bool>,
     /// Whether identity holds block the genome (findings are not reported then).
     pub identity_blocked: bool,
+    /// Secondary findings left out because the participant did not choose
+    /// to receive them (shown to data-centre staff only).
+    pub secondary_withheld: usize,
     /// Trials the participant matches, with why.
     pub trials: Vec<TrialMatch>,
     /// What changed in the latest run that changed anything.
@@ -1043,7 +1046,7 @@ impl App {
         self.participant(actor, id).await?;
         let p = id.as_str();
         let row = self.store().findings_of(p).await?;
-        let findings: FindingsDoc = row
+        let mut findings: FindingsDoc = row
             .as_ref()
             .and_then(|r| serde_json::from_str(&r.body).ok())
             .unwrap_or_default();
@@ -1064,6 +1067,14 @@ impl App {
             .state_at(OffsetDateTime::now_utc())
             .active()
             .map(|a| a.items.secondary_findings);
+        // secondary findings leave the data centre only for a participant
+        // who chose to receive them
+        let mut secondary_withheld = 0;
+        if actor.role != Role::DataCentreStaff && wants != Some(true) {
+            secondary_withheld = findings.secondary.len();
+            findings.secondary.clear();
+            findings.variants.retain(|v| v.origin != "germline");
+        }
         let trials = match self.annotation_resources().await? {
             Some(res) => {
                 let record = self.store().latest_clinical(id).await?;
@@ -1101,6 +1112,7 @@ impl App {
             findings,
             wants_secondary_findings: wants,
             identity_blocked: self.store().identity_blocks(p).await?,
+            secondary_withheld,
             trials,
             changes,
         })

@@ -280,6 +280,9 @@ pub struct FindingsDto {
     wants_secondary_findings: Option<bool>,
     /// A library on identity hold: nothing may be reported.
     identity_blocked: bool,
+    /// Secondary findings left out because the participant did not choose
+    /// to receive them (counted for the facility; staff see them).
+    secondary_withheld: usize,
     trials: Vec<TrialMatchDto>,
     /// What the latest run changed.
     changes: Vec<ChangeDto>,
@@ -306,6 +309,7 @@ impl From<ParticipantFindings> for FindingsDto {
             not_annotated,
             wants_secondary_findings: p.wants_secondary_findings,
             identity_blocked: p.identity_blocked,
+            secondary_withheld: p.secondary_withheld,
             trials: p.trials.into_iter().map(Into::into).collect(),
             changes: p.changes.into_iter().map(Into::into).collect(),
         }

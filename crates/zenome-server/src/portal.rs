@@ -10,6 +10,7 @@ mod access;
 mod chart;
 mod clinical;
 mod files;
+mod findings;
 mod i18n;
 mod identity;
 mod redirect;
@@ -73,6 +74,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .merge(users::routes())
         .merge(variants::routes())
         .merge(identity::routes())
+        .merge(findings::routes())
 }
 
 async fn css() -> impl IntoResponse {
@@ -124,6 +126,7 @@ pub(crate) struct UserCtx {
     sees_applications: bool,
     sees_grants: bool,
     sees_qc: bool,
+    sees_trials: bool,
 }
 
 /// A message shown at the top of a page.
@@ -196,6 +199,14 @@ impl Visit {
                 sees_qc: matches!(
                     a.role,
                     Role::DataCentreStaff | Role::SequencingCentre { .. }
+                ),
+                sees_trials: matches!(
+                    a.role,
+                    Role::DataCentreStaff
+                        | Role::FacilitySubmitter { .. }
+                        | Role::Clinician { .. }
+                        | Role::Researcher { .. }
+                        | Role::DacMember
                 ),
             }),
             csrf,

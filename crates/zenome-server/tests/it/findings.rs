@@ -17,7 +17,7 @@ use crate::harness::Env;
 
 const SEED: u64 = 11;
 
-async fn env(engine: &str) -> Option<(Env, zenome_demo::AnnotationKit)> {
+pub(crate) async fn env(engine: &str) -> Option<(Env, zenome_demo::AnnotationKit)> {
     let dir = tempfile::tempdir().unwrap();
     let kit = zenome_demo::write_annotation_kit(&dir.path().join("kit"), SEED).unwrap();
     let mut cfg = crate::harness::config();
@@ -41,7 +41,7 @@ async fn env(engine: &str) -> Option<(Env, zenome_demo::AnnotationKit)> {
 
 /// A cancer participant of TKY-UH (lung adenocarcinoma, born 1958) with the
 /// kit's somatic change in `gene`.
-async fn patient_with(e: &Env, gene: &str) -> String {
+pub(crate) async fn patient_with(e: &Env, gene: &str) -> String {
     let s = e.seeded_participant().await;
     submit_ok(e, &s.pid, cancer_record(&s.pid)).await;
     let path = e
