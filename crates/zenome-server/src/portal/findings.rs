@@ -97,7 +97,7 @@ async fn trials_page(State(s): State<AppState>, h: HeaderMap) -> Response {
                 .iter()
                 .map(|t| (t.id.clone(), Some(t.eligible as f64)))
                 .collect();
-            let chart = chart::value_bars(&ctx.t.t("trials_eligible_chart"), &rows, "#2f6f9f", 0);
+            let chart = chart::value_bars(ctx.t.t("trials_eligible_chart"), &rows, "#2f6f9f", 0);
             page(StatusCode::OK, TrialsPage { ctx, trials, chart })
         }
         Err(e) => error_page(&s, &v, e),
