@@ -86,6 +86,44 @@ consequences! {
 }
 
 impl Consequence {
+    /// The Sequence Ontology accession (`SO:0001583`), as Beacon v2's
+    /// `molecularEffects` and Phenopackets name the term.
+    pub fn so_id(self) -> &'static str {
+        match self {
+            Consequence::TranscriptAblation => "SO:0001893",
+            Consequence::SpliceAcceptor => "SO:0001574",
+            Consequence::SpliceDonor => "SO:0001575",
+            Consequence::StopGained => "SO:0001587",
+            Consequence::Frameshift => "SO:0001589",
+            Consequence::StopLost => "SO:0001578",
+            Consequence::StartLost => "SO:0002012",
+            Consequence::FeatureElongation => "SO:0001907",
+            Consequence::FeatureTruncation => "SO:0001906",
+            Consequence::InframeInsertion => "SO:0001821",
+            Consequence::InframeDeletion => "SO:0001822",
+            Consequence::Missense => "SO:0001583",
+            Consequence::ProteinAltering => "SO:0001818",
+            Consequence::SpliceDonor5thBase => "SO:0001787",
+            Consequence::SpliceRegion => "SO:0001630",
+            Consequence::SpliceDonorRegion => "SO:0002170",
+            Consequence::SplicePolypyrimidineTract => "SO:0002169",
+            Consequence::IncompleteTerminalCodon => "SO:0001626",
+            Consequence::StartRetained => "SO:0002019",
+            Consequence::StopRetained => "SO:0001567",
+            Consequence::Synonymous => "SO:0001819",
+            Consequence::CodingSequence => "SO:0001580",
+            Consequence::FivePrimeUtr => "SO:0001623",
+            Consequence::ThreePrimeUtr => "SO:0001624",
+            Consequence::NonCodingTranscriptExon => "SO:0001792",
+            Consequence::Intron => "SO:0001627",
+            Consequence::NmdTranscript => "SO:0001621",
+            Consequence::NonCodingTranscript => "SO:0001619",
+            Consequence::Upstream => "SO:0001631",
+            Consequence::Downstream => "SO:0001632",
+            Consequence::Intergenic => "SO:0001628",
+        }
+    }
+
     /// The term for a Sequence Ontology name, if it is one of ours.
     pub fn from_term(term: &str) -> Option<Consequence> {
         Consequence::ALL.iter().copied().find(|c| c.term() == term)

@@ -211,10 +211,32 @@ pub(crate) struct Resources {
     acmg_genes: BTreeSet<String>,
 }
 
+/// The consequence of a stored allele on its canonical transcript (for the
+/// variant browser, the frequencies API and Beacon records).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AlleleAnnotation {
+    pub gene: String,
+    pub transcript: String,
+    /// Sequence Ontology terms, most severe first, with their accessions.
+    pub consequences: Vec<(String, String)>,
+    pub impact: String,
+    pub hgvsc: String,
+    pub hgvsp: String,
+    /// One-letter protein change (`V600E`) for a single-residue change.
+    pub protein_change: Option<String>,
+}
+
+type AlleleKey = (String, u64, String, String);
+
 /// Annotation state kept by the app.
 #[derive(Default)]
 pub(crate) struct AnnotationState {
     resources: std::sync::Mutex<Option<Arc<Resources>>>,
+    /// Stored alleles already annotated under the resources in force
+    /// (cleared with them); bounded.
+    alleles: std::sync::Mutex<HashMap<AlleleKey, Option<AlleleAnnotation>>>,
+    /// When loading the resources last failed (queries do not retry for a minute).
+    failed_at: std::sync::Mutex<Option<std::time::Instant>>,
     /// Runs one at a time.
     run: tokio::sync::Mutex<()>,
 }
@@ -799,7 +821,140 @@ fn impact(old: &Resources, new: &Resources) -> Option<kn::Impact> {
     Some(total)
 }
 
+/// Annotates alleles on their canonical transcripts (blocking).
+fn annotate_keys(
+    res: &Resources,
+    keys: &[AlleleKey],
+) -> Vec<(AlleleKey, Option<AlleleAnnotation>)> {
+    let Ok(reference) = Reference::open(&res.reference) else {
+        return keys.iter().map(|k| (k.clone(), None)).collect();
+    };
+    let fasta: BTreeSet<String> = reference.chromosomes().map(str::to_string).collect();
+    let mut ann = Annotator::new(&res.model, reference);
+    let mut out = Vec::with_capacity(keys.len());
+    for k in keys {
+        let (chrom, pos, r, a) = k;
+        let chrom = zenome_variants::query::chrom_aliases(chrom)
+            .into_iter()
+            .find(|c| res.model.has_chrom(c) && fasta.contains(c));
+        let one = chrom.and_then(|chrom| {
+            let pos = u32::try_from(*pos).ok()?;
+            if !matches!(ann.check_ref(&chrom, pos, r), Ok(None)) {
+                return None;
+            }
+            let effects = ann
+                .annotate(
+                    &chrom,
+                    Allele::Sequence {
+                        pos,
+                        reference: r,
+                        alternate: a,
+                    },
+                )
+                .ok()?;
+            let e = effects
+                .iter()
+                .filter(|e| {
+                    e.transcript
+                        .is_some_and(|i| res.model.transcripts()[i].canonical)
+                })
+                .min_by_key(|e| {
+                    e.consequences
+                        .most_severe()
+                        .map(|c| c as u8)
+                        .unwrap_or(u8::MAX)
+                })?;
+            let t = &res.model.transcripts()[e.transcript?];
+            let protein_change = match e.amino_acids.split_once('/') {
+                Some((x, y))
+                    if x.len() == 1 && y.len() == 1 && !e.protein_position.contains('-') =>
+                {
+                    Some(format!("{x}{}{y}", e.protein_position))
+                }
+                _ => None,
+            };
+            Some(AlleleAnnotation {
+                gene: t.gene_symbol.clone().unwrap_or_else(|| t.gene_id.clone()),
+                transcript: t.versioned_id(),
+                consequences: e
+                    .consequences
+                    .iter()
+                    .map(|c| (c.term().to_string(), c.so_id().to_string()))
+                    .collect(),
+                impact: e.consequences.impact().as_str().to_string(),
+                hgvsc: e.hgvsc.clone(),
+                hgvsp: e.hgvsp.clone(),
+                protein_change,
+            })
+        });
+        out.push((k.clone(), one));
+    }
+    out
+}
+
+/// Entries kept in the allele annotation cache before it is emptied.
+const ALLELE_CACHE: usize = 200_000;
+
 impl App {
+    /// Adds each allele's consequence on its canonical transcript, when a
+    /// gene model is configured and covers the chromosome. Never fails a
+    /// query: a misconfigured knowledge base or gene model is logged.
+    pub(crate) async fn annotate_alleles(&self, alleles: &mut [crate::variants::CohortAllele]) {
+        if alleles.is_empty() {
+            return;
+        }
+        let recent_failure = self
+            .inner
+            .annotation
+            .failed_at
+            .lock()
+            .expect("lock")
+            .is_some_and(|t| t.elapsed() < std::time::Duration::from_secs(60));
+        if recent_failure {
+            return;
+        }
+        let res = match self.annotation_resources().await {
+            Ok(Some(r)) => r,
+            Ok(None) => return,
+            Err(e) => {
+                tracing::warn!(error = %e, "annotation resources cannot be loaded; alleles shown without consequences");
+                *self.inner.annotation.failed_at.lock().expect("lock") =
+                    Some(std::time::Instant::now());
+                return;
+            }
+        };
+        let key = |a: &crate::variants::CohortAllele| -> AlleleKey {
+            (
+                a.chrom.clone(),
+                a.pos,
+                a.reference.clone(),
+                a.alternate.clone(),
+            )
+        };
+        let todo: Vec<AlleleKey> = {
+            let cache = self.inner.annotation.alleles.lock().expect("lock");
+            alleles
+                .iter()
+                .map(key)
+                .filter(|k| !cache.contains_key(k))
+                .collect()
+        };
+        if !todo.is_empty() {
+            let r = res.clone();
+            if let Ok(done) = tokio::task::spawn_blocking(move || annotate_keys(&r, &todo)).await {
+                let mut cache = self.inner.annotation.alleles.lock().expect("lock");
+                if cache.len() + done.len() > ALLELE_CACHE {
+                    cache.clear();
+                }
+                cache.extend(done);
+            }
+        }
+        let cache = self.inner.annotation.alleles.lock().expect("lock");
+        for a in alleles.iter_mut() {
+            a.annotation = cache.get(&key(a)).cloned().flatten();
+        }
+    }
+
     /// The loaded resources, loading them on first use; `None` when no gene
     /// model or reference is configured.
     pub(crate) async fn annotation_resources(&self) -> Result<Option<Arc<Resources>>, AppError> {
@@ -947,6 +1102,7 @@ impl App {
             o.gene_model == new.gene_model && o.knowledge.versions() == new.knowledge.versions()
         });
         *self.inner.annotation.resources.lock().expect("lock") = Some(new.clone());
+        self.inner.annotation.alleles.lock().expect("lock").clear();
         if same {
             return self
                 .run_annotation(actor, "knowledge_update", Some(Vec::new()))

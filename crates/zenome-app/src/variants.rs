@@ -91,6 +91,9 @@ pub struct CohortAllele {
     /// The counts per subgroup asked for, in the order of
     /// [`CohortAnswer::subgroups`] (empty when none were asked for).
     pub subgroups: Vec<SubgroupCounts>,
+    /// The consequence on the gene model's canonical transcript, when a
+    /// gene model covering the chromosome is configured.
+    pub annotation: Option<crate::findings::AlleleAnnotation>,
 }
 
 /// A way to split the cohort into subgroups.
@@ -821,6 +824,17 @@ impl App {
         q: &CohortQuery,
         how: Answer<'_>,
     ) -> Result<CohortAnswer, AppError> {
+        let mut answer = self.cohort_answer_counts(actor, q, how).await?;
+        self.annotate_alleles(&mut answer.alleles).await;
+        Ok(answer)
+    }
+
+    async fn cohort_answer_counts(
+        &self,
+        actor: Option<&Actor>,
+        q: &CohortQuery,
+        how: Answer<'_>,
+    ) -> Result<CohortAnswer, AppError> {
         let Answer {
             groups,
             filters,
@@ -951,6 +965,7 @@ impl App {
                     pos: u64::from(a.pos),
                     reference: a.reference,
                     alternate: a.alt,
+                    annotation: None,
                 });
             };
             let next = store

@@ -147,6 +147,23 @@ pub struct AlleleFreqDto {
     /// Counts per subgroup, when `groups` was given.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub subgroups: Vec<SubgroupFreqDto>,
+    /// The consequence on the canonical transcript (when the configured
+    /// gene model covers the chromosome).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub consequence: Option<ConsequenceDto>,
+}
+
+/// An allele's consequence on its gene's canonical transcript.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConsequenceDto {
+    pub gene: String,
+    pub transcript: String,
+    /// Sequence Ontology terms, most severe first.
+    pub terms: Vec<String>,
+    /// `HIGH`, `MODERATE`, `LOW` or `MODIFIER`.
+    pub impact: String,
+    pub hgvsc: String,
+    pub hgvsp: String,
 }
 
 /// An allele's counts in one subgroup of the counted cohort.
@@ -427,6 +444,14 @@ fn dto(a: CohortAllele, g: Granularity, subgroups: &[Subgroup]) -> AlleleFreqDto
     let count = |n: u64| count_of(g, n);
     let af = af_of(g, a.ac, a.an);
     AlleleFreqDto {
+        consequence: a.annotation.map(|c| ConsequenceDto {
+            gene: c.gene,
+            transcript: c.transcript,
+            terms: c.consequences.into_iter().map(|(t, _)| t).collect(),
+            impact: c.impact,
+            hgvsc: c.hgvsc,
+            hgvsp: c.hgvsp,
+        }),
         variant: format!("{}-{}-{}-{}", a.chrom, a.pos, a.reference, a.alternate),
         ac: count(a.ac),
         an: count(a.an),

@@ -103,6 +103,7 @@ pub(crate) struct Allele {
     pub n_hom_alt: u64,
     pub n_hemi: u64,
     pub carriers: Option<Vec<String>>,
+    pub annotation: Option<zenome_app::findings::AlleleAnnotation>,
 }
 
 fn bad(msg: impl Into<String>, r: &Received) -> BeaconError {
@@ -467,6 +468,30 @@ fn record(a: &Allele) -> Value {
             }]
         }]
     });
+    if let Some(an) = &a.annotation {
+        // the consequence on the canonical transcript (Beacon v2
+        // genomicVariations molecularAttributes)
+        let mut m = json!({
+            "geneIds": [an.gene],
+            "molecularEffects": an
+                .consequences
+                .iter()
+                .map(|(label, id)| json!({ "id": id, "label": label }))
+                .collect::<Vec<_>>(),
+        });
+        if let Some(p) = &an.protein_change {
+            m["aminoacidChanges"] = json!([p]);
+        }
+        v["molecularAttributes"] = m;
+        if !an.hgvsc.is_empty() {
+            v["identifiers"]["proteinHGVSIds"] = json!(if an.hgvsp.is_empty() {
+                vec![]
+            } else {
+                vec![an.hgvsp.clone()]
+            });
+            v["identifiers"]["transcriptHGVSIds"] = json!([an.hgvsc]);
+        }
+    }
     if let Some(c) = &a.carriers {
         // Carriers are participant ids: the individual, and the biosample
         // (required by the model) named by the same id.
@@ -587,6 +612,7 @@ async fn cohort(
             n_hom_alt: a.n_hom_alt,
             n_hemi: a.n_hemi,
             carriers: a.carriers,
+            annotation: a.annotation,
         })
         .collect();
     Ok((level, alleles))

@@ -41,6 +41,8 @@ struct Row {
     af: String,
     hom: String,
     carriers: Vec<String>,
+    /// Gene, protein change and most severe term on the canonical transcript.
+    consequence: String,
 }
 
 #[derive(Template)]
@@ -75,6 +77,25 @@ fn row(a: AlleleFreqDto) -> Row {
             (None, None) => String::new(),
         },
         carriers: a.carriers.unwrap_or_default(),
+        consequence: a
+            .consequence
+            .map(|c| {
+                let p = c
+                    .hgvsp
+                    .split_once(':')
+                    .map(|(_, p)| p.to_string())
+                    .unwrap_or_default();
+                format!(
+                    "{} {} {}",
+                    c.gene,
+                    p,
+                    c.terms.first().cloned().unwrap_or_default()
+                )
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+            })
+            .unwrap_or_default(),
         variant: a.variant,
         chrom: a.chrom,
         pos: a.pos,

@@ -21,7 +21,7 @@ const FRAMEWORK: &str = "framework/json";
 /// must be an object with `type`, `sequence_id` and `interval`, and whose
 /// `MolecularVariation`/`SystemicVariation` match nothing, so `variation`
 /// must be a legacy variation.
-fn validate(rel: &str, doc: &Value) {
+pub(crate) fn validate(rel: &str, doc: &Value) {
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/beacon-schemas");
     let script = r#"
 import json, sys, pathlib
@@ -68,7 +68,7 @@ if errs:
     );
 }
 
-fn framework(rel: &str) -> String {
+pub(crate) fn framework(rel: &str) -> String {
     format!("{FRAMEWORK}/{rel}")
 }
 

@@ -69,6 +69,11 @@ fn therapy<'a>(f: &'a Value, gene: &str) -> &'a Value {
 async fn findings_follow_the_variants_and_the_knowledge(e: Env, kit: zenome_demo::AnnotationKit) {
     let egfr = patient_with(&e, "EGFR").await;
     let braf = patient_with(&e, "BRAF").await;
+    // a third participant carries the BRCA1 frameshift in the germline
+    let carrier = e.seeded_participant().await.pid;
+    let path = e.app.config().data_dir.join("brca1.vcf");
+    std::fs::write(&path, zenome_demo::germline_vcf(SEED, &carrier)).unwrap();
+    e.app.load_variants(&Actor::local(), &path).await.unwrap();
 
     // before any run: no findings, no run
     let f = e
@@ -96,7 +101,7 @@ async fn findings_follow_the_variants_and_the_knowledge(e: Env, kit: zenome_demo
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    assert_eq!(r.json["run"]["participants"], 2, "{}", r.text);
+    assert_eq!(r.json["run"]["participants"], 3, "{}", r.text);
     assert_eq!(r.json["run"]["reason"], "requested");
     let added = &r.json["changed"][&egfr];
     assert!(
@@ -229,6 +234,60 @@ async fn findings_follow_the_variants_and_the_knowledge(e: Env, kit: zenome_demo
             .any(|t| t["id"] == "DEMO-BRAF-V600-BASKET"),
         "{}",
         f.text
+    );
+
+    // the variant browser's API and Beacon records carry the consequence on
+    // the canonical transcript; a Beacon record stays valid v2
+    let q = "/api/v1/variants/frequencies?region=demo_genes:1-40000&origin=somatic";
+    let r = e.call("GET", q, Some("staff"), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let egfr_allele = r.json["alleles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["consequence"]["gene"] == "EGFR")
+        .unwrap_or_else(|| panic!("{}", r.text))
+        .clone();
+    assert_eq!(
+        egfr_allele["consequence"]["terms"],
+        json!(["missense_variant"])
+    );
+    assert!(
+        egfr_allele["consequence"]["hgvsp"]
+            .as_str()
+            .unwrap()
+            .ends_with("p.Leu858Arg")
+    );
+    let r = e
+        .call(
+            "GET",
+            "/api/g_variants?referenceName=demo_genes&start=0&end=40000&requestedGranularity=record",
+            Some("staff"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let rec = &r.json["response"]["resultSets"][0]["results"][0];
+    crate::beacon::validate(
+        "models/json/beacon-v2-default-model/genomicVariations/defaultSchema.json",
+        rec,
+    );
+    assert_eq!(
+        rec["molecularAttributes"]["geneIds"],
+        json!(["BRCA1"]),
+        "{rec}"
+    );
+    assert_eq!(
+        rec["molecularAttributes"]["molecularEffects"][0],
+        json!({"id": "SO:0001589", "label": "frameshift_variant"}),
+        "{rec}"
+    );
+    assert!(
+        rec["identifiers"]["transcriptHGVSIds"][0]
+            .as_str()
+            .unwrap()
+            .ends_with("c.68_69del"),
+        "{rec}"
     );
 
     // the local table is revised: EGFR L858R evidence goes from level A to B.
