@@ -83,13 +83,21 @@ pub fn open(path: &Path) -> Result<Box<dyn BufRead>, AnnotateError> {
         return Ok(Box::new(BufReader::new(io::stdin())));
     }
     let mut f = File::open(path).map_err(|e| AnnotateError::io(path, e))?;
-    let mut magic = [0u8; 2];
-    let gz = f.read_exact(&mut magic).is_ok() && magic == [0x1f, 0x8b];
+    // gzip magic; BGZF adds an extra field whose subfield is `BC`
+    let mut head = [0u8; 14];
+    let n = f.read(&mut head).map_err(|e| AnnotateError::io(path, e))?;
+    let gz = n >= 2 && head[..2] == [0x1f, 0x8b];
+    let bgzf = gz && n >= 14 && head[3] & 0x04 != 0 && &head[12..14] == b"BC";
     let f = File::open(path).map_err(|e| AnnotateError::io(path, e))?;
-    Ok(if gz {
+    Ok(if bgzf {
         Box::new(BufReader::with_capacity(
             1 << 16,
             noodles::bgzf::io::Reader::new(f),
+        ))
+    } else if gz {
+        Box::new(BufReader::with_capacity(
+            1 << 16,
+            flate2::read::MultiGzDecoder::new(f),
         ))
     } else {
         Box::new(BufReader::with_capacity(1 << 16, f))
