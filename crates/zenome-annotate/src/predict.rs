@@ -856,17 +856,7 @@ impl<'m> Annotator<'m> {
             seq.extend_from_slice(&alt);
             seq.extend_from_slice(&cds[(s0 + rl).min(cds.len())..]);
             seq.extend_from_slice(tail);
-            alt_aa.clear();
-            for c in seq.chunks(3) {
-                if c.len() < 3 {
-                    break;
-                }
-                let aa = code.translate(c);
-                alt_aa.push(aa);
-                if aa == b'*' {
-                    break;
-                }
-            }
+            translate_to_stop(code, &seq, &mut alt_aa);
             let mut k = 0;
             loop {
                 let r = cds
@@ -922,17 +912,7 @@ impl<'m> Annotator<'m> {
         } else {
             translate(&alt_w, &mut alt_aa);
             // trim the peptides
-            let mut pre = 0;
-            while pre < ref_aa.len() && pre < alt_aa.len() && ref_aa[pre] == alt_aa[pre] {
-                pre += 1;
-            }
-            let mut suf = 0;
-            while suf < ref_aa.len() - pre
-                && suf < alt_aa.len() - pre
-                && ref_aa[ref_aa.len() - 1 - suf] == alt_aa[alt_aa.len() - 1 - suf]
-            {
-                suf += 1;
-            }
+            let (pre, suf) = shared_ends(&ref_aa, &alt_aa);
             let rd = &ref_aa[pre..ref_aa.len() - suf];
             let ad = &alt_aa[pre..alt_aa.len() - suf];
             let ref_stop = ref_aa.contains(&b'*');
@@ -1060,43 +1040,15 @@ impl<'m> Annotator<'m> {
         let tail = &p.cdna[c2 as usize..];
         let code = p.code;
         let mut r = Vec::new();
-        for c in cds[first_codon * 3..].chunks(3) {
-            if c.len() < 3 {
-                break;
-            }
-            let aa = code.translate(c);
-            r.push(aa);
-            if aa == b'*' {
-                break;
-            }
-        }
+        translate_to_stop(code, &cds[first_codon * 3..], &mut r);
         let mut seq = Vec::with_capacity(cds.len() - first_codon * 3 + alt.len() + tail.len());
         seq.extend_from_slice(&cds[first_codon * 3..s0]);
         seq.extend_from_slice(alt);
         seq.extend_from_slice(&cds[(s0 + rl).min(cds.len())..]);
         seq.extend_from_slice(tail);
         let mut a = Vec::new();
-        for c in seq.chunks(3) {
-            if c.len() < 3 {
-                break;
-            }
-            let aa = code.translate(c);
-            a.push(aa);
-            if aa == b'*' {
-                break;
-            }
-        }
-        let mut pre = 0;
-        while pre < r.len() && pre < a.len() && r[pre] == a[pre] {
-            pre += 1;
-        }
-        let mut suf = 0;
-        while suf < r.len() - pre
-            && suf < a.len() - pre
-            && r[r.len() - 1 - suf] == a[a.len() - 1 - suf]
-        {
-            suf += 1;
-        }
+        translate_to_stop(code, &seq, &mut a);
+        let (pre, suf) = shared_ends(&r, &a);
         let rd = &r[pre..r.len() - suf];
         let ad = &a[pre..a.len() - suf];
         let base = first_codon + pre; // 0-based protein index of the first changed residue
@@ -1344,6 +1296,33 @@ enum Kind {
     Deletion,
     Insertion,
     Other,
+}
+
+/// The lengths of the longest shared prefix of `a` and `b`, then of the
+/// longest shared suffix of what remains (prefix first: a change in a
+/// repeat lands at its 3′/C-terminal end, as HGVS wants).
+fn shared_ends(a: &[u8], b: &[u8]) -> (usize, usize) {
+    let pre = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    let suf = a[pre..]
+        .iter()
+        .rev()
+        .zip(b[pre..].iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count();
+    (pre, suf)
+}
+
+/// Translates `seq` codon by codon into `out` up to and including the
+/// first stop (a trailing partial codon is dropped).
+fn translate_to_stop(code: Code, seq: &[u8], out: &mut Vec<u8>) {
+    out.clear();
+    for c in seq.chunks_exact(3) {
+        let aa = code.translate(c);
+        out.push(aa);
+        if aa == b'*' {
+            break;
+        }
+    }
 }
 
 /// Adds the transcript-level terms and sets nothing else.
