@@ -24,7 +24,9 @@ pub enum AnnotateError {
         message: String,
     },
     /// The gene model holds no transcript.
-    #[error("{path}: no transcripts (records with exons or CDS under a transcript)")]
+    #[error(
+        "{path}: no genes or transcripts (type gene, records with a gene_id, or exons/CDS under a transcript)"
+    )]
     EmptyGeneModel { path: PathBuf },
     /// A VCF line that cannot be read.
     #[error("{path}: line {line}: {message}")]

@@ -24,6 +24,6 @@ mod codon;
 
 pub use consequence::{Consequence, Impact};
 pub use error::AnnotateError;
-pub use model::{CanonicalPolicy, GeneModel, Strand, Transcript};
+pub use model::{CanonicalPolicy, GeneModel, GeneSpan, Strand, Transcript};
 pub use predict::{Allele, Annotator, Effect};
 pub use reference::Reference;

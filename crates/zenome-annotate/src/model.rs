@@ -132,11 +132,84 @@ pub enum CanonicalPolicy {
 #[derive(Debug, Clone, Default)]
 pub struct GeneModel {
     transcripts: Vec<Transcript>,
+    /// Every gene the file names, with its span (gene records, or the union
+    /// of the records carrying its `gene_id`), in file order.
+    genes: Vec<GeneSpan>,
     /// Chromosome → transcript indices sorted by start, and the running
     /// maximum end over that order (for overlap queries).
     by_chrom: HashMap<String, (Vec<u32>, Vec<u32>)>,
     /// The model's version: file name and the header's provenance lines.
     pub source: String,
+}
+
+/// Where a gene lies, as the file gives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GeneSpan {
+    /// The gene id as in the file (`ENSG00000223972`, GENCODE's
+    /// `ENSG00000223972.5`).
+    pub id: String,
+    /// The symbol (`gene_name`, or a GFF3 gene record's `Name`).
+    pub symbol: Option<String>,
+    /// The chromosome as the file spells it.
+    pub chrom: String,
+    pub start: u32,
+    pub end: u32,
+}
+
+/// Gene spans from the records: GFF3 gene records (`ID=gene:…`, or type
+/// `gene`) and every record with a `gene_id` (GENCODE GFF3, GTF) widen
+/// their gene's span on its chromosome.
+fn gene_spans(recs: &[Rec], gtf_format: bool) -> Vec<GeneSpan> {
+    let mut out: Vec<GeneSpan> = Vec::new();
+    let mut by_id: HashMap<String, usize> = HashMap::new();
+    for r in recs {
+        let (id, symbol) = if gtf_format {
+            match r.get("gene_id") {
+                Some(id) => (id.to_string(), r.get("gene_name").map(str::to_string)),
+                None => continue,
+            }
+        } else {
+            let rec_id = r.get("ID");
+            let gene_record = match rec_id {
+                Some(i) if i.starts_with("gene:") => true,
+                Some(i) if i.contains(':') => false,
+                _ => r.ty == "gene",
+            };
+            let id = match (r.get("gene_id"), rec_id) {
+                (Some(id), _) => id.to_string(),
+                (None, Some(id)) if gene_record => strip_prefix(id).to_string(),
+                _ => continue,
+            };
+            let symbol = r
+                .get("gene_name")
+                .or_else(|| if gene_record { r.get("Name") } else { None })
+                .map(str::to_string);
+            (id, symbol)
+        };
+        match by_id.get(&id) {
+            Some(&i) => {
+                let g = &mut out[i];
+                if g.chrom == r.chrom {
+                    g.start = g.start.min(r.start);
+                    g.end = g.end.max(r.end);
+                }
+                if g.symbol.is_none() {
+                    g.symbol = symbol;
+                }
+            }
+            None => {
+                by_id.insert(id.clone(), out.len());
+                out.push(GeneSpan {
+                    id,
+                    symbol,
+                    chrom: r.chrom.clone(),
+                    start: r.start,
+                    end: r.end,
+                });
+            }
+        }
+    }
+    out
 }
 
 /// One gene-model record, reduced to what the model needs.
@@ -244,6 +317,11 @@ impl GeneModel {
             read_gff3(reader, path)?
         };
         build(recs, gtf_format, path, policy)
+    }
+
+    /// Every gene the file names, with its span, in file order.
+    pub fn genes(&self) -> &[GeneSpan] {
+        &self.genes
     }
 
     /// Every transcript.
@@ -514,6 +592,7 @@ fn build(
     path: &Path,
     policy: CanonicalPolicy,
 ) -> Result<GeneModel, AnnotateError> {
+    let spans = gene_spans(&recs, gtf_format);
     // genes by key (GFF3 ID or GTF gene_id)
     let mut genes: HashMap<String, Rec> = HashMap::new();
     let mut txs: HashMap<String, TxBuild> = HashMap::new();
@@ -589,7 +668,7 @@ fn build(
         };
         transcripts.push(t);
     }
-    if transcripts.is_empty() {
+    if transcripts.is_empty() && spans.is_empty() {
         return Err(AnnotateError::EmptyGeneModel {
             path: path.to_path_buf(),
         });
@@ -616,6 +695,7 @@ fn build(
     }
     Ok(GeneModel {
         transcripts,
+        genes: spans,
         by_chrom,
         source: path.display().to_string(),
     })
@@ -975,6 +1055,6 @@ X\tensembl\texon\t12445\t16570\t.\t+\t.\tParent=transcript:ENST00000218032\n";
             Default::default(),
         )
         .unwrap_err();
-        assert!(e.to_string().contains("no transcripts"), "{e}");
+        assert!(e.to_string().contains("no genes or transcripts"), "{e}");
     }
 }

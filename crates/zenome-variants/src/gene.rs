@@ -1,16 +1,16 @@
-//! Gene coordinates from a gene model given by path — GFF3 or GTF, plain or
-//! gzipped, Ensembl and GENCODE flavours — read with noodles' GFF/GTF
-//! readers: gene symbol or gene id (with or without its version) → the
-//! chromosome as the file spells it and the gene's span (1-based,
-//! inclusive). The caller maps the chromosome to the store's spelling
-//! ([`crate::Store::resolve_chrom`]).
+//! Gene coordinates for gene queries: gene symbol or gene id (with or
+//! without its version) → the chromosome as the gene model spells it and
+//! the gene's span (1-based, inclusive). The gene model itself — GFF3 or
+//! GTF, plain or gzipped, Ensembl and GENCODE flavours — is read in one
+//! place, `zenome_annotate::GeneModel` (noodles' readers); this index is
+//! its genes by name. The caller maps the chromosome to the store's
+//! spelling ([`crate::Store::resolve_chrom`]).
 
 use std::collections::HashMap;
-use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, BufRead};
 use std::path::{Path, PathBuf};
 
-use noodles::{gff, gtf};
+use zenome_annotate::{AnnotateError, CanonicalPolicy, GeneModel};
 
 /// A gene model that cannot be read.
 #[derive(Debug, thiserror::Error)]
@@ -33,6 +33,28 @@ pub enum GeneModelError {
     /// No gene in the whole file.
     #[error("{path}: no gene records (type gene, or records with a gene_id)")]
     Empty { path: PathBuf },
+}
+
+impl From<AnnotateError> for GeneModelError {
+    fn from(e: AnnotateError) -> Self {
+        match e {
+            AnnotateError::Io { path, source } => GeneModelError::Io { path, source },
+            AnnotateError::GeneModelLine {
+                path,
+                line,
+                message,
+            } => GeneModelError::Line {
+                path,
+                line,
+                message,
+            },
+            AnnotateError::EmptyGeneModel { path } => GeneModelError::Empty { path },
+            other => GeneModelError::Io {
+                path: PathBuf::new(),
+                source: io::Error::other(other.to_string()),
+            },
+        }
+    }
 }
 
 /// The two formats.
@@ -67,43 +89,14 @@ pub struct GeneIndex {
     by_name: HashMap<String, Vec<usize>>,
 }
 
-/// One record's contribution: (chrom, start, end, gene id, symbol if the record names the gene).
-type Contribution = (String, u32, u32, String, Option<String>);
-
 impl GeneIndex {
     /// Reads a GFF3 or GTF file, gzipped or not; the format comes from the
     /// name (`.gtf`, `.gff3`, `.gff`, before `.gz`), else from the content.
     pub fn from_path(path: &Path) -> Result<Self, GeneModelError> {
-        let io_err = |source| GeneModelError::Io {
-            path: path.to_path_buf(),
-            source,
-        };
-        let mut f = File::open(path).map_err(io_err)?;
-        let mut magic = [0u8; 2];
-        let gz = f.read_exact(&mut magic).is_ok() && magic == [0x1f, 0x8b];
-        let f = File::open(path).map_err(io_err)?;
-        let mut reader: Box<dyn BufRead> = if gz {
-            Box::new(BufReader::new(flate2::read::MultiGzDecoder::new(f)))
-        } else {
-            Box::new(BufReader::new(f))
-        };
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().to_ascii_lowercase())
-            .unwrap_or_default();
-        let name = name.strip_suffix(".gz").unwrap_or(&name);
-        let format = if name.ends_with(".gtf") || name.ends_with(".gff2") {
-            Some(GeneModelFormat::Gtf)
-        } else if name.ends_with(".gff3") || name.ends_with(".gff") {
-            Some(GeneModelFormat::Gff3)
-        } else {
-            None
-        };
-        let format = match format {
-            Some(f) => f,
-            None => sniff(&mut reader).map_err(io_err)?,
-        };
-        Self::from_reader(reader, format, path)
+        Self::from_model(
+            &GeneModel::from_path(path, CanonicalPolicy::default())?,
+            path,
+        )
     }
 
     /// Reads a gene model in `format` from `reader` (`path` names it in errors).
@@ -112,94 +105,27 @@ impl GeneIndex {
         format: GeneModelFormat,
         path: &Path,
     ) -> Result<Self, GeneModelError> {
+        let model = GeneModel::from_reader(
+            reader,
+            format == GeneModelFormat::Gtf,
+            path,
+            CanonicalPolicy::default(),
+        )?;
+        Self::from_model(&model, path)
+    }
+
+    /// The genes of a gene model already read (the one the app annotates
+    /// with), by name.
+    pub fn from_model(model: &GeneModel, path: &Path) -> Result<Self, GeneModelError> {
         let mut index = GeneIndex::default();
-        let mut by_id: HashMap<String, usize> = HashMap::new();
-        let mut add = |c: Contribution| {
-            let (chrom, start, end, id, symbol) = c;
-            match by_id.get(&id) {
-                Some(&i) => {
-                    let g: &mut GeneLocus = &mut index.genes[i];
-                    if g.chrom == chrom {
-                        g.start = g.start.min(start);
-                        g.end = g.end.max(end);
-                    }
-                    if g.symbol.is_none() {
-                        g.symbol = symbol;
-                    }
-                }
-                None => {
-                    by_id.insert(id.clone(), index.genes.len());
-                    index.genes.push(GeneLocus {
-                        id,
-                        symbol,
-                        chrom,
-                        start,
-                        end,
-                    });
-                }
-            }
-        };
-        let line_err = |line: u64, message: String| GeneModelError::Line {
-            path: path.to_path_buf(),
-            line,
-            message,
-        };
-        match format {
-            GeneModelFormat::Gff3 => {
-                let mut r = gff::io::Reader::new(reader);
-                let mut line = gff::Line::default();
-                let mut n = 0u64;
-                loop {
-                    let k = r
-                        .read_line(&mut line)
-                        .map_err(|e| line_err(n + 1, e.to_string()))?;
-                    if k == 0 {
-                        break;
-                    }
-                    n += 1;
-                    if let Some(d) = line.as_directive()
-                        && d.key() == "FASTA"
-                    {
-                        break;
-                    }
-                    let text: &[u8] = line.as_ref();
-                    if text.iter().all(u8::is_ascii_whitespace) {
-                        continue;
-                    }
-                    let Some(rec) = line.as_record() else {
-                        continue;
-                    };
-                    let rec = rec.map_err(|e| line_err(n, e.to_string()))?;
-                    if let Some(c) = gff_contribution(&rec).map_err(|e| line_err(n, e))? {
-                        add(c);
-                    }
-                }
-            }
-            GeneModelFormat::Gtf => {
-                let mut r = gtf::io::Reader::new(reader);
-                let mut line = gtf::Line::default();
-                let mut n = 0u64;
-                loop {
-                    let k = r
-                        .read_line(&mut line)
-                        .map_err(|e| line_err(n + 1, e.to_string()))?;
-                    if k == 0 {
-                        break;
-                    }
-                    n += 1;
-                    let text: &[u8] = line.as_ref();
-                    if text.iter().all(u8::is_ascii_whitespace) {
-                        continue;
-                    }
-                    let Some(rec) = line.as_record() else {
-                        continue;
-                    };
-                    let rec = rec.map_err(|e| line_err(n, e.to_string()))?;
-                    if let Some(c) = gtf_contribution(&rec, text).map_err(|e| line_err(n, e))? {
-                        add(c);
-                    }
-                }
-            }
+        for g in model.genes() {
+            index.genes.push(GeneLocus {
+                id: g.id.clone(),
+                symbol: g.symbol.clone(),
+                chrom: g.chrom.clone(),
+                start: g.start,
+                end: g.end,
+            });
         }
         if index.genes.is_empty() {
             return Err(GeneModelError::Empty {
@@ -250,122 +176,6 @@ impl GeneIndex {
     pub fn genes(&self) -> &[GeneLocus] {
         &self.genes
     }
-}
-
-/// Guesses the format from the first record line (attributes with `"`: GTF).
-fn sniff(reader: &mut Box<dyn BufRead>) -> io::Result<GeneModelFormat> {
-    let buf = reader.fill_buf()?;
-    let text = String::from_utf8_lossy(buf);
-    for l in text.lines() {
-        if l.starts_with("##gff-version 3") {
-            return Ok(GeneModelFormat::Gff3);
-        }
-        if l.starts_with('#') || l.trim().is_empty() {
-            continue;
-        }
-        let attrs = l.split('\t').nth(8).unwrap_or("");
-        return Ok(if attrs.contains('"') {
-            GeneModelFormat::Gtf
-        } else {
-            GeneModelFormat::Gff3
-        });
-    }
-    Ok(GeneModelFormat::Gff3)
-}
-
-fn position(p: io::Result<noodles::core::Position>, what: &str) -> Result<u32, String> {
-    let p = p.map_err(|e| format!("{what}: {e}"))?;
-    u32::try_from(usize::from(p)).map_err(|_| format!("{what}: out of range"))
-}
-
-fn gff_contribution(rec: &gff::Record<'_>) -> Result<Option<Contribution>, String> {
-    let attrs = rec.attributes();
-    let get = |k: &[u8]| -> Result<Option<String>, String> {
-        match attrs.get(k) {
-            None => Ok(None),
-            Some(Ok(v)) => {
-                let s: &[u8] = v.as_ref().as_ref();
-                Ok(Some(String::from_utf8_lossy(s).into_owned()))
-            }
-            Some(Err(e)) => Err(format!("attribute {}: {e}", String::from_utf8_lossy(k))),
-        }
-    };
-    // a gene record: Ensembl `ID=gene:ENSG…` (its ncRNA_gene, pseudogene…
-    // types also name transcripts, `ID=transcript:…`), GENCODE type `gene`
-    let rec_id = get(b"ID")?;
-    let gene_record = match &rec_id {
-        Some(i) if i.starts_with("gene:") => true,
-        Some(i) if i.contains(':') => false,
-        _ => rec.ty().as_ref() as &[u8] == b"gene",
-    };
-    // GENCODE: gene_id on every record; Ensembl: on gene records only
-    let id = match get(b"gene_id")? {
-        Some(id) => id,
-        None if gene_record => match rec_id {
-            Some(id) => id.strip_prefix("gene:").unwrap_or(&id).to_string(),
-            None => return Ok(None),
-        },
-        None => return Ok(None),
-    };
-    let symbol = match get(b"gene_name")? {
-        Some(s) => Some(s),
-        None if gene_record => get(b"Name")?,
-        None => None,
-    };
-    let start = position(rec.start(), "start")?;
-    let end = position(rec.end(), "end")?;
-    let chrom = String::from_utf8_lossy(rec.reference_sequence_name().as_ref()).into_owned();
-    Ok(Some((chrom, start, end, id, symbol)))
-}
-
-/// The attributes `gene_id` and `gene_name` of a GTF attribute column read
-/// leniently: Ensembl writes an empty attribute (`…"mRNA_end_NF";;`) that
-/// noodles refuses.
-fn gtf_attributes_lenient(line: &[u8]) -> Result<(Option<String>, Option<String>), String> {
-    let text = String::from_utf8_lossy(line);
-    let col = text
-        .split('\t')
-        .nth(8)
-        .ok_or_else(|| "attributes: missing column 9".to_string())?;
-    let (mut id, mut name) = (None, None);
-    for field in col.split(';').map(str::trim).filter(|f| !f.is_empty()) {
-        let (k, v) = field
-            .split_once(' ')
-            .ok_or_else(|| format!("attributes: {field:?} is not KEY \"VALUE\""))?;
-        let v = v.trim().trim_matches('"').to_string();
-        match k {
-            "gene_id" if id.is_none() => id = Some(v),
-            "gene_name" if name.is_none() => name = Some(v),
-            _ => {}
-        }
-    }
-    Ok((id, name))
-}
-
-fn gtf_contribution(rec: &gtf::Record<'_>, line: &[u8]) -> Result<Option<Contribution>, String> {
-    let (id, symbol) = match rec.attributes() {
-        Ok(attrs) => {
-            let get = |k: &[u8]| -> Result<Option<String>, String> {
-                match attrs.get(k) {
-                    None => Ok(None),
-                    Some(Ok(v)) => Ok(v
-                        .iter()
-                        .next()
-                        .map(|s| String::from_utf8_lossy(s.as_ref()).into_owned())),
-                    Some(Err(e)) => Err(format!("attribute {}: {e}", String::from_utf8_lossy(k))),
-                }
-            };
-            (get(b"gene_id")?, get(b"gene_name")?)
-        }
-        Err(_) => gtf_attributes_lenient(line)?,
-    };
-    let Some(id) = id else {
-        return Ok(None);
-    };
-    let start = position(rec.start(), "start")?;
-    let end = position(rec.end(), "end")?;
-    let chrom = String::from_utf8_lossy(rec.reference_sequence_name().as_ref()).into_owned();
-    Ok(Some((chrom, start, end, id, symbol)))
 }
 
 #[cfg(test)]
