@@ -9,7 +9,10 @@
 //!   beside bcftools, tabix and plink2 (see `variants.rs`).
 //! - `variants-http`: a 100 kb region over HTTP (Beacon and the API) against
 //!   a real server, beside tabix and `bcftools view -r` (see `http.rs`).
+//! - `annotate`: variant consequences (`zenome_annotate`, one thread) beside
+//!   `bcftools csq -l` on the same gene model, FASTA and VCF (see `annotate.rs`).
 
+mod annotate;
 mod http;
 mod identity;
 mod variants;
@@ -109,6 +112,29 @@ enum What {
         /// bcftools gtcheck only up to this many samples (it is quadratic and slow).
         #[arg(long, default_value_t = 1_000)]
         gtcheck_max: usize,
+    },
+    /// Variant annotation (consequences, HGVS, CSQ) in process on one
+    /// thread beside `bcftools csq -l`: throughput, start-up on a small VCF,
+    /// peak memory.
+    Annotate {
+        /// GFF3 gene model (default: Ensembl VEP's chr21 GFF3 in ZENOME_TESTDATA).
+        #[arg(long)]
+        gff: Option<std::path::PathBuf>,
+        /// Indexed FASTA (default: zenome-annotate's testdata/vep-chr21.fa.gz).
+        #[arg(long)]
+        fasta: Option<std::path::PathBuf>,
+        /// VCF to annotate (default: random variants over the FASTA's real bases).
+        #[arg(long)]
+        vcf: Option<std::path::PathBuf>,
+        /// Variants of the generated large VCF.
+        #[arg(long, default_value_t = 50_000)]
+        variants: usize,
+        /// Variants of the generated one-patient VCF.
+        #[arg(long, default_value_t = 1_000)]
+        small: usize,
+        /// Runs of each tool (the fastest is shown).
+        #[arg(long, default_value_t = 3)]
+        reps: usize,
     },
     /// Audit verification over many entries.
     Audit {
@@ -406,6 +432,14 @@ async fn main() -> Result<()> {
         }
         What::Audit { entries } => audit(entries).await?,
         What::Variants { vcf, tiled, reps } => variants::run(vcf, tiled, reps)?,
+        What::Annotate {
+            gff,
+            fasta,
+            vcf,
+            variants,
+            small,
+            reps,
+        } => annotate::run(gff, fasta, vcf, variants, small, reps)?,
         What::Identity {
             vcf,
             tiled,
