@@ -86,15 +86,19 @@ pub struct Transcript {
     pub mane_select: bool,
     /// Tagged `basic`.
     pub basic: bool,
+    /// The id with its version, computed once (see [`Transcript::hgvs_id`]).
+    hgvs_id: String,
 }
 
 impl Transcript {
     /// The id with its version (`ENST00000288602.6`), as HGVS names it.
     pub fn versioned_id(&self) -> String {
-        match &self.version {
-            Some(v) if !self.id.ends_with(&format!(".{v}")) => format!("{}.{v}", self.id),
-            _ => self.id.clone(),
-        }
+        self.hgvs_id.clone()
+    }
+
+    /// The id with its version, borrowed.
+    pub fn hgvs_id(&self) -> &str {
+        &self.hgvs_id
     }
 
     /// Spliced length.
@@ -884,7 +888,12 @@ fn finish(
         Some(r) => (r.start.min(start), r.end.max(end)),
         None => (start, end),
     };
+    let hgvs_id = match &version {
+        Some(v) if !id.ends_with(&format!(".{v}")) => format!("{id}.{v}"),
+        _ => id.clone(),
+    };
     Ok(Some(Transcript {
+        hgvs_id,
         id,
         version,
         gene_id,

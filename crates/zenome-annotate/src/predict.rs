@@ -186,6 +186,7 @@ pub struct Annotator<'m> {
     scratch_alt: Vec<u8>,
     pep_a: Vec<u8>,
     pep_b: Vec<u8>,
+    scratch_ins: Vec<u8>,
 }
 
 impl<'m> Annotator<'m> {
@@ -204,6 +205,7 @@ impl<'m> Annotator<'m> {
             scratch_alt: Vec::new(),
             pep_a: Vec::new(),
             pep_b: Vec::new(),
+            scratch_ins: Vec::new(),
         }
     }
 
@@ -1165,7 +1167,9 @@ impl<'m> Annotator<'m> {
         }
         let mut vs = vs;
         let mut ve = ve;
-        let mut ins: Vec<u8> = alt.clone();
+        let mut ins = std::mem::take(&mut self.scratch_ins);
+        ins.clear();
+        ins.extend_from_slice(alt);
         if ins.is_empty() || insertion {
             // pure deletion or insertion: shift 3′ within the same exon/intron
             let same = |a: u32, b: u32| place(t, a) == place(t, b) && place(t, a) != Place::Outside;
@@ -1221,7 +1225,7 @@ impl<'m> Annotator<'m> {
         let _ = write!(
             e.hgvsc,
             "{}:{}.",
-            t.versioned_id(),
+            t.hgvs_id(),
             if coding { 'c' } else { 'n' }
         );
         let to_tx = |s: &[u8]| -> Vec<u8> {
@@ -1267,6 +1271,7 @@ impl<'m> Annotator<'m> {
                 e.hgvsc.push_str("ins");
                 e.hgvsc.push_str(&String::from_utf8_lossy(&to_tx(&ins)));
             }
+            self.scratch_ins = ins;
             return;
         }
         pos_c(&mut e.hgvsc, p, t, g5);
@@ -1287,6 +1292,7 @@ impl<'m> Annotator<'m> {
             e.hgvsc.push_str("delins");
             e.hgvsc.push_str(&String::from_utf8_lossy(&to_tx(&ins)));
         }
+        self.scratch_ins = ins;
     }
 }
 

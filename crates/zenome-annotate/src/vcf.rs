@@ -14,7 +14,6 @@ use noodles::vcf;
 use noodles::vcf::variant::record::AlternateBases as _;
 
 use crate::error::AnnotateError;
-use crate::model::Strand;
 use crate::predict::{Allele, Annotator};
 
 /// The CSQ fields, in order.
@@ -191,6 +190,11 @@ fn resolve(
 
 /// Escapes a CSQ value: no `,`, `;`, `=`, `|` or white space inside INFO.
 fn push_escaped(out: &mut String, v: &str) {
+    let special = |b: u8| matches!(b, b',' | b';' | b'=' | b'|') || b.is_ascii_whitespace() || b >= 0x80;
+    if !v.bytes().any(special) {
+        out.push_str(v);
+        return;
+    }
     for c in v.chars() {
         match c {
             ',' => out.push('&'),
@@ -269,7 +273,11 @@ pub fn annotate(
     let mut record = vcf::Record::default();
     let mut resolved: Option<Resolved> = None;
     let mut csq = String::new();
-    let mut alts: Vec<String> = Vec::new();
+    let mut reference = String::new();
+    // ALT alleles as ranges into one buffer (no String per allele)
+    let mut alt_buf = String::new();
+    let mut alts: Vec<(usize, usize)> = Vec::new();
+    let mut num = itoa_buf::Buf::default();
     loop {
         line.clear();
         let k = lines
@@ -293,10 +301,15 @@ pub fn annotate(
             Some(Err(e)) => return Err(line_err(n, format!("POS: {e}"))),
             None => return Err(line_err(n, "POS is missing".into())),
         };
-        let reference = record.reference_bases().to_string();
+        reference.clear();
+        reference.push_str(record.reference_bases());
+        alt_buf.clear();
         alts.clear();
         for a in record.alternate_bases().iter() {
-            alts.push(a.map_err(|e| line_err(n, format!("ALT: {e}")))?.to_string());
+            let a = a.map_err(|e| line_err(n, format!("ALT: {e}")))?;
+            let from = alt_buf.len();
+            alt_buf.push_str(a);
+            alts.push((from, alt_buf.len()));
         }
         if resolved.as_ref().is_none_or(|r| r.vcf != chrom) {
             resolved = Some(resolve(ann, path, chrom, options.chrom_names)?);
@@ -305,7 +318,7 @@ pub fn annotate(
         summary.records += 1;
         csq.clear();
         let mut mismatch = false;
-        if let Some(fasta) = ann.check_ref(&r.fasta.clone(), pos, &reference)? {
+        if let Some(fasta) = ann.check_ref(&r.fasta, pos, &reference)? {
             mismatch = true;
             summary.ref_mismatches += 1;
             if summary.mismatch_examples.len() < 5 {
@@ -315,16 +328,24 @@ pub fn annotate(
             }
         }
         if !mismatch {
+            let alt = |&(x, y): &(usize, usize)| &alt_buf[x..y];
             // VEP's Allele column: the shared first base stripped when every
             // allele starts with it
             let first = reference.as_bytes().first().copied();
-            let strip = reference.len() > 1 || alts.iter().any(|a| a.len() > 1);
+            let strip = reference.len() > 1 || alts.iter().any(|a| alt(a).len() > 1);
             let strip = strip
-                && alts.iter().all(|a| {
+                && alts.iter().map(alt).all(|a| {
                     !a.starts_with('<') && a.as_bytes().first().copied() == first && a != "*"
                 });
-            let end = end_of(&record, &header, pos, &reference);
-            for a in &alts {
+            // END of a symbolic allele, read only when there is one
+            let symbolic = alts.iter().map(alt).any(|a| a.starts_with('<'));
+            let end = if symbolic {
+                end_of(&record, &header, pos, &reference)
+            } else {
+                pos + reference.len() as u32 - 1
+            };
+            for range in &alts {
+                let a = alt(range);
                 if a == "*" || a == "." {
                     continue;
                 }
@@ -355,19 +376,20 @@ pub fn annotate(
                 } else {
                     a
                 };
-                let model_chrom = r.model.clone();
                 let transcripts = ann.model().transcripts();
-                let effects = match &model_chrom {
-                    Some(mc) => ann.annotate(mc, allele)?,
-                    None => ann.annotate("", allele)?,
-                };
+                let effects = ann.annotate(r.model.as_deref().unwrap_or(""), allele)?;
                 for e in effects {
                     if !csq.is_empty() {
                         csq.push(',');
                     }
                     push_escaped(&mut csq, shown);
                     csq.push('|');
-                    csq.push_str(&e.consequences.to_string());
+                    for (i, c) in e.consequences.iter().enumerate() {
+                        if i > 0 {
+                            csq.push('&');
+                        }
+                        csq.push_str(c.term());
+                    }
                     csq.push('|');
                     csq.push_str(e.consequences.impact().as_str());
                     csq.push('|');
@@ -385,11 +407,11 @@ pub fn annotate(
                     }
                     csq.push('|');
                     if let Some((x, y, n)) = e.exon {
-                        push_range(&mut csq, x, y, n);
+                        push_range(&mut csq, &mut num, x, y, n);
                     }
                     csq.push('|');
                     if let Some((x, y, n)) = e.intron {
-                        push_range(&mut csq, x, y, n);
+                        push_range(&mut csq, &mut num, x, y, n);
                     }
                     for v in [
                         &e.hgvsc,
@@ -405,22 +427,20 @@ pub fn annotate(
                     }
                     csq.push_str("||"); // Existing_variation
                     if let Some(d) = e.distance {
-                        csq.push_str(&d.to_string());
+                        csq.push_str(num.format(d));
                     }
                     csq.push('|');
                     if let Some(t) = t {
                         csq.push_str(t.strand.as_vep());
                         csq.push('|');
-                        let mut flags = Vec::new();
                         if let Some(c) = &t.coding {
-                            if c.start_incomplete {
-                                flags.push("cds_start_NF");
-                            }
-                            if c.end_incomplete {
-                                flags.push("cds_end_NF");
+                            match (c.start_incomplete, c.end_incomplete) {
+                                (true, true) => csq.push_str("cds_start_NF&cds_end_NF"),
+                                (true, false) => csq.push_str("cds_start_NF"),
+                                (false, true) => csq.push_str("cds_end_NF"),
+                                (false, false) => {}
                             }
                         }
-                        csq.push_str(&flags.join("&"));
                         csq.push('|');
                         if t.hgnc_id.is_some() {
                             csq.push_str("HGNC");
@@ -433,22 +453,20 @@ pub fn annotate(
                         }
                         csq.push('|');
                         if t.mane_select {
-                            push_escaped(&mut csq, &t.versioned_id());
+                            push_escaped(&mut csq, t.hgvs_id());
                         }
                         csq.push('|');
                         if let Some(p) = t.coding.as_ref().and_then(|c| c.protein_id.as_deref()) {
                             push_escaped(&mut csq, p);
                         }
-                        let _ = Strand::Forward;
                     } else {
                         csq.push_str("||||||");
                     }
                 }
             }
         }
-        // the record with its INFO rewritten
+        // the record with its INFO rewritten (the other columns as read)
         let mut cols = text.splitn(9, '\t');
-        let mut written = 0;
         for i in 0..8 {
             let Some(c) = cols.next() else {
                 return Err(line_err(n, format!("only {i} columns")));
@@ -456,31 +474,43 @@ pub fn annotate(
             if i > 0 {
                 out.write_all(b"\t").map_err(io_err)?;
             }
-            if i == 7 {
-                let mut info: Vec<&str> = if c == "." {
-                    Vec::new()
-                } else {
-                    c.split(';')
-                        .filter(|f| !f.starts_with("CSQ=") && *f != "ZENOME_REF_MISMATCH")
-                        .collect()
-                };
-                let csq_field = format!("CSQ={csq}");
-                if mismatch {
-                    info.push("ZENOME_REF_MISMATCH");
-                } else if !csq.is_empty() {
-                    info.push(&csq_field);
-                }
-                if info.is_empty() {
-                    out.write_all(b".").map_err(io_err)?;
-                } else {
-                    out.write_all(info.join(";").as_bytes()).map_err(io_err)?;
-                }
-            } else {
+            if i < 7 {
                 out.write_all(c.as_bytes()).map_err(io_err)?;
+                continue;
             }
-            written += 1;
+            let mut wrote = false;
+            if c != "." {
+                for f in c.split(';') {
+                    if f.starts_with("CSQ=") || f == "ZENOME_REF_MISMATCH" {
+                        continue;
+                    }
+                    if wrote {
+                        out.write_all(b";").map_err(io_err)?;
+                    }
+                    out.write_all(f.as_bytes()).map_err(io_err)?;
+                    wrote = true;
+                }
+            }
+            let extra: &[&[u8]] = if mismatch {
+                &[b"ZENOME_REF_MISMATCH"]
+            } else if !csq.is_empty() {
+                &[b"CSQ=", csq.as_bytes()]
+            } else {
+                &[]
+            };
+            if !extra.is_empty() {
+                if wrote {
+                    out.write_all(b";").map_err(io_err)?;
+                }
+                for x in extra {
+                    out.write_all(x).map_err(io_err)?;
+                }
+                wrote = true;
+            }
+            if !wrote {
+                out.write_all(b".").map_err(io_err)?;
+            }
         }
-        let _ = written;
         if let Some(rest) = cols.next() {
             out.write_all(b"\t").map_err(io_err)?;
             out.write_all(rest.as_bytes()).map_err(io_err)?;
@@ -491,13 +521,35 @@ pub fn annotate(
     Ok(summary)
 }
 
-fn push_range(out: &mut String, x: u32, y: u32, n: u32) {
-    use std::fmt::Write as _;
-    if x == y {
-        let _ = write!(out, "{x}/{n}");
-    } else {
-        let _ = write!(out, "{x}-{y}/{n}");
+/// Small integers formatted without allocating.
+mod itoa_buf {
+    #[derive(Default)]
+    pub struct Buf([u8; 10]);
+
+    impl Buf {
+        pub fn format(&mut self, mut n: u32) -> &str {
+            let mut i = self.0.len();
+            loop {
+                i -= 1;
+                self.0[i] = b'0' + (n % 10) as u8;
+                n /= 10;
+                if n == 0 {
+                    break;
+                }
+            }
+            std::str::from_utf8(&self.0[i..]).expect("digits")
+        }
     }
+}
+
+fn push_range(out: &mut String, num: &mut itoa_buf::Buf, x: u32, y: u32, n: u32) {
+    out.push_str(num.format(x));
+    if x != y {
+        out.push('-');
+        out.push_str(num.format(y));
+    }
+    out.push('/');
+    out.push_str(num.format(n));
 }
 
 /// END of a symbolic record: INFO END, else POS + |SVLEN|, else the REF's end.
