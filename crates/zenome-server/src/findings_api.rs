@@ -25,10 +25,16 @@ use crate::problem::ApiError;
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
-        .route("/api/v1/participants/{id}/findings", get(participant))
-        .route("/api/v1/trials", get(trials))
-        .route("/api/v1/annotation/runs", get(runs).post(run))
-        .route("/api/v1/knowledge/refresh", post(refresh))
+        .route(
+            "/api/v1/participants/{id}/findings",
+            get(participant_findings),
+        )
+        .route("/api/v1/trials", get(list_trials))
+        .route(
+            "/api/v1/annotation/runs",
+            get(list_annotation_runs).post(run_annotation),
+        )
+        .route("/api/v1/knowledge/refresh", post(refresh_knowledge))
 }
 
 /// What a run was computed from (R5.1).
@@ -326,7 +332,7 @@ impl From<ParticipantFindings> for FindingsDto {
         (status = 403, description = "role without access to patients' findings", body = crate::problem::Problem, content_type = "application/problem+json"),
         (status = 404, description = "no such participant in the caller's scope", body = crate::problem::Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
-pub(crate) async fn participant(
+pub(crate) async fn participant_findings(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
     Path(id): Path<String>,
@@ -368,7 +374,7 @@ impl From<TrialView> for TrialDto {
         (status = 401, description = "not authenticated", body = crate::problem::Problem, content_type = "application/problem+json"),
         (status = 403, description = "role without access to trials", body = crate::problem::Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
-pub(crate) async fn trials(
+pub(crate) async fn list_trials(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
 ) -> Result<Json<Vec<TrialDto>>, ApiError> {
@@ -389,7 +395,7 @@ pub(crate) async fn trials(
         (status = 401, description = "not authenticated", body = crate::problem::Problem, content_type = "application/problem+json"),
         (status = 403, description = "not data-centre staff", body = crate::problem::Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
-pub(crate) async fn runs(
+pub(crate) async fn list_annotation_runs(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
 ) -> Result<Json<Vec<RunDto>>, ApiError> {
@@ -450,7 +456,7 @@ fn not_configured() -> ApiError {
         (status = 409, description = "annotation is not configured, or no variant store", body = crate::problem::Problem, content_type = "application/problem+json"),
         (status = 422, description = "a knowledge base or the gene model cannot be read (named, with what was expected)", body = crate::problem::Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
-pub(crate) async fn run(
+pub(crate) async fn run_annotation(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
     ApiJson(req): ApiJson<RunRequestDto>,
@@ -475,7 +481,7 @@ pub(crate) async fn run(
         (status = 409, description = "annotation is not configured, or no variant store", body = crate::problem::Problem, content_type = "application/problem+json"),
         (status = 422, description = "a knowledge base of another version or shape (named, with what was expected)", body = crate::problem::Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
-pub(crate) async fn refresh(
+pub(crate) async fn refresh_knowledge(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
 ) -> Result<Json<RunOutcomeDto>, ApiError> {
