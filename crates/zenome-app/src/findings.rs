@@ -27,7 +27,7 @@ use zenome_annotate::{Allele, Annotator, CanonicalPolicy, Consequence, GeneModel
 use zenome_domain::id::ParticipantId;
 use zenome_domain::role::Role;
 use zenome_knowledge as kn;
-use zenome_store::{AnnotationRunRow, AuditEntry, FindingsRow};
+use zenome_store::{AnnotationRunRow, AuditEntry, FindingsRow, TrialRow};
 use zenome_variants::{Origin, SampleMask, Scan};
 
 use crate::{Actor, App, AppError};
@@ -179,6 +179,8 @@ pub struct ParticipantFindings {
 pub struct TrialView {
     pub id: String,
     pub title: String,
+    /// `file` (the configured trials file) or `entered` (by staff).
+    pub source: String,
     pub criteria: Vec<String>,
     pub eligible: usize,
     /// Eligible patients the caller may see (staff: all; a facility: its own).
@@ -1246,11 +1248,11 @@ impl App {
                         .map(|v| to_annotated(v, &kn::Assembly::GRCh38))
                         .collect(),
                 };
-                kn::trials::trials_for_patient(&res.trials, &patient, &res.knowledge.diseases)
+                let all = self.all_trials(&res).await?;
+                kn::trials::trials_for_patient(&all, &patient, &res.knowledge.diseases)
                     .into_iter()
                     .map(|e| TrialMatch {
-                        title: res
-                            .trials
+                        title: all
                             .iter()
                             .find(|t| t.id == e.trial_id)
                             .map(|t| t.title.clone())
@@ -1334,7 +1336,9 @@ impl App {
             Some(Some(_)) => self.store().participant_facilities().await?,
             _ => HashMap::new(),
         };
-        let per = kn::trials::patients_per_trial(&res.trials, &patients, &res.knowledge.diseases);
+        let all = self.all_trials(&res).await?;
+        let from_file: BTreeSet<&str> = res.trials.iter().map(|t| t.id.as_str()).collect();
+        let per = kn::trials::patients_per_trial(&all, &patients, &res.knowledge.diseases);
         Ok(per
             .into_iter()
             .map(|(t, eligible)| {
@@ -1349,6 +1353,12 @@ impl App {
                         .collect(),
                 };
                 TrialView {
+                    source: if from_file.contains(t.id.as_str()) {
+                        "file"
+                    } else {
+                        "entered"
+                    }
+                    .into(),
                     id: t.id.clone(),
                     title: t.title.clone(),
                     criteria: describe(t),
@@ -1357,6 +1367,89 @@ impl App {
                 }
             })
             .collect())
+    }
+}
+
+impl App {
+    /// The trials of the configured file and those staff entered.
+    async fn all_trials(&self, res: &Resources) -> Result<Vec<kn::Trial>, AppError> {
+        let mut all = res.trials.clone();
+        for row in self.store().entered_trials().await? {
+            match kn::trials::parse_trial_json(Path::new("trial"), &row.body) {
+                Ok(t) => all.push(t),
+                Err(e) => {
+                    tracing::error!(trial = row.id, error = %e, "a stored trial no longer parses; left out")
+                }
+            }
+        }
+        Ok(all)
+    }
+
+    /// Staff enter a trial: a JSON object with the fields of a `[[trial]]`
+    /// of the trials file, checked as the file is (a bad field is a 422
+    /// naming it; an id in use, in the file or entered before, is a 409).
+    pub async fn add_trial(&self, actor: &Actor, json: &str) -> Result<TrialView, AppError> {
+        if actor.role != Role::DataCentreStaff {
+            return Err(AppError::Forbidden(format!(
+                "role {} may not enter trials",
+                actor.role.name()
+            )));
+        }
+        let t = kn::trials::parse_trial_json(Path::new("trial"), json)
+            .map_err(|e| invalid("trial", e.to_string()))?;
+        let Some(res) = self.annotation_resources().await? else {
+            return Err(AppError::Conflict {
+                field: Some("annotation".into()),
+                message:
+                    "annotation is not configured: trials are matched against annotated findings"
+                        .into(),
+            });
+        };
+        if res.trials.iter().any(|f| f.id == t.id) || self.store().trial_id_taken(&t.id).await? {
+            return Err(AppError::Conflict {
+                field: Some("id".into()),
+                message: format!("a trial {:?} exists already (ids are never reused)", t.id),
+            });
+        }
+        let mut entry = AuditEntry::new(
+            actor.audit_name(),
+            "trial.entered",
+            format!("trial:{}", t.id),
+        );
+        entry.detail = serde_json::json!({ "title": t.title });
+        let mut tx = self.store().begin(entry).await?;
+        tx.insert_trial(&TrialRow {
+            id: t.id.clone(),
+            body: json.to_string(),
+            entered_by: actor.audit_name(),
+            entered_at: OffsetDateTime::now_utc(),
+        })
+        .await?;
+        tx.commit().await?;
+        let view = self
+            .trials(actor)
+            .await?
+            .into_iter()
+            .find(|v| v.id == t.id)
+            .ok_or_else(|| AppError::Internal("the trial just entered is missing".into()))?;
+        Ok(view)
+    }
+
+    /// Staff retire an entered trial (kept, no longer matched).
+    pub async fn retire_trial(&self, actor: &Actor, id: &str) -> Result<(), AppError> {
+        if actor.role != Role::DataCentreStaff {
+            return Err(AppError::Forbidden(format!(
+                "role {} may not retire trials",
+                actor.role.name()
+            )));
+        }
+        let entry = AuditEntry::new(actor.audit_name(), "trial.retired", format!("trial:{id}"));
+        let mut tx = self.store().begin(entry).await?;
+        if !tx.retire_trial(id, &actor.audit_name()).await? {
+            return Err(AppError::NotFound("trial"));
+        }
+        tx.commit().await?;
+        Ok(())
     }
 }
 

@@ -122,94 +122,115 @@ pub fn parse_trials(path: &Path, text: &str) -> Result<Vec<Trial>> {
     dto.trial
         .into_iter()
         .enumerate()
-        .map(|(i, t)| {
-            let field = |name: &str, message: String| KnowledgeError::Field {
-                path: path.to_path_buf(),
-                at: Location::Record(i as u64 + 1),
-                field: name.to_string(),
-                message,
-            };
-            if t.id.trim().is_empty() || !ids.insert(t.id.clone()) {
-                return Err(field(
-                    "id",
-                    format!("expected a unique non-empty id, found {:?}", t.id),
-                ));
+        .map(|(i, t)| trial_from_dto(path, i, t, &mut ids))
+        .collect()
+}
+
+/// One trial as staff enter it: a JSON object with the fields of a
+/// `[[trial]]` table of the trials file (`id`, `title`, `cancer_types`,
+/// `biomarkers`, `min_age`, `max_age`, `sex`, `prior_therapy_required`,
+/// `prior_therapy_excluded`), checked the same way (`source` names it in
+/// errors). Unknown fields are refused.
+pub fn parse_trial_json(source: &Path, json: &str) -> Result<Trial> {
+    let t: TrialDto = serde_json::from_str(json).map_err(|e| KnowledgeError::Field {
+        path: source.to_path_buf(),
+        at: Location::Record(1),
+        field: "trial".into(),
+        message: e.to_string(),
+    })?;
+    trial_from_dto(source, 0, t, &mut std::collections::BTreeSet::new())
+}
+
+/// Checks one trial's criteria (`i`: its place in the file, for errors).
+fn trial_from_dto(
+    path: &Path,
+    i: usize,
+    t: TrialDto,
+    ids: &mut std::collections::BTreeSet<String>,
+) -> Result<Trial> {
+    let field = |name: &str, message: String| KnowledgeError::Field {
+        path: path.to_path_buf(),
+        at: Location::Record(i as u64 + 1),
+        field: name.to_string(),
+        message,
+    };
+    if t.id.trim().is_empty() || !ids.insert(t.id.clone()) {
+        return Err(field(
+            "id",
+            format!("expected a unique non-empty id, found {:?}", t.id),
+        ));
+    }
+    let cancer_types = t
+        .cancer_types
+        .iter()
+        .map(|c| match Topography::parse(c) {
+            Ok(top) => Ok(CancerType::Topography(top)),
+            Err(_) if !c.is_empty() && c.bytes().all(|b| b.is_ascii_alphanumeric()) => {
+                Ok(CancerType::OncoTree(c.to_ascii_uppercase()))
             }
-            let cancer_types = t
-                .cancer_types
-                .iter()
-                .map(|c| match Topography::parse(c) {
-                    Ok(top) => Ok(CancerType::Topography(top)),
-                    Err(_) if !c.is_empty() && c.bytes().all(|b| b.is_ascii_alphanumeric()) => {
-                        Ok(CancerType::OncoTree(c.to_ascii_uppercase()))
-                    }
-                    Err(_) => Err(field(
-                        "cancer_types",
-                        format!(
-                            "expected a topography (C34) or an OncoTree code (LUAD), found {c:?}"
-                        ),
-                    )),
-                })
-                .collect::<Result<_>>()?;
-            let biomarkers = t
-                .biomarkers
-                .into_iter()
-                .map(|b| {
-                    let origin = match b.origin.as_deref() {
-                        None | Some("any") => None,
-                        Some("somatic") => Some(Origin::Somatic),
-                        Some("germline") => Some(Origin::Germline),
-                        Some(o) => {
-                            return Err(field(
-                                "biomarkers.origin",
-                                format!("expected somatic, germline or any, found {o:?}"),
-                            ));
-                        }
-                    };
-                    let variant = b.variant.as_deref().map(parse_variant_name);
-                    if let Some(VariantSpec::Unmatched(v)) = &variant {
-                        return Err(field(
-                            "biomarkers.variant",
-                            format!("expected a protein change (G12C) or codon (G12), found {v:?}"),
-                        ));
-                    }
-                    Ok(Biomarker {
-                        gene: b.gene,
-                        variant,
-                        variant_text: b.variant,
-                        origin,
-                    })
-                })
-                .collect::<Result<_>>()?;
-            let sex = match t.sex.as_deref() {
-                None | Some("any") => SexCriterion::Any,
-                Some("female") => SexCriterion::Female,
-                Some("male") => SexCriterion::Male,
-                Some(s) => {
+            Err(_) => Err(field(
+                "cancer_types",
+                format!("expected a topography (C34) or an OncoTree code (LUAD), found {c:?}"),
+            )),
+        })
+        .collect::<Result<_>>()?;
+    let biomarkers = t
+        .biomarkers
+        .into_iter()
+        .map(|b| {
+            let origin = match b.origin.as_deref() {
+                None | Some("any") => None,
+                Some("somatic") => Some(Origin::Somatic),
+                Some("germline") => Some(Origin::Germline),
+                Some(o) => {
                     return Err(field(
-                        "sex",
-                        format!("expected any, female or male, found {s:?}"),
+                        "biomarkers.origin",
+                        format!("expected somatic, germline or any, found {o:?}"),
                     ));
                 }
             };
-            if let (Some(a), Some(b)) = (t.min_age, t.max_age)
-                && a > b
-            {
-                return Err(field("min_age", format!("min_age {a} above max_age {b}")));
+            let variant = b.variant.as_deref().map(parse_variant_name);
+            if let Some(VariantSpec::Unmatched(v)) = &variant {
+                return Err(field(
+                    "biomarkers.variant",
+                    format!("expected a protein change (G12C) or codon (G12), found {v:?}"),
+                ));
             }
-            Ok(Trial {
-                id: t.id,
-                title: t.title,
-                cancer_types,
-                biomarkers,
-                min_age: t.min_age,
-                max_age: t.max_age,
-                sex,
-                prior_therapy_required: t.prior_therapy_required,
-                prior_therapy_excluded: t.prior_therapy_excluded,
+            Ok(Biomarker {
+                gene: b.gene,
+                variant,
+                variant_text: b.variant,
+                origin,
             })
         })
-        .collect()
+        .collect::<Result<_>>()?;
+    let sex = match t.sex.as_deref() {
+        None | Some("any") => SexCriterion::Any,
+        Some("female") => SexCriterion::Female,
+        Some("male") => SexCriterion::Male,
+        Some(s) => {
+            return Err(field(
+                "sex",
+                format!("expected any, female or male, found {s:?}"),
+            ));
+        }
+    };
+    if let (Some(a), Some(b)) = (t.min_age, t.max_age)
+        && a > b
+    {
+        return Err(field("min_age", format!("min_age {a} above max_age {b}")));
+    }
+    Ok(Trial {
+        id: t.id,
+        title: t.title,
+        cancer_types,
+        biomarkers,
+        min_age: t.min_age,
+        max_age: t.max_age,
+        sex,
+        prior_therapy_required: t.prior_therapy_required,
+        prior_therapy_excluded: t.prior_therapy_excluded,
+    })
 }
 
 /// Which criterion.

@@ -29,7 +29,8 @@ pub(crate) fn routes() -> Router<AppState> {
             "/api/v1/participants/{id}/findings",
             get(participant_findings),
         )
-        .route("/api/v1/trials", get(list_trials))
+        .route("/api/v1/trials", get(list_trials).post(enter_trial))
+        .route("/api/v1/trials/{id}", axum::routing::delete(retire_trial))
         .route(
             "/api/v1/annotation/runs",
             get(list_annotation_runs).post(run_annotation),
@@ -346,6 +347,8 @@ pub(crate) async fn participant_findings(
 pub struct TrialDto {
     id: String,
     title: String,
+    /// `file` (the configured trials file) or `entered` (by staff).
+    source: String,
     /// The criteria in words.
     criteria: Vec<String>,
     /// Eligible patients (consent in force), all facilities.
@@ -360,6 +363,7 @@ impl From<TrialView> for TrialDto {
         Self {
             id: t.id,
             title: t.title,
+            source: t.source,
             criteria: t.criteria,
             eligible: t.eligible,
             patients: t.patients,
@@ -386,6 +390,72 @@ pub(crate) async fn list_trials(
             .map(Into::into)
             .collect(),
     ))
+}
+
+/// A trial as staff enter it: the fields of a `[[trial]]` of the
+/// zenome-trials/1 file.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TrialRequestDto {
+    /// Unique, never reused.
+    id: String,
+    title: String,
+    /// ICD-O-3 topography prefixes (`C34`) or OncoTree codes (`NSCLC`); any of them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    cancer_types: Vec<String>,
+    /// `{gene, variant?, origin?}`: any of them (`variant` a protein change
+    /// `G12C` or codon `V600`; `origin` `somatic`, `germline` or `any`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schema(value_type = Vec<Object>)]
+    biomarkers: Vec<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    min_age: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    max_age: Option<u32>,
+    /// `any`, `female` or `male`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sex: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    prior_therapy_required: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    prior_therapy_excluded: Vec<String>,
+}
+
+/// Data-centre staff enter a trial; it is matched from then on.
+#[utoipa::path(post, path = "/api/v1/trials", tag = "findings", request_body = TrialRequestDto,
+    responses(
+        (status = 201, description = "the trial with its eligible patients now", body = TrialDto),
+        (status = 401, description = "not authenticated", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "not data-centre staff", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "the id is in use (in the file or entered before), or annotation is not configured", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "a criterion that cannot be read (named, with what was expected)", body = crate::problem::Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub(crate) async fn enter_trial(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+    ApiJson(req): ApiJson<TrialRequestDto>,
+) -> Result<(axum::http::StatusCode, Json<TrialDto>), ApiError> {
+    let json = serde_json::to_string(&req).map_err(|e| AppError::Internal(e.to_string()))?;
+    let t = s.app.add_trial(&a, &json).await?;
+    Ok((axum::http::StatusCode::CREATED, Json(t.into())))
+}
+
+/// Data-centre staff retire an entered trial (kept, no longer matched).
+#[utoipa::path(delete, path = "/api/v1/trials/{id}", tag = "findings",
+    params(("id" = String, Path, description = "trial id")),
+    responses(
+        (status = 204, description = "retired"),
+        (status = 401, description = "not authenticated", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "not data-centre staff", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "no active entered trial with this id", body = crate::problem::Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub(crate) async fn retire_trial(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+    Path(id): Path<String>,
+) -> Result<axum::http::StatusCode, ApiError> {
+    s.app.retire_trial(&a, &id).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
 }
 
 /// Annotation runs, newest first.

@@ -163,3 +163,75 @@ impl Store {
         Ok(rows.into_iter().collect())
     }
 }
+
+/// A trial entered by staff.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrialRow {
+    pub id: String,
+    /// JSON object (the app checks its shape).
+    pub body: String,
+    pub entered_by: String,
+    pub entered_at: OffsetDateTime,
+}
+
+impl WriteTx {
+    /// Records a trial; an id in use (even retired) is a conflict.
+    pub async fn insert_trial(&mut self, r: &TrialRow) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO trials (id, body, entered_by, entered_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(&r.id)
+        .bind(&r.body)
+        .bind(&r.entered_by)
+        .bind(to_ms(r.entered_at))
+        .execute(self.conn())
+        .await
+        .map_err(|e| StoreError::on_write(e, "id"))?;
+        Ok(())
+    }
+
+    /// Retires an active trial; false when there is none by that id.
+    pub async fn retire_trial(&mut self, id: &str, by: &str) -> Result<bool, StoreError> {
+        let at = to_ms(self.at());
+        let r = sqlx::query(
+            "UPDATE trials SET retired_by = $1, retired_at = $2 WHERE id = $3 AND retired_at IS NULL",
+        )
+        .bind(by)
+        .bind(at)
+        .bind(id)
+        .execute(self.conn())
+        .await
+        .map_err(|e| StoreError::on_write(e, "trial"))?;
+        Ok(r.rows_affected() == 1)
+    }
+}
+
+impl Store {
+    /// The trials staff entered and did not retire, oldest first.
+    pub async fn entered_trials(&self) -> Result<Vec<TrialRow>, StoreError> {
+        let rows: Vec<(String, String, String, i64)> = sqlx::query_as(
+            "SELECT id, body, entered_by, entered_at FROM trials WHERE retired_at IS NULL ORDER BY entered_at, id",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(TrialRow {
+                    id: r.0,
+                    body: r.1,
+                    entered_by: r.2,
+                    entered_at: from_ms(r.3)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Whether any trial (active or retired) has this id.
+    pub async fn trial_id_taken(&self, id: &str) -> Result<bool, StoreError> {
+        let n: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM trials WHERE id = $1")
+            .bind(id)
+            .fetch_one(self.pool())
+            .await?;
+        Ok(n.0 > 0)
+    }
+}

@@ -41,7 +41,7 @@ pub use audit::{AuditEntry, AuditRecord, ChainBreak, ChainWalk, GENESIS_HASH, en
 pub use clinical::{ClinicalRow, NewClinical};
 pub use error::StoreError;
 pub use files::{CopyRow, ObjectRow, UploadRow};
-pub use findings::{AnnotationRunRow, FindingsRow};
+pub use findings::{AnnotationRunRow, FindingsRow, TrialRow};
 pub use identity::{IdentityCheckRow, IdentityHoldRow, IdentitySampleRow};
 pub use participants::{ParticipantFilter, ParticipantRow};
 pub use stats::{PublicStats, StatCount};

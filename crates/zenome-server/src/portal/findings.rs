@@ -9,7 +9,7 @@ use askama::Template;
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use zenome_app::AppError;
 use zenome_app::findings::{
@@ -17,13 +17,13 @@ use zenome_app::findings::{
 };
 
 use super::chart;
-use super::{PageCtx, Visit, error_page, page, to_login};
+use super::{PageCtx, Visit, csrf_failed, error_page, page, to_login};
 use crate::AppState;
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route("/portal/participants/{id}/findings", get(findings_page))
-        .route("/portal/trials", get(trials_page))
+        .route("/portal/trials", get(trials_page).post(trial_submit))
 }
 
 #[derive(Template)]
@@ -85,6 +85,8 @@ struct TrialsPage {
     ctx: PageCtx,
     trials: Vec<TrialView>,
     chart: String,
+    /// Data-centre staff get the form to enter a trial.
+    staff: bool,
 }
 
 async fn trials_page(State(s): State<AppState>, h: HeaderMap) -> Response {
@@ -98,8 +100,91 @@ async fn trials_page(State(s): State<AppState>, h: HeaderMap) -> Response {
                 .map(|t| (t.id.clone(), Some(t.eligible as f64)))
                 .collect();
             let chart = chart::value_bars(ctx.t.t("trials_eligible_chart"), &rows, "#2f6f9f", 0);
-            page(StatusCode::OK, TrialsPage { ctx, trials, chart })
+            let staff = a.role == zenome_domain::role::Role::DataCentreStaff;
+            page(
+                StatusCode::OK,
+                TrialsPage {
+                    ctx,
+                    trials,
+                    chart,
+                    staff,
+                },
+            )
         }
+        Err(e) => error_page(&s, &v, e),
+    }
+}
+
+/// The staff form: the criteria as fields; biomarkers one a line,
+/// `GENE [VARIANT] [somatic|germline]`.
+async fn trial_submit(
+    State(s): State<AppState>,
+    h: HeaderMap,
+    axum::Form(form): axum::Form<std::collections::HashMap<String, String>>,
+) -> Response {
+    let v = Visit::read(&s, &h, "/portal/trials").await;
+    let Some(a) = &v.actor else { return to_login() };
+    if !v.check_csrf(&s, &form) {
+        return csrf_failed(&s, &v);
+    }
+    let get = |k: &str| form.get(k).map(|x| x.trim()).unwrap_or_default();
+    let list = |k: &str| -> Vec<String> {
+        get(k)
+            .split([',', '、'])
+            .map(str::trim)
+            .filter(|x| !x.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+    let age = |k: &str| -> Result<Option<u32>, AppError> {
+        match get(k) {
+            "" => Ok(None),
+            x => x
+                .parse()
+                .map(Some)
+                .map_err(|_| AppError::invalid(k, format!("expected whole years, found {x:?}"))),
+        }
+    };
+    let mut biomarkers = Vec::new();
+    for line in get("biomarkers")
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+    {
+        let mut parts = line.split_whitespace();
+        let mut b = serde_json::json!({ "gene": parts.next().unwrap_or_default() });
+        for p in parts {
+            if matches!(p, "somatic" | "germline" | "any") {
+                b["origin"] = p.into();
+            } else {
+                b["variant"] = p.into();
+            }
+        }
+        biomarkers.push(b);
+    }
+    let done = async {
+        let mut t = serde_json::json!({
+            "id": get("id"),
+            "title": get("title"),
+            "cancer_types": list("cancer_types"),
+            "biomarkers": biomarkers,
+            "prior_therapy_required": list("prior_therapy_required"),
+            "prior_therapy_excluded": list("prior_therapy_excluded"),
+        });
+        if let Some(x) = age("min_age")? {
+            t["min_age"] = x.into();
+        }
+        if let Some(x) = age("max_age")? {
+            t["max_age"] = x.into();
+        }
+        if !get("sex").is_empty() {
+            t["sex"] = get("sex").into();
+        }
+        s.app.add_trial(a, &t.to_string()).await
+    }
+    .await;
+    match done {
+        Ok(_) => Redirect::to("/portal/trials").into_response(),
         Err(e) => error_page(&s, &v, e),
     }
 }

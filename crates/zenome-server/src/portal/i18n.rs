@@ -1207,6 +1207,40 @@ pub(crate) const TEXTS: &[(&str, &str, &str)] = &[
     ("criteria", "Criteria", "基準"),
     ("eligible_patients", "Eligible patients", "適格患者数"),
     ("your_patients", "Patients you may see", "閲覧できる患者"),
+    ("enter_trial", "Enter a trial", "臨床試験を登録"),
+    (
+        "trial_entered",
+        "Entered by the data centre",
+        "データセンター登録",
+    ),
+    (
+        "trial_id",
+        "Trial id (e.g. jRCT number)",
+        "試験ID（jRCT番号など）",
+    ),
+    ("trial_title", "Title", "試験名"),
+    (
+        "trial_cancer_types",
+        "Cancer types (ICD-O-3 site or OncoTree, comma-separated)",
+        "がん種（ICD-O-3局在またはOncoTree、カンマ区切り）",
+    ),
+    (
+        "trial_biomarkers",
+        "Biomarkers, one a line: GENE [VARIANT] [somatic|germline]",
+        "バイオマーカー（1行に1つ：遺伝子 [バリアント] [somatic|germline]）",
+    ),
+    ("trial_min_age", "Minimum age", "下限年齢"),
+    ("trial_max_age", "Maximum age", "上限年齢"),
+    (
+        "trial_prior_required",
+        "Prior therapy required (comma-separated)",
+        "必要な前治療（カンマ区切り）",
+    ),
+    (
+        "trial_prior_excluded",
+        "Prior therapy excluded (comma-separated)",
+        "除外する前治療（カンマ区切り）",
+    ),
 ];
 
 #[cfg(test)]

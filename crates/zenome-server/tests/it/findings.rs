@@ -290,6 +290,103 @@ async fn findings_follow_the_variants_and_the_knowledge(e: Env, kit: zenome_demo
         "{rec}"
     );
 
+    // staff enter a trial; it is matched at once, and an id is never reused
+    let trial = json!({
+        "id": "jRCT-TEST-EGFR",
+        "title": "第三世代EGFR阻害薬の後治療（試験用）",
+        "cancer_types": ["C34"],
+        "biomarkers": [{"gene": "EGFR", "variant": "L858R", "origin": "somatic"}],
+        "min_age": 20
+    });
+    let r = e
+        .call(
+            "POST",
+            "/api/v1/trials",
+            Some("facility"),
+            Some(trial.clone()),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+    let r = e
+        .call("POST", "/api/v1/trials", Some("staff"), Some(trial.clone()))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(
+        (r.json["eligible"].clone(), r.json["source"].clone()),
+        (json!(1), json!("entered")),
+        "{}",
+        r.text
+    );
+    assert_eq!(r.json["patients"], json!([egfr]));
+    let again = e
+        .call("POST", "/api/v1/trials", Some("staff"), Some(trial.clone()))
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.text);
+    let mut file_id = trial.clone();
+    file_id["id"] = json!("DEMO-BRAF-V600-BASKET");
+    let r = e
+        .call("POST", "/api/v1/trials", Some("staff"), Some(file_id))
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    let mut bad = trial.clone();
+    bad["id"] = json!("jRCT-BAD");
+    bad["sex"] = json!("unknown");
+    let r = e
+        .call("POST", "/api/v1/trials", Some("staff"), Some(bad))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert!(
+        r.text.contains("sex") && r.text.contains("expected any, female or male"),
+        "{}",
+        r.text
+    );
+    let f = e
+        .call(
+            "GET",
+            &format!("/api/v1/participants/{egfr}/findings"),
+            Some("facility"),
+            None,
+        )
+        .await;
+    assert!(
+        f.json["trials"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["id"] == "jRCT-TEST-EGFR"),
+        "{}",
+        f.text
+    );
+    let r = e
+        .call(
+            "DELETE",
+            "/api/v1/trials/jRCT-TEST-EGFR",
+            Some("staff"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
+    let listed = e.call("GET", "/api/v1/trials", Some("staff"), None).await;
+    assert!(!listed.text.contains("jRCT-TEST-EGFR"), "{}", listed.text);
+    let r = e
+        .call(
+            "DELETE",
+            "/api/v1/trials/jRCT-TEST-EGFR",
+            Some("staff"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
+    let r = e
+        .call("POST", "/api/v1/trials", Some("staff"), Some(trial))
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::CONFLICT,
+        "a retired id is not reused: {}",
+        r.text
+    );
+
     // the local table is revised: EGFR L858R evidence goes from level A to B.
     // Only the EGFR patient is matched again, and the change is listed.
     let table = std::fs::read_to_string(&kit.local_evidence).unwrap();
@@ -388,4 +485,62 @@ async fn postgres_findings_follow_the_variants_and_the_knowledge() {
     if let Some((e, kit)) = env("postgres").await {
         findings_follow_the_variants_and_the_knowledge(e, kit).await;
     }
+}
+
+/// Staff enter a trial through the portal form (CSRF-checked; biomarkers
+/// one a line), the facility sees no form, and a bad age is named.
+async fn staff_enter_a_trial_in_the_portal(e: Env) {
+    let pid = patient_with(&e, "KRAS").await;
+    e.app
+        .run_annotation(&Actor::local(), "requested", None)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut facility = crate::portal::Browser::new(&e);
+    facility.login("facility", "sub.tky").await;
+    let page = facility.get("/portal/trials").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    assert!(!page.text.contains("id=\"trial-form\""));
+    let mut b = crate::portal::Browser::new(&e);
+    b.login("staff", "staff").await;
+    let page = b.get("/portal/trials").await;
+    assert!(page.text.contains("id=\"trial-form\""), "{}", page.text);
+    let csrf = crate::portal::csrf_of(&page.text);
+    // no CSRF token: refused, nothing stored
+    let r = b
+        .post("/portal/trials", &[("id", "jRCT-NOCSRF"), ("title", "x")])
+        .await;
+    assert_ne!(r.status, StatusCode::SEE_OTHER);
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("id", "jRCT-KRAS-G12C"),
+        ("title", "KRAS G12C阻害薬（ポータル登録）"),
+        ("cancer_types", "C34、NSCLC"),
+        ("biomarkers", "KRAS G12C somatic\n"),
+        ("min_age", "20"),
+        ("max_age", ""),
+        ("sex", "any"),
+        ("prior_therapy_required", ""),
+        ("prior_therapy_excluded", ""),
+    ];
+    let r = b.post("/portal/trials", &form).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let page = b.get("/portal/trials").await;
+    assert!(
+        page.text.contains("jRCT-KRAS-G12C") && page.text.contains(&pid),
+        "{}",
+        page.text
+    );
+    let mut bad = form;
+    bad[1] = ("id", "jRCT-AGE");
+    bad[5] = ("min_age", "二十");
+    let r = b.post("/portal/trials", &bad).await;
+    assert!(r.text.contains("min_age"), "{}", r.text);
+    assert!(!b.get("/portal/trials").await.text.contains("jRCT-AGE"));
+}
+
+#[tokio::test]
+async fn sqlite_staff_enter_a_trial_in_the_portal() {
+    let (e, _kit) = env("sqlite").await.unwrap();
+    staff_enter_a_trial_in_the_portal(e).await;
 }

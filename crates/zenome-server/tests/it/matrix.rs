@@ -266,6 +266,20 @@ async fn every_endpoint_for_every_role(e: Env) {
             expect: [401, 200, 200, 403, 403, 200, 200, 200, 200, 200, 403, 403],
         },
         Case {
+            name: "enter a trial",
+            method: "POST",
+            uri: "/api/v1/trials".into(),
+            body: Some(json!({"id": "jRCT-M", "title": "matrix"})),
+            expect: [401, 403, 403, 403, 403, 409, 403, 403, 403, 403, 403, 403],
+        },
+        Case {
+            name: "retire a trial",
+            method: "DELETE",
+            uri: "/api/v1/trials/none-such".into(),
+            body: None,
+            expect: [401, 403, 403, 403, 403, 404, 403, 403, 403, 403, 403, 403],
+        },
+        Case {
             name: "annotation runs",
             method: "GET",
             uri: "/api/v1/annotation/runs".into(),
