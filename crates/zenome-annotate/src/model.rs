@@ -255,6 +255,27 @@ struct TxBuild {
     gtf_attrs: Option<Rec>,
 }
 
+/// The attributes the model reads; the others are not copied.
+const KEPT_ATTRIBUTES: &[&str] = &[
+    "ID",
+    "Parent",
+    "Name",
+    "gene_id",
+    "gene_name",
+    "transcript_id",
+    "version",
+    "transcript_version",
+    "biotype",
+    "transcript_biotype",
+    "transcript_type",
+    "gene_biotype",
+    "tag",
+    "protein_id",
+    "protein_version",
+    "description",
+    "hgnc_id",
+];
+
 /// Sequence-level records that carry no gene (their coordinates may even be
 /// outside the sequence, as in excised test windows).
 const SKIPPED_TYPES: &[&str] = &[
@@ -450,21 +471,30 @@ fn read_gff3(reader: impl BufRead, path: &Path) -> Result<Vec<Rec>, AnnotateErro
             let mut attrs = Vec::new();
             for kv in rec.attributes().iter() {
                 let (k, v) = kv.map_err(|e| format!("attributes: {e}"))?;
+                let k: &[u8] = k.as_ref();
+                if !KEPT_ATTRIBUTES.iter().any(|x| x.as_bytes() == k) {
+                    continue;
+                }
                 let v: &[u8] = v.as_ref().as_ref();
                 attrs.push((
-                    String::from_utf8_lossy(k.as_ref()).into_owned(),
+                    String::from_utf8_lossy(k).into_owned(),
                     String::from_utf8_lossy(v).into_owned(),
                 ));
             }
             // a gene record cut at a window's edge (bcftools' test data)
             // starts before 1; genes' coordinates are not used
             let gene_level = !attrs.iter().any(|(k, _)| k == "Parent");
-            let raw_start = String::from_utf8_lossy(text)
-                .split('\t')
-                .nth(3)
-                .and_then(|s| s.parse::<i64>().ok());
             let start = match pos(rec.start(), "start") {
-                Err(_) if gene_level && raw_start.is_some_and(|s| s < 1) => 1,
+                Err(_)
+                    if gene_level
+                        && String::from_utf8_lossy(text)
+                            .split('\t')
+                            .nth(3)
+                            .and_then(|s| s.parse::<i64>().ok())
+                            .is_some_and(|s| s < 1) =>
+                {
+                    1
+                }
                 r => r?,
             };
             let end = pos(rec.end(), "end")?;
@@ -519,7 +549,11 @@ fn read_gtf(reader: impl BufRead, path: &Path) -> Result<Vec<Rec>, AnnotateError
                     let mut attrs = Vec::new();
                     for kv in a.iter() {
                         let (k, v) = kv.map_err(|e| format!("attributes: {e}"))?;
-                        let key = String::from_utf8_lossy(k.as_ref()).into_owned();
+                        let kb: &[u8] = k.as_ref();
+                        if !KEPT_ATTRIBUTES.iter().any(|x| x.as_bytes() == kb) {
+                            continue;
+                        }
+                        let key = String::from_utf8_lossy(kb).into_owned();
                         for s in v.iter() {
                             attrs.push((
                                 key.clone(),

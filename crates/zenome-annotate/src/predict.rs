@@ -178,6 +178,9 @@ pub struct Annotator<'m> {
     len: usize,
     /// Whether to report only canonical transcripts.
     pub canonical_only: bool,
+    /// Up/downstream distance reported (VEP's `--distance`; default [`FLANK`];
+    /// 0: transcripts the variant does not overlap are not reported).
+    pub distance: u32,
     /// Gene-model chromosome → the FASTA's name for it, where they differ.
     pub fasta_names: HashMap<String, String>,
     hits: Vec<usize>,
@@ -198,6 +201,7 @@ impl<'m> Annotator<'m> {
             effects: Vec::new(),
             len: 0,
             canonical_only: false,
+            distance: FLANK,
             fasta_names: HashMap::new(),
             hits: Vec::new(),
             scratch_a: Vec::new(),
@@ -252,7 +256,8 @@ impl<'m> Annotator<'m> {
     }
 
     /// The effects of `allele` on `chrom` (the gene model's spelling and the
-    /// FASTA's), one per transcript within [`FLANK`], or one intergenic.
+    /// FASTA's), one per transcript within [`Annotator::distance`], or one
+    /// intergenic.
     pub fn annotate(
         &mut self,
         chrom: &str,
@@ -302,11 +307,12 @@ impl<'m> Annotator<'m> {
         let lo = vs.min(ve);
         let hi = ve.max(vs);
         let canonical_only = self.canonical_only;
-        self.model.overlapping(chrom, lo, hi, FLANK, |i, t| {
-            if !canonical_only || t.canonical {
-                hits.push(i);
-            }
-        });
+        self.model
+            .overlapping(chrom, lo, hi, self.distance, |i, t| {
+                if !canonical_only || t.canonical {
+                    hits.push(i);
+                }
+            });
         let mut result = Ok(());
         for &i in &hits {
             result = self.one(chrom, i, vs, ve, kind);
@@ -393,7 +399,7 @@ impl<'m> Annotator<'m> {
                 inside_lo.max(t.end) - t.end
             };
             let d = d.max(1);
-            if d > FLANK {
+            if d > self.distance {
                 return Ok(());
             }
             let upstream = outside_before == (t.strand == Strand::Forward);

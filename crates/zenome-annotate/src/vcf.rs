@@ -190,7 +190,8 @@ fn resolve(
 
 /// Escapes a CSQ value: no `,`, `;`, `=`, `|` or white space inside INFO.
 fn push_escaped(out: &mut String, v: &str) {
-    let special = |b: u8| matches!(b, b',' | b';' | b'=' | b'|') || b.is_ascii_whitespace() || b >= 0x80;
+    let special =
+        |b: u8| matches!(b, b',' | b';' | b'=' | b'|') || b.is_ascii_whitespace() || b >= 0x80;
     if !v.bytes().any(special) {
         out.push_str(v);
         return;

@@ -165,3 +165,33 @@ fn a_truncated_gzip_and_a_headerless_file_are_refused_by_name() {
     .to_string();
     assert!(e.contains("cut.vcf.gz: line "), "{e}");
 }
+
+#[test]
+fn distance_decides_which_nearby_transcripts_are_listed() {
+    let Some(case) = case() else { return };
+    let model = GeneModel::from_path(
+        &case.join("ENST00000218032.gff"),
+        CanonicalPolicy::default(),
+    )
+    .unwrap();
+    let reference = Reference::open(&case.join("ENST00000218032.fa")).unwrap();
+    let mut ann = Annotator::new(&model, reference);
+    let base = {
+        let mut r = Reference::open(&case.join("ENST00000218032.fa")).unwrap();
+        String::from_utf8(r.fetch("X", 16580, 16580).unwrap().to_vec()).unwrap()
+    };
+    let alt = if base == "A" { "C" } else { "A" };
+    let allele = zenome_annotate::Allele::Sequence {
+        pos: 16580,
+        reference: &base,
+        alternate: alt,
+    };
+    let e = ann.annotate("X", allele).unwrap();
+    assert_eq!(e[0].consequences.to_string(), "downstream_gene_variant");
+    let t = &model.transcripts()[e[0].transcript.unwrap()];
+    assert_eq!(e[0].distance, Some(10), "{} {} {}", t.id, t.start, t.end);
+    ann.distance = 0;
+    let e = ann.annotate("X", allele).unwrap();
+    assert_eq!(e.len(), 1);
+    assert_eq!(e[0].consequences.to_string(), "intergenic_variant");
+}

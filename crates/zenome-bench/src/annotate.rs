@@ -93,6 +93,7 @@ fn ours(
     fasta: &Path,
     input: &Path,
     out: &Path,
+    distance: u32,
 ) -> Result<(Duration, Duration, Duration, u64)> {
     /// A file writer that notes when the first record (a line not starting
     /// with `#`) reaches it.
@@ -123,6 +124,7 @@ fn ours(
     let model = GeneModel::from_path(gff, CanonicalPolicy::default())?;
     let load = start.elapsed();
     let mut ann = Annotator::new(&model, Reference::open(fasta)?);
+    ann.distance = distance;
     let mut w = FirstRecord {
         inner: BufWriter::with_capacity(1 << 16, std::fs::File::create(out)?),
         start,
@@ -214,6 +216,7 @@ pub fn run(
     variants: usize,
     small: usize,
     reps: usize,
+    distance: u32,
 ) -> Result<()> {
     let gff =
         gff.unwrap_or_else(|| data_dir().join("annotation/gene-models/ensembl-vep-chr21.gff.gz"));
@@ -240,7 +243,7 @@ pub fn run(
         let mut o = Vec::new();
         crate::reset_peak_rss();
         for _ in 0..reps {
-            o.push(ours(&gff, &fasta, input, &sink)?);
+            o.push(ours(&gff, &fasta, input, &sink, distance)?);
         }
         let rss = crate::peak_rss_mib();
         let mut b = Vec::new();

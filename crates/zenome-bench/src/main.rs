@@ -132,6 +132,10 @@ enum What {
         /// Variants of the generated one-patient VCF.
         #[arg(long, default_value_t = 1_000)]
         small: usize,
+        /// Up/downstream distance our CSQ reports (VEP's default 5000; 0
+        /// lists only overlapped transcripts, as bcftools csq does).
+        #[arg(long, default_value_t = 5000)]
+        distance: u32,
         /// Runs of each tool (the fastest is shown).
         #[arg(long, default_value_t = 3)]
         reps: usize,
@@ -439,7 +443,8 @@ async fn main() -> Result<()> {
             variants,
             small,
             reps,
-        } => annotate::run(gff, fasta, vcf, variants, small, reps)?,
+            distance,
+        } => annotate::run(gff, fasta, vcf, variants, small, reps, distance)?,
         What::Identity {
             vcf,
             tiled,

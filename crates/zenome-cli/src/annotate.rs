@@ -43,6 +43,10 @@ pub struct AnnotateArgs {
     /// Report canonical transcripts only.
     #[arg(long)]
     canonical_only: bool,
+    /// Up/downstream distance to report (VEP's --distance; 0: only the
+    /// transcripts a variant overlaps).
+    #[arg(long, default_value_t = 5000)]
+    distance: u32,
     /// How chromosome names are matched across the inputs.
     #[arg(long, value_enum, default_value = "exact")]
     chrom_names: ChromNamesArg,
@@ -62,6 +66,7 @@ pub fn run(args: AnnotateArgs) -> Result<()> {
     let reference = Reference::open(&args.reference)?;
     let mut ann = Annotator::new(&model, reference);
     ann.canonical_only = args.canonical_only;
+    ann.distance = args.distance;
     let input = vcf::open(&args.input)?;
     let stdout = std::io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
