@@ -970,6 +970,14 @@ impl App {
         {
             return Ok(Some(r));
         }
+        // nothing configured: answered here, without a blocking task or a
+        // copy of the configuration (variant queries ask on every call)
+        let c = self.config();
+        let model = c.annotation.gene_model.is_some() || c.variants.gene_model.is_some();
+        let reference = c.annotation.reference.is_some() || c.files.reference_fasta.is_some();
+        if !model || !reference {
+            return Ok(None);
+        }
         let config = self.config().clone();
         let loaded = tokio::task::spawn_blocking(move || load_resources(&config))
             .await
