@@ -863,6 +863,17 @@ async fn demo(
             out.variant_samples,
             out.somatic_samples
         );
+        eprintln!(
+            "findings: {} participants annotated; actionable somatic changes for {} ({}); a BRCA1 secondary finding for {} (log in as staff or their hospital: participant → Findings)",
+            out.annotated,
+            out.actionable.len(),
+            out.actionable
+                .iter()
+                .map(|(p, g)| format!("{g} {p}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            out.germline_finding.as_deref().unwrap_or("nobody")
+        );
     }
     eprintln!(
         "demo accounts (user, password, TOTP secret, API token, role): {}",
