@@ -621,6 +621,8 @@ fn findings_for(
     let n = store.samples().len();
     let (mut somatic, mut germline) = (SampleMask::none(n), SampleMask::none(n));
     let (mut any_somatic, mut any_germline) = (false, false);
+    // the batches holding the participant's columns: only their files are read
+    let (mut somatic_batches, mut germline_batches) = (Vec::new(), Vec::new());
     let mut assembly = kn::Assembly::GRCh38;
     for s in store.samples().iter().filter(|s| s.name == participant) {
         let b = store.manifest().batches.iter().find(|b| b.id == s.batch);
@@ -631,10 +633,12 @@ fn findings_for(
             Some(Origin::Somatic) => {
                 somatic.insert(s.index);
                 any_somatic = true;
+                somatic_batches.push(s.batch);
             }
             _ => {
                 germline.insert(s.index);
                 any_germline = true;
+                germline_batches.push(s.batch);
             }
         }
     }
@@ -649,6 +653,7 @@ fn findings_for(
                 carriers: false,
                 after: None,
                 limit: None,
+                batches: Some(&somatic_batches),
             };
             store
                 .scan_alleles(&region, &scan, &mut |a| a.counts[0].ac > 0, &mut |a| {
@@ -695,6 +700,7 @@ fn findings_for(
                     carriers: false,
                     after: None,
                     limit: None,
+                    batches: Some(&germline_batches),
                 };
                 store
                     .scan_alleles(&region, &scan, &mut |a| a.counts[0].ac > 0, &mut |a| {

@@ -929,6 +929,7 @@ impl App {
                 carriers: record,
                 after: after.as_ref(),
                 limit,
+                batches: None,
             };
             let mut keep = |a: &AlleleCounts| {
                 a.counts[0].ac > 0

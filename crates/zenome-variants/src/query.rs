@@ -115,6 +115,9 @@ pub struct Scan<'a> {
     /// Hand out at most this many kept alleles (at least 1), then stop with
     /// a cursor if more kept alleles follow.
     pub limit: Option<usize>,
+    /// Read only these batches' rows (`None`: every batch). A participant's
+    /// own calls are read from its batches without opening the cohort's.
+    pub batches: Option<&'a [u32]>,
 }
 
 /// The other spellings of a chromosome name (`chr20` ↔ `20`, `chrM` ↔ `MT`).
@@ -156,6 +159,7 @@ impl Store {
             carriers: false,
             after: None,
             limit: None,
+            batches: None,
         };
         let mut found: Vec<String> = Vec::new();
         self.scan_alleles(

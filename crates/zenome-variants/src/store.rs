@@ -450,6 +450,7 @@ impl Store {
             carriers: false,
             after: None,
             limit: None,
+            batches: None,
         };
         self.scan_alleles(region, &scan, &mut |_| true, &mut |a| {
             visit(AlleleFreq::from(a))
@@ -471,6 +472,7 @@ impl Store {
             carriers: true,
             after: None,
             limit: None,
+            batches: None,
         };
         self.scan_alleles(region, &scan, &mut |_| true, &mut |mut a| {
             let who = std::mem::take(&mut a.carriers);
@@ -545,7 +547,13 @@ impl Store {
             return Ok(None);
         }
         let limit = scan.limit.map(|l| l.max(1));
-        let ids: HashSet<u32> = self.manifest.batches.iter().map(|b| b.id).collect();
+        let ids: HashSet<u32> = self
+            .manifest
+            .batches
+            .iter()
+            .map(|b| b.id)
+            .filter(|id| scan.batches.is_none_or(|only| only.contains(id)))
+            .collect();
         let masks: HashMap<u32, Vec<BatchMask>> = self
             .manifest
             .batches

@@ -644,6 +644,7 @@ fn paged(
             carriers: true,
             after: after.as_ref(),
             limit: Some(limit),
+            batches: None,
         };
         let next = store
             .scan_alleles(&region, &scan, &mut |a| a.counts[0].ac > 0, &mut |a| {
@@ -683,6 +684,7 @@ fn paging_a_whole_chromosome_yields_exactly_the_unpaged_answer_across_page_and_b
         carriers: true,
         after: None,
         limit: None,
+        batches: None,
     };
     let none = store
         .scan_alleles(
@@ -720,6 +722,7 @@ fn paging_a_whole_chromosome_yields_exactly_the_unpaged_answer_across_page_and_b
         carriers: true,
         after: None,
         limit: None,
+        batches: None,
     };
     store
         .scan_alleles(
@@ -761,6 +764,7 @@ fn several_masks_counted_in_one_pass_equal_separate_single_mask_runs() {
             carriers: false,
             after: None,
             limit: None,
+            batches: None,
         };
         store
             .scan_alleles(&region.parse().unwrap(), &scan, &mut |_| true, &mut |a| {
@@ -1049,4 +1053,47 @@ fn a_summary_written_for_another_file_under_the_same_batch_id_is_recomputed() {
         zenome_variants::summary::read(&b, 0).unwrap().unwrap(),
         fresh
     );
+}
+
+#[test]
+fn a_scan_limited_to_batches_reads_only_their_rows() {
+    let Some(d) = data_dir() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let mut store = Store::open(tmp.path().join("s")).unwrap();
+    load(&mut store, &cohort(&d), Layout::Auto).unwrap();
+    let first = store.manifest().batches[0].id;
+    let all = store.mask_all();
+    let masks = [&all];
+    let count = |batches: Option<&[u32]>| {
+        let scan = Scan {
+            masks: &masks,
+            carriers: false,
+            after: None,
+            limit: None,
+            batches,
+        };
+        let mut n = 0usize;
+        store
+            .scan_alleles(
+                &"20".parse().unwrap(),
+                &scan,
+                &mut |a| a.counts[0].ac > 0,
+                &mut |_| n += 1,
+            )
+            .unwrap();
+        n
+    };
+    let every = count(None);
+    assert!(every > 10_000, "{every}");
+    assert_eq!(
+        count(Some(&[first])),
+        every,
+        "the only batch holds every row"
+    );
+    assert_eq!(
+        count(Some(&[first + 1000])),
+        0,
+        "a batch that is not there reads nothing"
+    );
+    assert_eq!(count(Some(&[])), 0);
 }
