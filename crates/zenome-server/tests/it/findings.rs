@@ -504,7 +504,15 @@ async fn staff_enter_a_trial_in_the_portal(e: Env) {
     let mut b = crate::portal::Browser::new(&e);
     b.login("staff", "staff").await;
     let page = b.get("/portal/trials").await;
-    assert!(page.text.contains("id=\"trial-form\""), "{}", page.text);
+    assert_eq!(
+        page.text.matches("id=\"trial-form\"").count(),
+        1,
+        "{}",
+        page.text
+    );
+    let title =
+        &page.text[page.text.find("<title>").unwrap() + 7..page.text.find("</title>").unwrap()];
+    assert!(!title.contains('<'), "the title holds text only: {title}");
     let csrf = crate::portal::csrf_of(&page.text);
     // no CSRF token: refused, nothing stored
     let r = b
@@ -543,4 +551,129 @@ async fn staff_enter_a_trial_in_the_portal(e: Env) {
 async fn sqlite_staff_enter_a_trial_in_the_portal() {
     let (e, _kit) = env("sqlite").await.unwrap();
     staff_enter_a_trial_in_the_portal(e).await;
+}
+
+/// What an outside reviewer tries: the same run twice changes nothing; a
+/// parallel burst of runs, findings reads and trial listings from several
+/// roles answers without a 5xx and leaves the findings as one run makes
+/// them; a trial id with multi-byte characters is entered, read and retired.
+async fn runs_twice_in_a_burst_and_multibyte_ids_change_nothing(e: Env) {
+    let egfr = patient_with(&e, "EGFR").await;
+    let read = |who| {
+        let e = &e;
+        let uri = format!("/api/v1/participants/{egfr}/findings");
+        async move { e.call("GET", &uri, Some(who), None).await }
+    };
+    let first = e
+        .call(
+            "POST",
+            "/api/v1/annotation/runs",
+            Some("staff"),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.text);
+    let before = read("facility").await.json;
+    // the same run again: nothing changes
+    let again = e
+        .call(
+            "POST",
+            "/api/v1/annotation/runs",
+            Some("staff"),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.text);
+    assert_eq!(again.json["run"]["changed"], 0, "{}", again.text);
+    assert_eq!(again.json["changed"], json!({}), "{}", again.text);
+    let after = read("facility").await.json;
+    assert_eq!(before["therapies"], after["therapies"]);
+    assert_eq!(before["variants"], after["variants"]);
+    // a parallel burst on the same endpoints
+    let calls = (0..30).map(|i| {
+        let e = &e;
+        let egfr = egfr.clone();
+        async move {
+            match i % 3 {
+                0 => {
+                    e.call(
+                        "POST",
+                        "/api/v1/annotation/runs",
+                        Some("staff"),
+                        Some(json!({})),
+                    )
+                    .await
+                }
+                1 => {
+                    e.call(
+                        "GET",
+                        &format!("/api/v1/participants/{egfr}/findings"),
+                        Some("facility"),
+                        None,
+                    )
+                    .await
+                }
+                _ => {
+                    e.call("GET", "/api/v1/trials", Some("industry"), None)
+                        .await
+                }
+            }
+        }
+    });
+    for r in futures_util::future::join_all(calls).await {
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    }
+    let runs = e
+        .call("GET", "/api/v1/annotation/runs", Some("staff"), None)
+        .await;
+    assert_eq!(runs.json.as_array().unwrap().len(), 12, "{}", runs.text);
+    assert!(
+        runs.json.as_array().unwrap()[..11]
+            .iter()
+            .all(|r| r["changed"] == 0),
+        "{}",
+        runs.text
+    );
+    assert_eq!(
+        read("facility").await.json["therapies"],
+        before["therapies"]
+    );
+    // multi-byte characters in a trial id: entered, matched, retired
+    let id = "jRCT-試験-１";
+    let r = e
+        .call(
+            "POST",
+            "/api/v1/trials",
+            Some("staff"),
+            Some(json!({"id": id, "title": "多バイト試験", "biomarkers": [{"gene": "EGFR"}]})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.json["id"], id);
+    assert_eq!(r.json["patients"], json!([egfr]));
+    let path = format!(
+        "/api/v1/trials/{}",
+        id.bytes()
+            .map(|b| if b.is_ascii_alphanumeric() || b == b'-' {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            })
+            .collect::<String>()
+    );
+    let r = e.call("DELETE", &path, Some("staff"), None).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
+}
+
+#[tokio::test]
+async fn sqlite_runs_twice_in_a_burst_and_multibyte_ids_change_nothing() {
+    let (e, _kit) = env("sqlite").await.unwrap();
+    runs_twice_in_a_burst_and_multibyte_ids_change_nothing(e).await;
+}
+
+#[tokio::test]
+async fn postgres_runs_twice_in_a_burst_and_multibyte_ids_change_nothing() {
+    if let Some((e, _kit)) = env("postgres").await {
+        runs_twice_in_a_burst_and_multibyte_ids_change_nothing(e).await;
+    }
 }
