@@ -1166,23 +1166,41 @@ impl App {
         Ok(())
     }
 
-    /// Runs annotation at start-up for participants never annotated.
+    /// Runs annotation at start-up for participants never annotated, and
+    /// for those whose findings are older than one of their batches (a stop
+    /// between a load and the run that follows it).
     pub async fn annotate_unannotated(&self) -> Result<(), AppError> {
         let Some(store) = self.opened_variant_store()? else {
             return Ok(());
         };
-        let done: BTreeSet<String> = self
+        let done: HashMap<String, OffsetDateTime> = self
             .store()
             .all_findings()
             .await?
             .into_iter()
-            .map(|r| r.participant_id)
+            .map(|r| (r.participant_id, r.at))
+            .collect();
+        let loaded: HashMap<u32, OffsetDateTime> = store
+            .manifest()
+            .batches
+            .iter()
+            .filter_map(|b| {
+                let at = OffsetDateTime::parse(
+                    &b.loaded_at,
+                    &time::format_description::well_known::Rfc3339,
+                )
+                .ok()?;
+                Some((b.id, at))
+            })
             .collect();
         let todo: Vec<String> = store
             .samples()
             .iter()
+            .filter(|s| match done.get(&s.name) {
+                None => true,
+                Some(at) => loaded.get(&s.batch).is_some_and(|l| l > at),
+            })
             .map(|s| s.name.clone())
-            .filter(|n| !done.contains(n))
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect();

@@ -663,6 +663,26 @@ async fn runs_twice_in_a_burst_and_multibyte_ids_change_nothing(e: Env) {
     );
     let r = e.call("DELETE", &path, Some("staff"), None).await;
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
+
+    // a stop between a load and its annotation run: the next start-up
+    // annotates the participant whose findings are older than its batch
+    let path = e.app.config().data_dir.join("later-germline.vcf");
+    std::fs::write(&path, zenome_demo::germline_vcf(SEED, &egfr)).unwrap();
+    e.app.load_variants(&Actor::local(), &path).await.unwrap();
+    let runs_before = e.app.store().annotation_runs().await.unwrap().len();
+    e.app.annotate_unannotated().await.unwrap();
+    let f = read("staff").await.json;
+    assert_eq!(f["secondary_findings"][0]["gene"], "BRCA1", "{f}");
+    assert_eq!(
+        e.app.store().annotation_runs().await.unwrap().len(),
+        runs_before + 1
+    );
+    // …and only once
+    e.app.annotate_unannotated().await.unwrap();
+    assert_eq!(
+        e.app.store().annotation_runs().await.unwrap().len(),
+        runs_before + 1
+    );
 }
 
 #[tokio::test]
