@@ -457,6 +457,60 @@ pub struct Config {
     pub identity: IdentityConfig,
     /// Annotation and actionability.
     pub annotation: AnnotationConfig,
+    /// Pipelines, truth sets and the promotion rule.
+    pub pipelines: PipelinesConfig,
+}
+
+/// How a pipeline version is judged before staff may make it current.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum PromotionRule {
+    /// Recall, precision and F1 of SNPs and indels (PASS) all at least the
+    /// current version's, less the tolerance, on every truth set the
+    /// current version was evaluated on.
+    #[default]
+    NotWorse,
+    /// Only F1 of SNPs and indels (PASS), likewise.
+    F1NotWorse,
+}
+
+impl PromotionRule {
+    /// The configured name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NotWorse => "not_worse",
+            Self::F1NotWorse => "f1_not_worse",
+        }
+    }
+}
+
+/// Pipelines and their evaluation (`[pipelines]`).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PipelinesConfig {
+    /// Where truth sets' files are (VCF, confident-regions BED, FASTA);
+    /// a truth set names its files relative to it. Absent:
+    /// `DATA_DIR/truth-sets`.
+    pub truth_dir: Option<PathBuf>,
+    /// Where call sets named for evaluation by file name are; absent:
+    /// `DATA_DIR/pipeline-calls`. (A stored VCF object is named by id.)
+    pub calls_dir: Option<PathBuf>,
+    /// `not_worse` (default) or `f1_not_worse`.
+    pub promotion: PromotionRule,
+    /// How far below the current version a metric may be and still count
+    /// as not worse (absolute, e.g. 0.001); default 0.
+    pub tolerance: f64,
+}
+
+impl Default for PipelinesConfig {
+    fn default() -> Self {
+        Self {
+            truth_dir: None,
+            calls_dir: None,
+            promotion: PromotionRule::NotWorse,
+            tolerance: 0.0,
+        }
+    }
 }
 
 /// Annotation and actionability (`[annotation]`): the gene model (else
@@ -581,6 +635,7 @@ impl Default for Config {
             variants: VariantsConfig::default(),
             identity: IdentityConfig::default(),
             annotation: AnnotationConfig::default(),
+            pipelines: PipelinesConfig::default(),
         }
     }
 }
@@ -630,6 +685,13 @@ impl Config {
                 _ => {}
             }
         }
+        let t = c.pipelines.tolerance;
+        if !(0.0..1.0).contains(&t) {
+            return Err(AppError::invalid(
+                "pipelines.tolerance",
+                format!("expected a number from 0 up to 1, found {t}"),
+            ));
+        }
         Ok(c)
     }
 
@@ -652,6 +714,22 @@ impl Config {
             .dir
             .clone()
             .unwrap_or_else(|| self.data_dir.join("identity"))
+    }
+
+    /// Where truth sets' files are.
+    pub fn truth_dir(&self) -> PathBuf {
+        self.pipelines
+            .truth_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("truth-sets"))
+    }
+
+    /// Where call sets named for evaluation by file name are.
+    pub fn calls_dir(&self) -> PathBuf {
+        self.pipelines
+            .calls_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("pipeline-calls"))
     }
 
     /// The variant store's directory.

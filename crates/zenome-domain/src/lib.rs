@@ -14,6 +14,7 @@ pub mod id;
 pub mod lineage;
 pub mod organisation;
 pub mod participant;
+pub mod pipeline;
 pub mod role;
 
 pub use error::DomainError;

@@ -17,6 +17,7 @@ mod identity_api;
 mod metrics_layer;
 mod nul;
 mod openapi;
+mod pipelines_api;
 mod portal;
 mod problem;
 mod security;
@@ -72,6 +73,7 @@ pub fn router(app: App) -> Router {
         .merge(variants_api::routes().layer(limit))
         .merge(identity_api::routes().layer(limit))
         .merge(findings_api::routes().layer(limit))
+        .merge(pipelines_api::routes().layer(limit))
         .route("/service-info", get(service_info::service_info))
         .route("/metrics", get(metrics_layer::render))
         .route("/healthz", get(|| async { "ok" }))

@@ -13,6 +13,7 @@ mod files;
 mod findings;
 mod i18n;
 mod identity;
+mod pipelines;
 mod redirect;
 mod users;
 mod variants;
@@ -75,6 +76,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .merge(variants::routes())
         .merge(identity::routes())
         .merge(findings::routes())
+        .merge(pipelines::routes())
 }
 
 async fn css() -> impl IntoResponse {
@@ -127,6 +129,7 @@ pub(crate) struct UserCtx {
     sees_grants: bool,
     sees_qc: bool,
     sees_trials: bool,
+    sees_pipelines: bool,
 }
 
 /// A message shown at the top of a page.
@@ -208,6 +211,7 @@ impl Visit {
                         | Role::Researcher { .. }
                         | Role::DacMember
                 ),
+                sees_pipelines: pipelines::sees_pipelines(&a.role),
             }),
             csrf,
             path: self.path.clone(),

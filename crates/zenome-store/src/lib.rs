@@ -22,6 +22,7 @@ mod identity;
 mod lineage;
 mod organisations;
 mod participants;
+mod pipelines;
 mod rows;
 mod stats;
 pub mod testing;
@@ -44,6 +45,9 @@ pub use files::{CopyRow, ObjectRow, UploadRow};
 pub use findings::{AnnotationRunRow, FindingsRow, TrialRow};
 pub use identity::{IdentityCheckRow, IdentityHoldRow, IdentitySampleRow};
 pub use participants::{ParticipantFilter, ParticipantRow};
+pub use pipelines::{
+    EvaluationRow, MetricRow, PipelineResultRow, PipelineVersionRow, PromotionRow, TruthSetRow,
+};
 pub use stats::{PublicStats, StatCount};
 pub use time_ms::{now, truncate};
 pub use users::{NewUser, SessionRecord, TokenInfo, TokenRecord, UserKind, UserRecord};
