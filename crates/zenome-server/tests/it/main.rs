@@ -18,6 +18,7 @@ mod htsget;
 mod identity;
 mod joint_vcf;
 mod matrix;
+mod pipelines;
 mod portal;
 mod portal_variants;
 mod scope;

@@ -300,6 +300,66 @@ async fn every_endpoint_for_every_role(e: Env) {
             body: None,
             expect: [401, 403, 403, 403, 403, 409, 403, 403, 403, 403, 403, 403],
         },
+        // pipelines: staff register, evaluate, promote and retire; staff and
+        // admins read; nobody else (404 here: no such pipeline)
+        Case {
+            name: "list pipelines",
+            method: "GET",
+            uri: "/api/v1/pipelines".into(),
+            body: None,
+            expect: [401, 403, 403, 403, 403, 200, 403, 403, 403, 403, 200, 403],
+        },
+        Case {
+            name: "register pipeline",
+            method: "POST",
+            uri: "/api/v1/pipelines".into(),
+            body: Some(crate::pipelines::version("matrix", "1")),
+            expect: [401, 403, 403, 403, 403, 201, 403, 403, 403, 403, 403, 403],
+        },
+        Case {
+            name: "read pipeline",
+            method: "GET",
+            uri: "/api/v1/pipelines/matrix".into(),
+            body: None,
+            expect: [401, 403, 403, 403, 403, 200, 403, 403, 403, 403, 200, 403],
+        },
+        Case {
+            name: "evaluate pipeline",
+            method: "POST",
+            uri: "/api/v1/pipelines/matrix/1/evaluations".into(),
+            body: Some(json!({"truth_set": "none", "truth_version": "1", "file": "q.vcf"})),
+            expect: [401, 403, 403, 403, 403, 404, 403, 403, 403, 403, 403, 403],
+        },
+        Case {
+            name: "promote pipeline",
+            method: "POST",
+            uri: "/api/v1/pipelines/matrix/1/promote".into(),
+            body: Some(json!({"reason": "matrix"})),
+            expect: [401, 403, 403, 403, 403, 409, 403, 403, 403, 403, 403, 403],
+        },
+        Case {
+            name: "retire pipeline",
+            method: "POST",
+            uri: "/api/v1/pipelines/none-such/1/retire".into(),
+            body: Some(json!({"reason": "matrix"})),
+            expect: [401, 403, 403, 403, 403, 404, 403, 403, 403, 403, 403, 403],
+        },
+        Case {
+            name: "truth sets",
+            method: "GET",
+            uri: "/api/v1/truth-sets".into(),
+            body: None,
+            expect: [401, 403, 403, 403, 403, 200, 403, 403, 403, 403, 200, 403],
+        },
+        Case {
+            name: "register truth set",
+            method: "POST",
+            uri: "/api/v1/truth-sets".into(),
+            body: Some(
+                json!({"name": "T", "version": "1", "sample": "S", "assembly": "GRCh38", "vcf": "none.vcf"}),
+            ),
+            expect: [401, 403, 403, 403, 403, 422, 403, 403, 403, 403, 403, 403],
+        },
         Case {
             name: "relatedness pairs",
             method: "GET",
