@@ -874,6 +874,12 @@ async fn demo(
                 .join(", "),
             out.germline_finding.as_deref().unwrap_or("nobody")
         );
+        eprintln!(
+            "pipelines: {} versions of {} evaluated on the demo truth set; current: {} (log in as staff: Pipelines)",
+            out.pipeline_versions,
+            zenome_demo::PIPELINE,
+            out.current_pipeline.as_deref().unwrap_or("none")
+        );
     }
     eprintln!(
         "demo accounts (user, password, TOTP secret, API token, role): {}",

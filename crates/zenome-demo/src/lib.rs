@@ -27,6 +27,7 @@ mod clinical;
 mod cohort;
 mod files;
 mod identity;
+mod pipelines;
 mod reference;
 mod secondary;
 mod seqfiles;
@@ -49,6 +50,7 @@ use zenome_store::UserKind;
 pub use crate::annotation::{AnnotationKit, germline_vcf, somatic_vcf, write_annotation_kit};
 use crate::catalogue::{CENTRES, FACILITIES, PEOPLE};
 pub use crate::identity::panel_path;
+pub use crate::pipelines::{PIPELINE, TRUTH_SET, write_evaluation_kit};
 pub use crate::reference::write_reference;
 
 /// What to build.
@@ -146,6 +148,11 @@ pub struct DemoOutcome {
     pub germline_finding: Option<String>,
     /// Participants annotated and matched to the knowledge bases.
     pub annotated: usize,
+    /// Versions of the demo pipeline registered and evaluated on the demo
+    /// truth set…
+    pub pipeline_versions: usize,
+    /// …and the one promoted to current.
+    pub current_pipeline: Option<String>,
 }
 
 /// Why the demo could not be built.
@@ -350,6 +357,13 @@ pub async fn build(
     }
     let applications = secondary::build(app, &actors).await?;
 
+    // 8. the demo pipeline: two versions evaluated on a synthetic truth
+    // set, the better one current (with the reasons on record)
+    let staff = actors
+        .get("staff")
+        .ok_or_else(|| DemoError::Unexpected("no staff actor".into()))?;
+    let (pipeline_versions, current_pipeline) = pipelines::build(app, staff, opts.seed).await?;
+
     Ok(DemoOutcome {
         accounts,
         organisations,
@@ -370,6 +384,8 @@ pub async fn build(
             .collect(),
         germline_finding,
         annotated,
+        pipeline_versions,
+        current_pipeline,
     })
 }
 
