@@ -450,3 +450,136 @@ fn platinum_chr21_truth_side_matches_happys_expected_summary() {
     assert!(snp.precision.unwrap() > 0.99, "{snp:?}");
     assert!(snp.tp > 3_500, "{snp:?}");
 }
+
+/// With the reference, every indel of a real call set re-spelled at the
+/// right end of its repeat (as some callers write them) still matches; the
+/// truth is 1000 Genomes chr20 (one sample), the reference GRCh37 chr20.
+/// Without the reference, the loci whose repeat neither file spells are
+/// said to be unresolved instead.
+#[test]
+fn re_spelled_indels_of_1000_genomes_chr20_match_with_the_grch37_reference() {
+    use noodles::core::Region;
+    let d = testdata();
+    let truth = d.join("vcf/cohort/shapeit4-1kg-chr20-300samples.vcf.gz");
+    let fasta = d.join("reference/GRCh37-chr20.fa.gz");
+    if !truth.exists() || !fasta.exists() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "no test data at {}",
+            d.display()
+        );
+        eprintln!("skipped: no {}", truth.display());
+        return;
+    }
+    let mut reader = noodles::fasta::io::indexed_reader::Builder::default()
+        .build_from_path(&fasta)
+        .unwrap();
+    let chr20 = reader.query(&Region::new("20", ..)).unwrap();
+    let seq: Vec<u8> = chr20.sequence().as_ref().to_ascii_uppercase();
+    // the query: the first sample's calls, each indel moved right
+    let text = {
+        use std::io::Read;
+        let mut s = String::new();
+        flate2::read::MultiGzDecoder::new(std::fs::File::open(&truth).unwrap())
+            .read_to_string(&mut s)
+            .unwrap();
+        s
+    };
+    let mut out = String::new();
+    let mut sample = String::new();
+    let (mut moved, mut indels) = (0, 0);
+    for line in text.lines() {
+        if line.starts_with("##") {
+            out.push_str(line);
+            out.push('\n');
+            continue;
+        }
+        let f: Vec<&str> = line.split('\t').collect();
+        if line.starts_with('#') {
+            sample = f[9].to_string();
+            out.push_str(&f[..10].join("\t"));
+            out.push('\n');
+            continue;
+        }
+        let gt = f[9];
+        if !gt.contains('1') {
+            continue;
+        }
+        let (pos, r, a) = (f[1].parse::<usize>().unwrap(), f[3], f[4]);
+        let (mut pos, mut r, mut a) = (pos, r.to_string(), a.to_string());
+        if r.len() != a.len() && !a.contains(',') && r.as_bytes()[0] == a.as_bytes()[0] {
+            indels += 1;
+            // s: the inserted or deleted bases after the anchor; p: 0-based start
+            let del = r.len() > a.len();
+            let mut s: Vec<u8> = if del { r[1..].into() } else { a[1..].into() };
+            let mut p = pos; // 0-based start of s (just after the anchor)
+            let end = |p: usize, s: &Vec<u8>| if del { p + s.len() } else { p };
+            while seq.get(end(p, &s)) == Some(&s[0]) {
+                s.rotate_left(1);
+                p += 1;
+            }
+            if p != pos {
+                moved += 1;
+            }
+            let anchor = seq[p - 1] as char;
+            let s = String::from_utf8(s).unwrap();
+            (r, a) = if del {
+                (format!("{anchor}{s}"), anchor.to_string())
+            } else {
+                (anchor.to_string(), format!("{anchor}{s}"))
+            };
+            pos = p;
+        }
+        out.push_str(&format!(
+            "{}\t{pos}\t{}\t{r}\t{a}\t{}\n",
+            f[0],
+            f[2],
+            f[5..10].join("\t")
+        ));
+    }
+    // records moved right may now follow later ones: sort by position
+    let (head, body): (Vec<&str>, Vec<&str>) = out.lines().partition(|l| l.starts_with('#'));
+    let mut body: Vec<&str> = body;
+    body.sort_by_key(|l| l.split('\t').nth(1).unwrap().parse::<u64>().unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let query = dir.path().join("respelled.vcf");
+    std::fs::write(
+        &query,
+        format!("{}\n{}\n", head.join("\n"), body.join("\n")),
+    )
+    .unwrap();
+    assert!(
+        moved > 20 && indels > moved,
+        "{moved} of {indels} indels moved"
+    );
+
+    let options = Options {
+        truth_sample: Some(sample.clone()),
+        reference: Some(fasta.clone()),
+        ..Options::default()
+    };
+    let r = run(&truth, &query, &options);
+    for t in [SNP, INDEL] {
+        let row = r.row(t, ALL);
+        assert_eq!(row.tp, row.truth_total, "{row:?}");
+        assert_eq!(row.fp, 0, "{row:?}");
+        assert!(row.truth_total > 0);
+    }
+    assert_eq!(r.row(INDEL, ALL).truth_total, indels);
+    // without it, what cannot be compared is said, not silently counted as matched
+    let r = run(
+        &truth,
+        &query,
+        &Options {
+            reference: None,
+            ..options
+        },
+    );
+    let row = r.row(INDEL, ALL);
+    assert!(row.tp < row.truth_total, "{row:?}");
+    assert!(
+        r.unresolved_loci > 0 && r.unresolved_loci <= moved,
+        "{}",
+        r.unresolved_loci
+    );
+}
