@@ -13,6 +13,7 @@
 //!   `bcftools csq -l` on the same gene model, FASTA and VCF (see `annotate.rs`).
 
 mod annotate;
+mod evaluate;
 mod http;
 mod identity;
 mod variants;
@@ -112,6 +113,17 @@ enum What {
         /// bcftools gtcheck only up to this many samples (it is quadratic and slow).
         #[arg(long, default_value_t = 1_000)]
         gtcheck_max: usize,
+    },
+    /// Call-set evaluation (haplotype-aware truth vs query, hap.py's
+    /// metrics) on the Platinum chr21 truth and on a whole-genome-sized
+    /// synthetic pair, beside `bcftools isec` on the same files.
+    Evaluate {
+        /// Contigs of the tiled synthetic pair (70 ≈ 4.6 M truth records; 0: none).
+        #[arg(long, default_value_t = 70)]
+        tiles: usize,
+        /// Runs of the chr21 comparison and of bcftools (the fastest is shown).
+        #[arg(long, default_value_t = 3)]
+        reps: usize,
     },
     /// Variant annotation (consequences, HGVS, CSQ) in process on one
     /// thread beside `bcftools csq -l`: throughput, start-up on a small VCF,
@@ -435,6 +447,7 @@ async fn main() -> Result<()> {
             }
         }
         What::Audit { entries } => audit(entries).await?,
+        What::Evaluate { tiles, reps } => evaluate::run(tiles, reps)?,
         What::Variants { vcf, tiled, reps } => variants::run(vcf, tiled, reps)?,
         What::Annotate {
             gff,

@@ -3,6 +3,7 @@
 //! Errors print their whole chain and exit non-zero.
 
 mod annotate;
+mod evaluate;
 mod identity;
 mod upload;
 mod variants;
@@ -44,6 +45,9 @@ enum Command {
     /// Variant consequences on files (no server): a VCF in, the VCF with a
     /// VEP-layout CSQ field out (gene, transcript, SO terms, HGVS c./p.).
     Annotate(annotate::AnnotateArgs),
+    /// Call-set evaluation on files (no server): a query VCF against a truth
+    /// VCF in confident regions, haplotype-aware, with hap.py's metrics.
+    Evaluate(evaluate::EvaluateArgs),
     /// Sample identity on files (no server): compare two files, or all pairs
     /// of a cohort with genetic sex and contamination.
     Identity {
@@ -430,6 +434,7 @@ async fn run() -> Result<()> {
         Command::Variants { command } => variants::run(command),
         Command::Identity { command } => identity::run(command),
         Command::Annotate(args) => annotate::run(args),
+        Command::Evaluate(args) => evaluate::run(args),
         Command::Config { print_default } => {
             if !print_default {
                 bail!("nothing to do: use --print-default");

@@ -166,24 +166,6 @@ fn ratio(a: u64, b: u64) -> Option<f64> {
 }
 
 impl Tally {
-    pub(crate) fn add(&mut self, o: &Tally) {
-        self.truth_total += o.truth_total;
-        self.truth_tp += o.truth_tp;
-        self.query_total += o.query_total;
-        self.query_tp += o.query_tp;
-        self.fp += o.fp;
-        self.unk += o.unk;
-        self.fp_gt += o.fp_gt;
-        self.truth_ti += o.truth_ti;
-        self.truth_tv += o.truth_tv;
-        self.query_ti += o.query_ti;
-        self.query_tv += o.query_tv;
-        self.truth_het += o.truth_het;
-        self.truth_hom += o.truth_hom;
-        self.query_het += o.query_het;
-        self.query_hom += o.query_hom;
-    }
-
     fn recall(&self) -> Option<f64> {
         ratio(self.truth_tp, self.truth_total)
     }

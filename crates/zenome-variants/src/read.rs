@@ -36,6 +36,8 @@ pub struct Site {
     /// The last position a gVCF reference block covers (its INFO `END`), for
     /// VCF records whose only ALT is `<NON_REF>` or `<*>`; else `pos`.
     pub end: u32,
+    /// FILTER is `PASS` or `.` (missing).
+    pub pass: bool,
 }
 
 /// A reader that counts the (compressed) bytes read, for progress bars.
@@ -248,6 +250,7 @@ impl VariantReader {
                     Some(Err(e)) => return Err(input(&path, no, e)),
                     None => return Err(input(&path, no, "missing POS")),
                 };
+                site.pass = matches!(rec.filters().as_ref(), "PASS" | "." | "");
                 site.reference.clear();
                 site.reference.push_str(rec.reference_bases());
                 set_alts(&mut site.alts, rec.alternate_bases().as_ref());
@@ -328,6 +331,12 @@ impl VariantReader {
                     }
                 }
                 site.record = no;
+                site.pass = {
+                    use vcf::variant::record::Filters as _;
+                    let filters = rec.filters();
+                    filters.is_empty()
+                        || filters.is_pass(header).map_err(|e| input(&path, no, e))?
+                };
                 let name = vcf::variant::Record::reference_sequence_name(&*rec, header)
                     .map_err(|e| input(&path, no, e))?;
                 site.chrom.clear();
