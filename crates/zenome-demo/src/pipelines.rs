@@ -112,7 +112,7 @@ fn generate(seed: u64) -> (Vec<u8>, Vec<Var>, Vec<Var>, Vec<Var>) {
         // 1.0 misses one in seven and gets one genotype wrong; 1.1 one in 25
         if k % 7 != 3 {
             let mut w = var.clone();
-            if k == 10 {
+            if k == 11 {
                 w.gt = if var.gt == "1/1" { "0/1" } else { "1/1" };
             }
             v1.push(w);

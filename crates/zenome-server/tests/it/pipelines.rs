@@ -594,7 +594,98 @@ async fn a_parallel_promotion_burst_leaves_one_current_version(e: Env) {
     assert!(e.app.store().verify_audit().await.unwrap().is_ok());
 }
 
+/// The demo's kit evaluated for real through the API: the truth set with
+/// its confident regions and FASTA, each version's call set from the calls
+/// directory; the homopolymer indels written at the other end of their run
+/// and the complex record match; 1.0 is refused over 1.1, 1.1 over 1.0 is
+/// promoted; the same file again is the same evaluation.
+pub(crate) async fn evaluate_the_demo_kit(e: &Env) -> Vec<Value> {
+    let cfg = e.app.config();
+    zenome_demo::write_evaluation_kit(&cfg.truth_dir(), &cfg.calls_dir(), 42).unwrap();
+    let r = e
+        .call(
+            "POST",
+            "/api/v1/truth-sets",
+            Some("staff"),
+            Some(json!({"name": "zenome-demo-truth", "version": "1", "sample": "DEMO-TRUTH", "assembly": "zenome-demo",
+                        "vcf": "demo-eval/truth.vcf", "regions": "demo-eval/confident.bed", "reference": "demo-eval/demo-eval.fa"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let p = zenome_demo::PIPELINE;
+    let mut out = Vec::new();
+    for v in ["1.0", "1.1"] {
+        let r = e
+            .call(
+                "POST",
+                "/api/v1/pipelines",
+                Some("staff"),
+                Some(version(p, v)),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        let body = json!({"truth_set": "zenome-demo-truth", "truth_version": "1", "file": format!("{p}-{v}.vcf")});
+        let r = eval(e, p, v, body.clone()).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        let again = eval(e, p, v, body).await;
+        assert_eq!(again.status, StatusCode::OK, "{}", again.text);
+        assert_eq!(again.json["id"], r.json["id"]);
+        assert_eq!(again.json["created"], false);
+        out.push(r.json);
+    }
+    out
+}
+
+fn pass<'a>(ev: &'a Value, t: &str) -> &'a Value {
+    ev["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["type"] == t && m["filter"] == "PASS")
+        .unwrap_or_else(|| panic!("no {t} PASS in {ev}"))
+}
+
+async fn the_demo_kit_is_evaluated_for_real_and_the_better_version_promoted(e: Env) {
+    let evs = evaluate_the_demo_kit(&e).await;
+    let (v1, v2) = (&evs[0], &evs[1]);
+    for ev in [v1, v2] {
+        println!("{}", serde_json::to_string_pretty(&ev["metrics"]).unwrap());
+        assert_eq!(ev["base_source"], "reference", "{ev}");
+        assert_eq!(ev["regions"], "demo-eval/confident.bed");
+    }
+    // the homopolymer indels (written at the run's other end) all match
+    let (i1, i2) = (pass(v1, "INDEL"), pass(v2, "INDEL"));
+    assert_eq!(i2["truth_total"], 9, "{i2}");
+    assert_eq!(i2["tp"], 8, "{i2}");
+    assert_eq!(i1["tp"], 7, "{i1}");
+    assert_eq!(i1["fp"], 1, "{i1}");
+    // the complex record of 1.1 matches the two SNPs; 1.0 misses them
+    let (s1, s2) = (pass(v1, "SNP"), pass(v2, "SNP"));
+    assert!(s2["recall"].as_f64() > s1["recall"].as_f64(), "{s1} {s2}");
+    assert!(
+        s2["precision"].as_f64() > s1["precision"].as_f64(),
+        "{s1} {s2}"
+    );
+    assert_eq!(s1["fp_gt"], 1, "{s1}");
+    // outside the confident regions: counted as unk, not FP
+    assert!(s1["unk"].as_i64().unwrap() >= 1, "{s1}");
+    let p = zenome_demo::PIPELINE;
+    assert_eq!(promote(&e, p, "1.0", "first").await.status, StatusCode::OK);
+    let r = promote(&e, p, "1.1", "better").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let d = e
+        .call(
+            "GET",
+            &format!("/api/v1/pipelines/{p}"),
+            Some("staff"),
+            None,
+        )
+        .await;
+    assert_eq!(d.json["current"], "1.1", "{}", d.text);
+}
+
 crate::on_both_engines!(
+    the_demo_kit_is_evaluated_for_real_and_the_better_version_promoted,
     versions_register_and_bad_input_is_refused_by_field,
     evaluations_are_stored_and_promotion_follows_the_rule,
     a_parallel_promotion_burst_leaves_one_current_version,
