@@ -611,6 +611,24 @@ async fn builds_a_consistent_cohort() {
         assert!(!format!("{a:?}").contains(a.password.as_deref().unwrap_or("\u{0}")));
     }
 
+    // the demo pipeline: two versions evaluated on the demo truth set, 1.1
+    // current with its reason on record, the demo's files linked to 1.0
+    assert_eq!(outcome.pipeline_versions, 2);
+    assert_eq!(outcome.current_pipeline.as_deref(), Some("1.1"));
+    let p = app.pipeline(&staff, zenome_demo::PIPELINE).await.unwrap();
+    assert_eq!(p.current.as_deref(), Some("1.1"));
+    assert_eq!(p.evaluations.len(), 2);
+    assert_eq!(p.promotions.len(), 2);
+    assert!(p.promotions[0].reason.contains("Not worse than 1.0"));
+    assert!(p.promotions[0].comparison.iter().all(|l| l.ok));
+    assert!(
+        p.results
+            .iter()
+            .any(|r| r.kind == "file" && r.version == "1.0"),
+        "{:?}",
+        p.results
+    );
+
     // building again into the same store is refused before anything is written
     let before = app.store().verify_audit().await.unwrap().unwrap();
     let err = build(&app, &opts(42), &|_, _| {}).await.unwrap_err();
