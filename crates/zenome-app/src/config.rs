@@ -812,6 +812,42 @@ mod tests {
     }
 
     #[test]
+    fn the_promotion_rule_and_its_tolerance_are_read_and_checked() {
+        let c = Config::load(None, [("ZENOME_DATA_DIR".into(), "/srv/z".into())]).unwrap();
+        assert_eq!(c.pipelines.promotion, PromotionRule::NotWorse);
+        assert_eq!(c.truth_dir(), PathBuf::from("/srv/z/truth-sets"));
+        assert_eq!(c.calls_dir(), PathBuf::from("/srv/z/pipeline-calls"));
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("z.toml");
+        std::fs::write(
+            &f,
+            "[pipelines]\npromotion = \"f1_not_worse\"\ntolerance = 0.002\ntruth_dir = \"/data/truth\"\n",
+        )
+        .unwrap();
+        let c = Config::load(Some(&f), []).unwrap();
+        assert_eq!(c.pipelines.promotion, PromotionRule::F1NotWorse);
+        assert_eq!(c.pipelines.tolerance, 0.002);
+        assert_eq!(c.truth_dir(), PathBuf::from("/data/truth"));
+        for bad in [
+            "tolerance = 1.5",
+            "tolerance = -0.1",
+            "promotion = \"better\"",
+        ] {
+            std::fs::write(&f, format!("[pipelines]\n{bad}\n")).unwrap();
+            let e = Config::load(Some(&f), []).unwrap_err();
+            assert!(
+                e.to_string().contains("tolerance") || e.to_string().contains("promotion"),
+                "{bad}: {e}"
+            );
+        }
+        // the printed default loads again
+        let printed = toml::to_string(&Config::default()).unwrap();
+        assert!(printed.contains("[pipelines]"), "{printed}");
+        std::fs::write(&f, printed).unwrap();
+        assert!(Config::load(Some(&f), []).is_ok());
+    }
+
+    #[test]
     fn the_variant_store_defaults_under_the_data_dir_and_refuses_unknown_keys() {
         let c = Config::load(None, [("ZENOME_DATA_DIR".into(), "/srv/z".into())]).unwrap();
         assert_eq!(c.variant_store_dir(), PathBuf::from("/srv/z/variants"));

@@ -684,7 +684,92 @@ async fn the_demo_kit_is_evaluated_for_real_and_the_better_version_promoted(e: E
     assert_eq!(d.json["current"], "1.1", "{}", d.text);
 }
 
+/// A version's call set uploaded by its sequencing centre as a stored VCF
+/// (the sample column named by the participant, the pipeline recorded as
+/// `name version (details)`): evaluated by object id, and listed among the
+/// version's results; an object recorded for another version is refused.
+async fn a_stored_vcf_is_evaluated_and_linked_to_its_version(e: Env) {
+    evaluate_the_demo_kit(&e).await;
+    let p = zenome_demo::PIPELINE;
+    let s = e.seeded_participant().await;
+    let calls = std::fs::read_to_string(e.app.config().calls_dir().join(format!("{p}-1.1.vcf")))
+        .unwrap()
+        .replace("DEMO-CALLS", &s.pid);
+    let upload = |recorded: &'static str, extra: &'static str| {
+        let body = calls.replacen("\n", &format!("\n##source={extra}\n"), 1);
+        let e = &e;
+        let library = s.library.0.clone();
+        async move {
+            let cram = e.cram_placeholder(&library).await;
+            let r = e
+                .call(
+                    "POST",
+                    "/api/v1/lineage/nodes",
+                    Some("centre"),
+                    Some(json!({"kind": "file", "parent_id": cram, "format": "vcf"})),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+            let node = r.json["id"].as_str().unwrap().to_string();
+            let st = e
+                .send_vcf_file(&node, "calls.vcf", recorded, body.as_bytes())
+                .await;
+            assert_eq!(st["state"], "stored", "{st}");
+            st["object_id"].as_str().unwrap().to_string()
+        }
+    };
+    let mine = upload("zenome-demo-pipeline 1.1 (GATK 4.6.0.0)", "a").await;
+    let other = upload("zenome-demo-pipeline@1.0", "b").await;
+    let body =
+        |o: &str| json!({"truth_set": "zenome-demo-truth", "truth_version": "1", "object_id": o});
+    let r = eval(&e, p, "1.1", body(&mine)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.json["query"], format!("object:{mine}"));
+    assert_eq!(pass(&r.json, "INDEL")["tp"], 8, "{}", r.text);
+    let r = eval(&e, p, "1.1", body(&other)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert!(r.text.contains("zenome-demo-pipeline@1.0"), "{}", r.text);
+    let r = eval(&e, p, "1.1", body("none-such")).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    // nothing of the temporary plaintext is left behind
+    let left: Vec<_> = std::fs::read_dir(e.app.config().calls_dir())
+        .unwrap()
+        .filter_map(|f| f.ok())
+        .filter(|f| f.file_name().to_string_lossy().starts_with(".incoming"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+    // each object is listed under the version it records
+    let d = e
+        .call(
+            "GET",
+            &format!("/api/v1/pipelines/{p}"),
+            Some("staff"),
+            None,
+        )
+        .await;
+    let results = d.json["results"].as_array().unwrap();
+    let of = |id: &str| {
+        results
+            .iter()
+            .find(|r| r["id"] == id)
+            .map(|r| r["version"].clone())
+    };
+    assert_eq!(of(&mine), Some(json!("1.1")), "{}", d.text);
+    assert_eq!(of(&other), Some(json!("1.0")), "{}", d.text);
+    // admins read the pipeline but not the results (they name participants)
+    let d = e
+        .call(
+            "GET",
+            &format!("/api/v1/pipelines/{p}"),
+            Some("admin"),
+            None,
+        )
+        .await;
+    assert_eq!(d.json["results"], json!([]), "{}", d.text);
+}
+
 crate::on_both_engines!(
+    a_stored_vcf_is_evaluated_and_linked_to_its_version,
     the_demo_kit_is_evaluated_for_real_and_the_better_version_promoted,
     versions_register_and_bad_input_is_refused_by_field,
     evaluations_are_stored_and_promotion_follows_the_rule,
