@@ -146,7 +146,10 @@ pub fn run(tiles: usize, reps: usize) -> Result<()> {
     };
     // bcftools needs both files indexed; hc.vcf.gz comes without an index
     let copies = tempfile::tempdir()?;
-    let (t2, q2) = (copies.path().join("t.vcf.gz"), copies.path().join("q.vcf.gz"));
+    let (t2, q2) = (
+        copies.path().join("t.vcf.gz"),
+        copies.path().join("q.vcf.gz"),
+    );
     std::fs::copy(&truth, &t2)?;
     std::fs::copy(&query, &q2)?;
     for p in [&t2, &q2] {

@@ -16,6 +16,7 @@ mod annotate;
 mod evaluate;
 mod http;
 mod identity;
+mod prioritise;
 mod variants;
 
 use std::time::{Duration, Instant};
@@ -124,6 +125,17 @@ enum What {
         /// Runs of the chr21 comparison and of bcftools (the fastest is shown).
         #[arg(long, default_value_t = 3)]
         reps: usize,
+    },
+    /// Rare-disease ranking: top-1/5/10 of the causal gene over the
+    /// published Phenopackets (phenotypes only, and with variants among a
+    /// 1000 Genomes background), and one WGS-sized case timed.
+    Prioritise {
+        /// Packets to use (all: 1,058).
+        #[arg(long, default_value_t = 100_000)]
+        limit: usize,
+        /// Records of the WGS-sized case (0: none).
+        #[arg(long, default_value_t = 4_500_000)]
+        wgs_variants: usize,
     },
     /// Variant annotation (consequences, HGVS, CSQ) in process on one
     /// thread beside `bcftools csq -l`: throughput, start-up on a small VCF,
@@ -448,6 +460,10 @@ async fn main() -> Result<()> {
         }
         What::Audit { entries } => audit(entries).await?,
         What::Evaluate { tiles, reps } => evaluate::run(tiles, reps)?,
+        What::Prioritise {
+            limit,
+            wgs_variants,
+        } => prioritise::run(limit, wgs_variants)?,
         What::Variants { vcf, tiled, reps } => variants::run(vcf, tiled, reps)?,
         What::Annotate {
             gff,

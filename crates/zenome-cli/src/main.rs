@@ -5,6 +5,7 @@
 mod annotate;
 mod evaluate;
 mod identity;
+mod prioritise;
 mod upload;
 mod variants;
 
@@ -48,6 +49,9 @@ enum Command {
     /// Call-set evaluation on files (no server): a query VCF against a truth
     /// VCF in confident regions, haplotype-aware, with hap.py's metrics.
     Evaluate(evaluate::EvaluateArgs),
+    /// Rare-disease prioritisation on files (no server): genes ranked from a
+    /// Phenopacket's HPO terms, and with --vcf the case's variants and family.
+    Prioritise(prioritise::PrioritiseArgs),
     /// Sample identity on files (no server): compare two files, or all pairs
     /// of a cohort with genetic sex and contamination.
     Identity {
@@ -435,6 +439,7 @@ async fn run() -> Result<()> {
         Command::Identity { command } => identity::run(command),
         Command::Annotate(args) => annotate::run(args),
         Command::Evaluate(args) => evaluate::run(args),
+        Command::Prioritise(args) => prioritise::run(args),
         Command::Config { print_default } => {
             if !print_default {
                 bail!("nothing to do: use --print-default");

@@ -14,8 +14,9 @@ pub enum EvaluateError {
         #[source]
         source: io::Error,
     },
-    /// A VCF record that cannot be read.
-    #[error("{path}: line {line}: {message}")]
+    /// A VCF record that cannot be read (`line`: the record's number in the
+    /// file body, 1-based).
+    #[error("{path}: record {line}: {message}")]
     VcfLine {
         path: PathBuf,
         line: u64,
@@ -50,7 +51,7 @@ pub enum EvaluateError {
     AssemblyMismatch { detail: String },
     /// A REF allele differs from the reference FASTA (or from the other
     /// file's REF at the same position).
-    #[error("{path}: line {line}: REF {found} at {chrom}:{pos} but {expected}")]
+    #[error("{path}: record {line}: REF {found} at {chrom}:{pos} but {expected}")]
     RefMismatch {
         path: PathBuf,
         line: u64,

@@ -370,6 +370,23 @@ fn bad_inputs_are_refused_naming_what_is_wrong() {
         .to_string();
     assert!(e.contains("disagree on the reference"), "{e}");
 
+    // a file cut short in the middle of a record (a copy killed mid-write)
+    let whole = std::fs::read_to_string(f.query(&[
+        &format!("2 {} {} PASS 0/1", base(2), alt(2)),
+        &format!("50 {} {} PASS 0/1", base(50), alt(50)),
+    ]))
+    .unwrap();
+    let cut = f.dir.path().join("cut.vcf");
+    for extra in [4, 6, 7] {
+        // after FILTER, after INFO, after INFO's tab
+        let at = whole.rfind("PASS").unwrap() + extra;
+        std::fs::write(&cut, &whole[..at]).unwrap();
+        let e = evaluate(&one, &cut, &Options::default())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("cut.vcf: record 2: "), "{extra}: {e}");
+    }
+
     // unsorted records
     let unsorted = f.query(&[
         &format!("50 {} {} PASS 0/1", base(50), alt(50)),

@@ -267,6 +267,17 @@ impl VariantReader {
                     }
                 }
                 let samples = rec.samples();
+                if n > 0 && samples.is_empty() {
+                    // a line cut short (a copy killed mid-write) must not
+                    // pass as a record without calls
+                    return Err(input(
+                        &path,
+                        no,
+                        format!(
+                            "no FORMAT and sample columns, but the header names {n} sample(s): is the file cut short?"
+                        ),
+                    ));
+                }
                 let has_gt = samples.keys().iter().next() == Some("GT");
                 let mut k = 0;
                 if has_gt {
@@ -304,6 +315,15 @@ impl VariantReader {
                         );
                         k += 1;
                     }
+                }
+                if has_gt && k < n {
+                    return Err(input(
+                        &path,
+                        no,
+                        format!(
+                            "{k} sample column(s), but the header names {n}: is the file cut short?"
+                        ),
+                    ));
                 }
                 for a in &mut site.alleles[k..] {
                     *a = [MISSING_ALLELE, MISSING_ALLELE];
