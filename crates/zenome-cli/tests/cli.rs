@@ -31,6 +31,12 @@ fn demo_then_audit_verify_catches_a_one_byte_change() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // the demo pipeline: two versions evaluated, the better one current
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("pipelines: 2 versions of zenome-demo-pipeline evaluated on the demo truth set; current: 1.1"),
+        "{said}"
+    );
     let accounts: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(dir.path().join("demo-accounts.json")).unwrap(),
     )
