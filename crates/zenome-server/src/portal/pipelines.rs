@@ -121,6 +121,14 @@ struct DetailPage {
     staff: bool,
 }
 
+/// An RFC 3339 time as the portal shows times (JST); as given if it does
+/// not parse.
+fn jst(t: &str) -> String {
+    time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339)
+        .map(super::local_time)
+        .unwrap_or_else(|_| t.to_string())
+}
+
 fn num(v: Option<f64>) -> String {
     v.map_or_else(|| "—".to_string(), |x| format!("{x:.4}"))
 }
@@ -149,10 +157,16 @@ async fn pipeline_page(
     let href = format!("/portal/pipelines/{}", segment(&name));
     let v = Visit::read(&s, &h, &href).await;
     let Some(a) = &v.actor else { return to_login() };
-    let d = match s.app.pipeline(a, &name).await {
+    let mut d = match s.app.pipeline(a, &name).await {
         Ok(d) => d,
         Err(e) => return error_page(&s, &v, e),
     };
+    for p in &mut d.promotions {
+        p.promoted_at = jst(&p.promoted_at);
+    }
+    for v in &mut d.versions {
+        v.registered_at = jst(&v.registered_at);
+    }
     let truth_sets = match s.app.truth_sets(a).await {
         Ok(t) => t,
         Err(e) => return error_page(&s, &v, e),
@@ -184,7 +198,7 @@ async fn pipeline_page(
                 truth_set: format!("{}@{}", e.truth_set, e.truth_version),
                 cells,
                 base_source: e.base_source.clone(),
-                evaluated_at: e.evaluated_at.clone(),
+                evaluated_at: jst(&e.evaluated_at),
             }
         })
         .collect();
