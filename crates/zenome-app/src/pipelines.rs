@@ -580,8 +580,11 @@ impl App {
                 }),
             }
         }
+        let counts = self.store().evaluation_counts().await?;
         for p in &mut out {
-            p.evaluations = self.store().pipeline_evaluations(&p.name).await?.len();
+            p.evaluations = counts
+                .get(&p.name)
+                .map_or(0, |n| usize::try_from(*n).unwrap_or(0));
         }
         Ok(out)
     }

@@ -275,24 +275,32 @@ async fn versions_on(
     rows.into_iter().map(version_row).collect()
 }
 
-/// Evaluations of `name`'s versions with their metrics, oldest first.
+/// Evaluations of `name`'s versions (or only the one with `id`) with their
+/// metrics, oldest first.
 async fn evaluations_on(
     c: &mut AnyConnection,
     name: &str,
+    id: Option<&str>,
 ) -> Result<Vec<EvaluationRow>, StoreError> {
-    let rows: Vec<EvalTuple> = sqlx::query_as(sql(format!(
-        "SELECT {EVAL_COLS} FROM pipeline_evaluations WHERE pipeline = $1 ORDER BY evaluated_at, id"
-    )))
-    .bind(name)
-    .fetch_all(&mut *c)
-    .await?;
-    let metrics: Vec<MetricTuple> = sqlx::query_as(sql(format!(
+    let only = if id.is_some() { " AND id = $2" } else { "" };
+    let q = format!(
+        "SELECT {EVAL_COLS} FROM pipeline_evaluations WHERE pipeline = $1{only} ORDER BY evaluated_at, id"
+    );
+    let mut rq = sqlx::query_as::<_, EvalTuple>(sql(q)).bind(name);
+    if let Some(id) = id {
+        rq = rq.bind(id);
+    }
+    let rows = rq.fetch_all(&mut *c).await?;
+    let only = if id.is_some() { " AND e.id = $2" } else { "" };
+    let q = format!(
         "SELECT {METRIC_COLS} FROM pipeline_evaluation_metrics m JOIN pipeline_evaluations e ON e.id = m.evaluation_id \
-         WHERE e.pipeline = $1 ORDER BY m.evaluation_id, m.variant_type DESC, m.filter"
-    )))
-    .bind(name)
-    .fetch_all(&mut *c)
-    .await?;
+         WHERE e.pipeline = $1{only} ORDER BY m.evaluation_id, m.variant_type DESC, m.filter"
+    );
+    let mut mq = sqlx::query_as::<_, MetricTuple>(sql(q)).bind(name);
+    if let Some(id) = id {
+        mq = mq.bind(id);
+    }
+    let metrics = mq.fetch_all(&mut *c).await?;
     let mut by_eval: HashMap<String, Vec<MetricRow>> = HashMap::new();
     for m in metrics {
         by_eval.entry(m.0).or_default().push(MetricRow {
@@ -442,7 +450,7 @@ impl WriteTx {
         &mut self,
         name: &str,
     ) -> Result<Vec<EvaluationRow>, StoreError> {
-        evaluations_on(self.conn(), name).await
+        evaluations_on(self.conn(), name, None).await
     }
 
     /// Makes `version` the current one of `name` (the current one before,
@@ -520,7 +528,7 @@ impl Store {
     /// Evaluations of `name`'s versions, oldest first.
     pub async fn pipeline_evaluations(&self, name: &str) -> Result<Vec<EvaluationRow>, StoreError> {
         let mut c = self.pool().acquire().await?;
-        evaluations_on(&mut c, name).await
+        evaluations_on(&mut c, name, None).await
     }
 
     /// The evaluation of this query file for this version and truth set.
@@ -531,16 +539,32 @@ impl Store {
         truth: (&str, &str),
         query_sha256: &str,
     ) -> Result<Option<EvaluationRow>, StoreError> {
-        Ok(self
-            .pipeline_evaluations(pipeline)
+        let mut c = self.pool().acquire().await?;
+        let id: Option<(String,)> = sqlx::query_as(
+            "SELECT id FROM pipeline_evaluations WHERE pipeline = $1 AND version = $2 \
+             AND truth_name = $3 AND truth_version = $4 AND query_sha256 = $5",
+        )
+        .bind(pipeline)
+        .bind(version)
+        .bind(truth.0)
+        .bind(truth.1)
+        .bind(query_sha256)
+        .fetch_optional(&mut *c)
+        .await?;
+        let Some((id,)) = id else { return Ok(None) };
+        Ok(evaluations_on(&mut c, pipeline, Some(&id))
             .await?
             .into_iter()
-            .find(|e| {
-                e.version == version
-                    && e.truth_name == truth.0
-                    && e.truth_version == truth.1
-                    && e.query_sha256 == query_sha256
-            }))
+            .next())
+    }
+
+    /// How many evaluations each pipeline has.
+    pub async fn evaluation_counts(&self) -> Result<HashMap<String, i64>, StoreError> {
+        let rows: Vec<(String, i64)> =
+            sqlx::query_as("SELECT pipeline, COUNT(*) FROM pipeline_evaluations GROUP BY pipeline")
+                .fetch_all(self.pool())
+                .await?;
+        Ok(rows.into_iter().collect())
     }
 
     /// Every truth set, by name and version.
