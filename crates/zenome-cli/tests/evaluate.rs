@@ -15,7 +15,11 @@ fn truth_dir() -> Option<PathBuf> {
     if d.join("PG_NA12878_chr21.vcf.gz").exists() {
         return Some(d);
     }
-    assert!(std::env::var_os("CI").is_none(), "test data {} missing", d.display());
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "test data {} missing",
+        d.display()
+    );
     eprintln!("notice: test data missing; skipping");
     None
 }
@@ -51,7 +55,11 @@ fn evaluate_prints_happy_summary_as_json_and_csv() {
     };
     let a = args("json");
     let out = zenome(&a.iter().map(String::as_str).collect::<Vec<_>>());
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     for t in ["SNP", "INDEL"] {
         for f in ["ALL", "PASS"] {
