@@ -109,6 +109,17 @@ pub enum Event<'a> {
         /// The new address.
         ip: &'a str,
     },
+    /// A sequencing centre's QC metric started drifting (R4.2).
+    QcDrift {
+        /// The centre.
+        centre: &'a str,
+        /// The metric.
+        metric: &'a str,
+        /// Why, with the numbers.
+        reason: &'a str,
+        /// The run that found it.
+        run: &'a str,
+    },
 }
 
 #[derive(Debug, Default)]
@@ -356,6 +367,20 @@ fn evaluate(
             actor: user.to_string(),
             summary: format!("the API token of {user} was used from a new address {ip}"),
             detail: json!({ "ip": ip }),
+        }),
+        Event::QcDrift {
+            centre,
+            metric,
+            reason,
+            run,
+        } => out.push(Raise {
+            rule: "qc_drift",
+            severity: "warning",
+            actor: "system:qc_drift".into(),
+            summary: format!(
+                "sequencing centre {centre}: {metric} is drifting ({reason}); see /portal/qc/{centre}"
+            ),
+            detail: json!({ "centre": centre, "metric": metric, "reason": reason, "run": run }),
         }),
     }
     out

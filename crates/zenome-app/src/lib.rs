@@ -22,6 +22,7 @@ pub mod keys;
 mod limiter;
 pub mod lineage;
 pub mod policy;
+pub mod qc_drift;
 pub mod registry;
 pub mod variants;
 
