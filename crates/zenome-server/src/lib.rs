@@ -213,15 +213,19 @@ pub async fn serve(
             }
         }
     });
-    // QC re-evaluation of the sequencing centres: at start when none ran
-    // within `[qc_drift] interval_hours`, then whenever one is due (checked
-    // every ten minutes, so a restart neither skips nor repeats a run)
+    // QC re-evaluation of the sequencing centres: whenever none ran within
+    // `[qc_drift] interval_hours`, checked five minutes after start (out of
+    // the way of the start-up recovery) and every ten minutes after, so a
+    // restart neither skips nor repeats a run
     let drift_app = app.clone();
     let drift = tokio::spawn(async move {
         if drift_app.config().qc_drift.interval_hours == 0 {
             return;
         }
-        let mut tick = tokio::time::interval(Duration::from_secs(600));
+        let mut tick = tokio::time::interval_at(
+            tokio::time::Instant::now() + Duration::from_secs(300),
+            Duration::from_secs(600),
+        );
         loop {
             tick.tick().await;
             if let Err(e) = drift_app.run_qc_drift_if_due().await {

@@ -162,6 +162,10 @@ impl WriteTx {
         .await
         .map_err(|e| StoreError::on_write(e, "qc drift run"))?;
         for x in results {
+            // not a cached statement: through the `Any` driver a NULL is
+            // declared as an integer to PostgreSQL, so a statement first
+            // prepared with an absent value would refuse the next row's
+            // float in that place
             sqlx::query(
                 "INSERT INTO qc_drift_results (run_id, centre, metric, window_n, window_value, window_spread, \
                  baseline_n, baseline_value, baseline_spread, programme_n, programme_value, programme_spread, verdict, reason, note) \
@@ -182,6 +186,7 @@ impl WriteTx {
             .bind(&x.verdict)
             .bind(&x.reason)
             .bind(&x.note)
+            .persistent(false)
             .execute(self.conn())
             .await
             .map_err(|e| StoreError::on_write(e, "qc drift result"))?;

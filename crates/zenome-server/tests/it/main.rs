@@ -20,6 +20,7 @@ mod joint_vcf;
 mod matrix;
 mod portal;
 mod portal_variants;
+mod qc_drift;
 mod scope;
 mod upload_recovery;
 mod variant_replica;
