@@ -75,7 +75,7 @@ fn steady(i: usize) -> String {
 
 /// SEQ-KZ fails more lately (1/20 → 10/20, same Q30), SEQ-TK is steady
 /// (1/20 → 1/20), SEQ-HK (北海道…) sent three files, all failed.
-async fn cohort(e: &Env) -> String {
+pub(crate) async fn cohort(e: &Env) -> String {
     e.app
         .register_organisation(
             &Actor::local(),
@@ -152,7 +152,10 @@ async fn a_centre_failing_more_is_flagged_and_a_steady_one_is_not(e: Env) {
     let run = &r.json;
     assert_eq!(run["run"]["reason"], "requested");
     assert_eq!(run["run"]["requested_by"], "user:staff");
-    assert_eq!((&run["run"]["centres"], &run["run"]["drifting"]), (&json!(3), &json!(1)));
+    assert_eq!(
+        (&run["run"]["centres"], &run["run"]["drifting"]),
+        (&json!(3), &json!(1))
+    );
     assert_eq!(run["newly_drifting"], json!(["SEQ-KZ:failure_rate"]));
 
     // SEQ-KZ: 10/20 against 1/20, z = 3.19 ≥ 3
@@ -163,7 +166,10 @@ async fn a_centre_failing_more_is_flagged_and_a_steady_one_is_not(e: Env) {
     assert_eq!(f["reason"], "failure_rate_above_baseline");
     assert!(f["note"].as_str().unwrap().contains("z = 3.19"), "{f}");
     assert_eq!(f["window"], json!({"n": 20, "value": 0.5, "spread": 10.0}));
-    assert_eq!(f["baseline"], json!({"n": 20, "value": 0.05, "spread": 1.0}));
+    assert_eq!(
+        f["baseline"],
+        json!({"n": 20, "value": 0.05, "spread": 1.0})
+    );
     // the rest of the programme's window: SEQ-TK's 20 and SEQ-HK's 3
     assert_eq!(f["programme"]["n"], 23);
     // its Q30 did not move
@@ -181,7 +187,10 @@ async fn a_centre_failing_more_is_flagged_and_a_steady_one_is_not(e: Env) {
     assert_eq!(hk["verdict"], "not_enough_data", "{hk}");
     assert_eq!(hk["name_ja"], "北海道ゲノム解析センター");
     let f = metric(hk, "failure_rate");
-    assert_eq!((f["verdict"].as_str(), f["reason"].as_str()), (Some("not_enough_data"), Some("not_enough_data")));
+    assert_eq!(
+        (f["verdict"].as_str(), f["reason"].as_str()),
+        (Some("not_enough_data"), Some("not_enough_data"))
+    );
     assert_eq!(f["window"]["value"], 1.0);
 
     // one alert, naming the centre, the metric and why; audited
@@ -205,22 +214,51 @@ async fn a_centre_failing_more_is_flagged_and_a_steady_one_is_not(e: Env) {
         .call("GET", "/api/v1/qc/drift/runs?limit=10", Some("staff"), None)
         .await;
     assert_eq!(runs.status, StatusCode::OK, "{}", runs.text);
-    let ids: Vec<&Value> = runs.json.as_array().unwrap().iter().map(|r| &r["run"]["id"]).collect();
-    assert_eq!(ids, [&again.json["run"]["id"], &run["run"]["id"]], "newest first");
+    let ids: Vec<&Value> = runs
+        .json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| &r["run"]["id"])
+        .collect();
+    assert_eq!(
+        ids,
+        [&again.json["run"]["id"], &run["run"]["id"]],
+        "newest first"
+    );
     let latest = e.call("GET", "/api/v1/qc/drift", Some("staff"), None).await;
     assert_eq!(latest.json["run"]["id"], again.json["run"]["id"]);
 
     // a sequencing centre sees its own verdict only; others are refused
-    let own = e.call("GET", "/api/v1/qc/drift", Some("centre"), None).await;
+    let own = e
+        .call("GET", "/api/v1/qc/drift", Some("centre"), None)
+        .await;
     assert_eq!(own.status, StatusCode::OK, "{}", own.text);
-    let codes: Vec<&Value> = own.json["centres"].as_array().unwrap().iter().map(|c| &c["centre"]).collect();
+    let codes: Vec<&Value> = own.json["centres"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| &c["centre"])
+        .collect();
     assert_eq!(codes, [&json!("SEQ-KZ")]);
-    assert_eq!((&own.json["run"]["centres"], &own.json["run"]["drifting"]), (&json!(1), &json!(1)));
-    let other = e.call("GET", "/api/v1/qc/drift", Some("centre_other"), None).await;
-    let codes: Vec<&Value> = other.json["centres"].as_array().unwrap().iter().map(|c| &c["centre"]).collect();
+    assert_eq!(
+        (&own.json["run"]["centres"], &own.json["run"]["drifting"]),
+        (&json!(1), &json!(1))
+    );
+    let other = e
+        .call("GET", "/api/v1/qc/drift", Some("centre_other"), None)
+        .await;
+    let codes: Vec<&Value> = other.json["centres"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| &c["centre"])
+        .collect();
     assert_eq!(codes, [&json!("SEQ-TK")]);
     assert_eq!(other.json["run"]["drifting"], 0);
-    let refused = e.call("POST", "/api/v1/qc/drift/runs", Some("centre"), None).await;
+    let refused = e
+        .call("POST", "/api/v1/qc/drift/runs", Some("centre"), None)
+        .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     assert_eq!(refused.headers["content-type"], "application/problem+json");
     assert_eq!(audited_runs(&e).await, 2, "a refused run leaves no run");
@@ -246,15 +284,33 @@ async fn a_mapping_drop_is_flagged_with_its_metric(e: Env) {
         out.newly_drifting,
         [("SEQ-TK".to_string(), "alignment_mapped".to_string())]
     );
-    let tk = out.report.centres.iter().find(|c| c.centre == "SEQ-TK").unwrap();
+    let tk = out
+        .report
+        .centres
+        .iter()
+        .find(|c| c.centre == "SEQ-TK")
+        .unwrap();
     assert_eq!(tk.verdict, "drifting");
-    let m = tk.metrics.iter().find(|m| m.metric == "alignment_mapped").unwrap();
+    let m = tk
+        .metrics
+        .iter()
+        .find(|m| m.metric == "alignment_mapped")
+        .unwrap();
     assert_eq!(m.reason, "median_below_baseline");
     assert!((m.window_value.unwrap() - 0.86).abs() < 1e-9, "{m:?}");
     assert!((m.baseline_value.unwrap() - 0.98).abs() < 1e-9, "{m:?}");
-    let f = tk.metrics.iter().find(|m| m.metric == "failure_rate").unwrap();
+    let f = tk
+        .metrics
+        .iter()
+        .find(|m| m.metric == "failure_rate")
+        .unwrap();
     assert_eq!(f.verdict, "stable");
-    let kz = out.report.centres.iter().find(|c| c.centre == "SEQ-KZ").unwrap();
+    let kz = out
+        .report
+        .centres
+        .iter()
+        .find(|c| c.centre == "SEQ-KZ")
+        .unwrap();
     assert_eq!(kz.verdict, "stable", "{kz:?}");
     assert_eq!(out.report.run.requested_by, "local:operator");
 }
@@ -271,17 +327,28 @@ async fn a_parallel_burst_of_runs_leaves_whole_runs_and_one_alert(e: Env) {
     for r in runs {
         newly.extend(r.await.unwrap().unwrap().newly_drifting);
     }
-    assert_eq!(newly, [("SEQ-KZ".to_string(), "failure_rate".to_string())], "exactly one run saw it start");
+    assert_eq!(
+        newly,
+        [("SEQ-KZ".to_string(), "failure_rate".to_string())],
+        "exactly one run saw it start"
+    );
     assert_eq!(qc_alerts(&e).await.len(), 1);
     let stored = e.app.store().qc_drift_runs(100).await.unwrap();
     assert_eq!(stored.len(), 6);
     let mut seqs: Vec<i64> = stored.iter().map(|r| r.seq).collect();
     seqs.dedup();
     assert_eq!(seqs.len(), 6, "one audit position each");
-    assert!(seqs.windows(2).all(|w| w[0] > w[1]), "newest first: {seqs:?}");
+    assert!(
+        seqs.windows(2).all(|w| w[0] > w[1]),
+        "newest first: {seqs:?}"
+    );
     for r in &stored {
         let rows = e.app.store().qc_drift_results(&r.id).await.unwrap();
-        assert_eq!(rows.len(), 3 * zenome_app::qc_drift::stats::METRICS.len(), "a whole run");
+        assert_eq!(
+            rows.len(),
+            3 * zenome_app::qc_drift::stats::METRICS.len(),
+            "a whole run"
+        );
         assert_eq!(rows.iter().filter(|x| x.verdict == "drifting").count(), 1);
     }
     assert_eq!(audited_runs(&e).await, 6);
@@ -292,7 +359,10 @@ async fn a_parallel_burst_of_runs_leaves_whole_runs_and_one_alert(e: Env) {
         .qc_drift_history(&Actor::local(), &"SEQ-KZ".parse().unwrap(), 100)
         .await
         .unwrap();
-    assert_eq!(h.iter().filter(|(_, r)| r.metric == "failure_rate").count(), 6);
+    assert_eq!(
+        h.iter().filter(|(_, r)| r.metric == "failure_rate").count(),
+        6
+    );
 }
 
 async fn the_qc_pages_show_the_drift_in_both_languages(e: Env) {
@@ -314,24 +384,59 @@ async fn the_qc_pages_show_the_drift_in_both_languages(e: Env) {
     let r = b.post("/portal/qc/drift/run", &[("csrf", &csrf)]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
     let page = b.get("/portal/qc").await;
-    assert!(page.text.contains(r#"data-verdict="drifting">Drifting</span>"#), "{}", page.text);
-    assert!(page.text.contains("QC failure rate: Failure rate rose above its baseline"), "{}", page.text);
+    assert!(
+        page.text
+            .contains(r#"data-verdict="drifting">Drifting</span>"#),
+        "{}",
+        page.text
+    );
+    assert!(
+        page.text
+            .contains("QC failure rate: Failure rate rose above its baseline"),
+        "{}",
+        page.text
+    );
     assert!(page.text.contains(r#"data-verdict="stable">Stable</span>"#));
     assert!(page.text.contains("Hokkaido Genome Analysis Centre"));
-    assert!(page.text.contains(r#"data-verdict="not_enough_data">Not enough data</span>"#));
+    assert!(
+        page.text
+            .contains(r#"data-verdict="not_enough_data">Not enough data</span>"#)
+    );
     // the centre's page: the table and the chart of past runs
     let c = b.get("/portal/qc/SEQ-KZ").await;
     assert_eq!(c.status, StatusCode::OK);
-    assert!(c.text.contains(r#"id="qc-drift""#) && c.text.contains(r#"data-metric="failure_rate" data-verdict="drifting""#), "{}", c.text);
-    assert!(c.text.contains("50.0 % (n = 20)") && c.text.contains("5.0 % (n = 20)"), "{}", c.text);
-    assert!(c.text.contains(r#"<figure id="qc-drift-chart" data-metric="failure_rate">"#));
-    assert_eq!(c.text.matches("class=\"point c0\"").count(), 1, "one run, one window point");
+    assert!(
+        c.text.contains(r#"id="qc-drift""#)
+            && c.text
+                .contains(r#"data-metric="failure_rate" data-verdict="drifting""#),
+        "{}",
+        c.text
+    );
+    assert!(
+        c.text.contains("50.0 % (n = 20)") && c.text.contains("5.0 % (n = 20)"),
+        "{}",
+        c.text
+    );
+    assert!(
+        c.text
+            .contains(r#"<figure id="qc-drift-chart" data-metric="failure_rate">"#)
+    );
+    assert_eq!(
+        c.text.matches("class=\"point c0\"").count(),
+        1,
+        "one run, one window point"
+    );
     let q = b.get("/portal/qc/SEQ-KZ?metric=fastq_q30").await;
     assert!(q.text.contains(r#"data-metric="fastq_q30">"#));
     // in Japanese, with the Japanese centre name
     b.get("/lang/ja?next=/portal/qc").await;
     let ja = b.get("/portal/qc").await;
-    assert!(ja.text.contains(r#"data-verdict="drifting">変動あり</span>"#), "{}", ja.text);
+    assert!(
+        ja.text
+            .contains(r#"data-verdict="drifting">変動あり</span>"#),
+        "{}",
+        ja.text
+    );
     assert!(ja.text.contains("QC不合格率: 不合格率が基準期間より上昇"));
     assert!(ja.text.contains("北海道ゲノム解析センター"));
     assert!(ja.text.contains("データ不足"));
