@@ -74,7 +74,7 @@ pub(crate) async fn ingest(
             let (days, poor) = if recent {
                 let j = k - per_centre;
                 // two of every three recent runs on a bad flow-cell lot
-                (2 + 2 * j as i64, drifting && j % 3 != 0)
+                (2 + 2 * j as i64, drifting && !j.is_multiple_of(3))
             } else {
                 (35 + 7 * k as i64, false)
             };

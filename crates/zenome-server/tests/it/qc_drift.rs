@@ -42,8 +42,7 @@ fn cram_qc(mapped: f64) -> String {
 async fn files(
     e: &Env,
     pid: &str,
-    centre: &str,
-    format: &str,
+    (centre, format): (&str, &str),
     n: usize,
     failed: usize,
     days: &[i64],
@@ -90,11 +89,11 @@ pub(crate) async fn cohort(e: &Env) -> String {
         .await
         .unwrap();
     let pid = e.seeded_participant().await.pid;
-    files(e, &pid, "SEQ-KZ", "fastq", 20, 1, &BEFORE, steady).await;
-    files(e, &pid, "SEQ-KZ", "fastq", 20, 10, &RECENT, steady).await;
-    files(e, &pid, "SEQ-TK", "fastq", 20, 1, &BEFORE, steady).await;
-    files(e, &pid, "SEQ-TK", "fastq", 20, 1, &RECENT, steady).await;
-    files(e, &pid, "SEQ-HK", "fastq", 3, 3, &RECENT, steady).await;
+    files(e, &pid, ("SEQ-KZ", "fastq"), 20, 1, &BEFORE, steady).await;
+    files(e, &pid, ("SEQ-KZ", "fastq"), 20, 10, &RECENT, steady).await;
+    files(e, &pid, ("SEQ-TK", "fastq"), 20, 1, &BEFORE, steady).await;
+    files(e, &pid, ("SEQ-TK", "fastq"), 20, 1, &RECENT, steady).await;
+    files(e, &pid, ("SEQ-HK", "fastq"), 3, 3, &RECENT, steady).await;
     pid
 }
 
@@ -270,11 +269,11 @@ async fn a_mapping_drop_is_flagged_with_its_metric(e: Env) {
     // window's median 0.86 is 0.12 below the baseline's 0.98, beyond
     // 3 × 1.4826 × MAD (0.005) = 0.0222
     let mapped = |base: f64| move |i: usize| cram_qc(base + 0.005 * (i % 5) as f64);
-    files(&e, &pid, "SEQ-TK", "cram", 10, 0, &BEFORE, mapped(0.97)).await;
-    files(&e, &pid, "SEQ-TK", "cram", 10, 0, &RECENT, mapped(0.85)).await;
+    files(&e, &pid, ("SEQ-TK", "cram"), 10, 0, &BEFORE, mapped(0.97)).await;
+    files(&e, &pid, ("SEQ-TK", "cram"), 10, 0, &RECENT, mapped(0.85)).await;
     // SEQ-KZ steady at 0.97–0.99 throughout
-    files(&e, &pid, "SEQ-KZ", "cram", 10, 0, &BEFORE, mapped(0.97)).await;
-    files(&e, &pid, "SEQ-KZ", "cram", 10, 0, &RECENT, mapped(0.97)).await;
+    files(&e, &pid, ("SEQ-KZ", "cram"), 10, 0, &BEFORE, mapped(0.97)).await;
+    files(&e, &pid, ("SEQ-KZ", "cram"), 10, 0, &RECENT, mapped(0.97)).await;
     let out = e
         .app
         .run_qc_drift(&Actor::local(), "requested")
