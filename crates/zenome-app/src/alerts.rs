@@ -109,15 +109,15 @@ pub enum Event<'a> {
         /// The new address.
         ip: &'a str,
     },
-    /// A sequencing centre's QC metric started drifting (R4.2).
+    /// QC metrics of a sequencing centre started drifting (R4.2).
     QcDrift {
         /// The centre.
         centre: &'a str,
-        /// The metric.
-        metric: &'a str,
-        /// Why, with the numbers.
-        reason: &'a str,
-        /// The run that found it.
+        /// The metrics that started drifting.
+        metrics: &'a [String],
+        /// Why, with the numbers, one per metric.
+        reasons: &'a [String],
+        /// The run that found them.
         run: &'a str,
     },
 }
@@ -370,17 +370,19 @@ fn evaluate(
         }),
         Event::QcDrift {
             centre,
-            metric,
-            reason,
+            metrics,
+            reasons,
             run,
         } => out.push(Raise {
             rule: "qc_drift",
             severity: "warning",
             actor: "system:qc_drift".into(),
             summary: format!(
-                "sequencing centre {centre}: {metric} is drifting ({reason}); see /portal/qc/{centre}"
+                "sequencing centre {centre}: QC drifting in {} ({}); see /portal/qc/{centre}",
+                metrics.join(", "),
+                reasons.join("; ")
             ),
-            detail: json!({ "centre": centre, "metric": metric, "reason": reason, "run": run }),
+            detail: json!({ "centre": centre, "metrics": metrics, "reasons": reasons, "run": run }),
         }),
     }
     out

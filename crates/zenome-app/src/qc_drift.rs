@@ -2,10 +2,10 @@
 //! every file ingested in the window and the baseline before it, judges
 //! each centre with [`stats`], and stores the run with every (centre,
 //! metric) result in ONE transaction with its audit entry — a run is whole
-//! or absent, and runs are kept as history. A metric that starts drifting
-//! (it was not drifting in the previous run) raises a `qc_drift` alert for
-//! data-centre staff; the same state seen again raises nothing, so repeated
-//! or concurrent runs do not repeat alerts.
+//! or absent, and runs are kept as history. Metrics that start drifting
+//! (not drifting in the previous run) raise one `qc_drift` alert per centre
+//! for data-centre staff; the same state seen again raises nothing, so
+//! repeated or concurrent runs do not repeat alerts.
 //!
 //! Who sees what follows the QC pages (`qc_centres`): staff every centre, a
 //! sequencing centre its own, nobody else. Runs are started by the server's
@@ -267,19 +267,26 @@ impl App {
             .into_iter()
             .filter(|k| !before.contains(k))
             .collect();
+        // one alert per centre, naming the metrics that started drifting
+        let mut by_centre: BTreeMap<&str, (Vec<String>, Vec<String>)> = BTreeMap::new();
         for (centre, metric) in &newly {
             if let Some(r) = rows
                 .iter()
                 .find(|r| &r.centre == centre && &r.metric == metric)
             {
-                self.observe(Event::QcDrift {
-                    centre,
-                    metric,
-                    reason: &r.note,
-                    run: &id,
-                })
-                .await;
+                let e = by_centre.entry(centre.as_str()).or_default();
+                e.0.push(metric.clone());
+                e.1.push(format!("{metric}: {}", r.note));
             }
+        }
+        for (centre, (metrics, reasons)) in &by_centre {
+            self.observe(Event::QcDrift {
+                centre,
+                metrics,
+                reasons,
+                run: &id,
+            })
+            .await;
         }
         tracing::info!(
             run = %id,

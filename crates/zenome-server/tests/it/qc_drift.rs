@@ -312,6 +312,37 @@ async fn a_mapping_drop_is_flagged_with_its_metric(e: Env) {
         .unwrap();
     assert_eq!(kz.verdict, "stable", "{kz:?}");
     assert_eq!(out.report.run.requested_by, "local:operator");
+    let alerts = qc_alerts(&e).await;
+    assert_eq!(alerts.len(), 1);
+    assert!(
+        alerts[0]
+            .summary
+            .contains("SEQ-TK: QC drifting in alignment_mapped"),
+        "{}",
+        alerts[0].summary
+    );
+
+    // then 16 more recent CRAMs fail QC: 16/26 against 0/10, z = 3.33; the
+    // centre was drifting already, but this metric starts now: one more
+    // alert, for it alone
+    files(&e, &pid, ("SEQ-TK", "cram"), 16, 16, &RECENT, mapped(0.85)).await;
+    let out = e
+        .app
+        .run_qc_drift(&Actor::local(), "requested")
+        .await
+        .unwrap();
+    assert_eq!(
+        out.newly_drifting,
+        [("SEQ-TK".to_string(), "failure_rate".to_string())]
+    );
+    let alerts = qc_alerts(&e).await;
+    assert_eq!(alerts.len(), 2);
+    assert!(
+        alerts.iter().any(|a| a.summary.contains(
+            "QC drifting in failure_rate (failure_rate: failure rate above the baseline (z = 3.33"
+        )),
+        "{alerts:?}"
+    );
 }
 
 async fn a_parallel_burst_of_runs_leaves_whole_runs_and_one_alert(e: Env) {
