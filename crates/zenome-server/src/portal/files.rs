@@ -229,7 +229,12 @@ fn drift_chart(
         .iter()
         .fold((f64::MAX, f64::MIN), |(a, b), p| (a.min(p.y), b.max(p.y)));
     let pad = ((hi - lo) * 0.1).max(hi.abs() * 0.02).max(1e-3);
-    lo -= pad;
+    // rates and fractions never go below 0
+    lo = if lo >= 0.0 {
+        (lo - pad).max(0.0)
+    } else {
+        lo - pad
+    };
     hi += pad;
     let x_lo = points.iter().map(|p| p.x).fold(0.0_f64, f64::min).min(-1.0);
     chart::scatter(
