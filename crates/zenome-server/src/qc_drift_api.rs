@@ -6,11 +6,13 @@
 
 use axum::Json;
 use axum::Router;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::routing::get;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use zenome_app::AppError;
 use zenome_app::qc_drift::{CentreDrift, DriftReport, DriftRunOutcome};
 use zenome_store::QcDriftResultRow;
 
@@ -189,18 +191,23 @@ pub(crate) struct RunsParams {
     params(RunsParams),
     responses(
         (status = 200, description = "runs, newest first, each with the centres the caller may see", body = [QcDriftReportDto]),
-        (status = 400, description = "a query parameter that cannot be read", body = crate::problem::Problem, content_type = "application/problem+json"),
         (status = 401, description = "not authenticated", body = crate::problem::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "neither data-centre staff nor a sequencing centre", body = crate::problem::Problem, content_type = "application/problem+json")),
+        (status = 403, description = "neither data-centre staff nor a sequencing centre", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "a query parameter that cannot be read, or a limit outside 1–100 (named)", body = crate::problem::Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub(crate) async fn list_runs(
     State(s): State<AppState>,
     ApiActor(a): ApiActor,
-    Query(q): Query<RunsParams>,
+    q: Result<Query<RunsParams>, QueryRejection>,
 ) -> Result<Json<Vec<QcDriftReportDto>>, ApiError> {
+    let Query(q) = q.map_err(|e| AppError::invalid("query", e.body_text()))?;
+    let limit = q.limit.unwrap_or(20);
+    if !(1..=100).contains(&limit) {
+        return Err(AppError::invalid("limit", "between 1 and 100").into());
+    }
     Ok(Json(
         s.app
-            .qc_drift_runs(&a, q.limit.unwrap_or(20))
+            .qc_drift_runs(&a, limit)
             .await?
             .into_iter()
             .map(Into::into)

@@ -225,6 +225,23 @@ async fn a_centre_failing_more_is_flagged_and_a_steady_one_is_not(e: Env) {
         [&again.json["run"]["id"], &run["run"]["id"]],
         "newest first"
     );
+    for bad in ["limit=0", "limit=101", "limit=many", "since=2026"] {
+        let r = e
+            .call(
+                "GET",
+                &format!("/api/v1/qc/drift/runs?{bad}"),
+                Some("staff"),
+                None,
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{bad}: {}",
+            r.text
+        );
+        assert_eq!(r.headers["content-type"], "application/problem+json");
+    }
     let latest = e.call("GET", "/api/v1/qc/drift", Some("staff"), None).await;
     assert_eq!(latest.json["run"]["id"], again.json["run"]["id"]);
 
