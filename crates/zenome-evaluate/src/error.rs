@@ -60,9 +60,7 @@ pub enum EvaluateError {
         expected: String,
     },
     /// Records out of coordinate order within a contig.
-    #[error(
-        "{path}: line {line}: {chrom}:{pos} comes after {chrom}:{previous}; sort the file (bcftools sort)"
-    )]
+    #[error("{path}: line {line}: {chrom}:{pos} comes after {chrom}:{previous}; sort the file (bcftools sort)")]
     Unsorted {
         path: PathBuf,
         line: u64,

@@ -215,16 +215,8 @@ impl Tally {
             precision,
             frac_na: ratio(self.unk, self.query_total),
             f1,
-            truth_titv: if snp {
-                ratio(self.truth_ti, self.truth_tv)
-            } else {
-                None
-            },
-            query_titv: if snp {
-                ratio(self.query_ti, self.query_tv)
-            } else {
-                None
-            },
+            truth_titv: if snp { ratio(self.truth_ti, self.truth_tv) } else { None },
+            query_titv: if snp { ratio(self.query_ti, self.query_tv) } else { None },
             truth_het_hom: ratio(self.truth_het, self.truth_hom),
             query_het_hom: ratio(self.query_het, self.query_hom),
         }
