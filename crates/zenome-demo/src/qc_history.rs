@@ -5,7 +5,8 @@
 //! Tokyo centre's DNBSEQ flow cells went bad (most of its recent FASTQs
 //! fail QC at low base quality), so its QC drift badge shows. Ingest times
 //! are set with `zenome_store::testing::set_object_created_at`, as the demo
-//! cannot wait for the calendar.
+//! cannot wait for the calendar, and one audit entry (`demo.qc_history`)
+//! says so.
 
 use std::collections::HashSet;
 
@@ -115,5 +116,17 @@ pub(crate) async fn ingest(
             counts.add(&object);
         }
     }
+    // the times were moved behind the services: say so in the audit trail
+    let tx = store
+        .begin(
+            zenome_store::AuditEntry::new("local:operator", "demo.qc_history", "objects")
+                .with_detail(serde_json::json!({
+                    "note": "demo: ingest times set to a synthetic history of earlier weeks",
+                    "objects": existing.len() + counts.stored,
+                })),
+        )
+        .await
+        .map_err(AppError::from)?;
+    tx.commit().await.map_err(AppError::from)?;
     Ok(counts)
 }
