@@ -109,6 +109,17 @@ pub enum Event<'a> {
         /// The new address.
         ip: &'a str,
     },
+    /// QC metrics of a sequencing centre started drifting (R4.2).
+    QcDrift {
+        /// The centre.
+        centre: &'a str,
+        /// The metrics that started drifting.
+        metrics: &'a [String],
+        /// Why, with the numbers, one per metric.
+        reasons: &'a [String],
+        /// The run that found them.
+        run: &'a str,
+    },
 }
 
 #[derive(Debug, Default)]
@@ -356,6 +367,22 @@ fn evaluate(
             actor: user.to_string(),
             summary: format!("the API token of {user} was used from a new address {ip}"),
             detail: json!({ "ip": ip }),
+        }),
+        Event::QcDrift {
+            centre,
+            metrics,
+            reasons,
+            run,
+        } => out.push(Raise {
+            rule: "qc_drift",
+            severity: "warning",
+            actor: "system:qc_drift".into(),
+            summary: format!(
+                "sequencing centre {centre}: QC drifting in {} ({}); see /portal/qc/{centre}",
+                metrics.join(", "),
+                reasons.join("; ")
+            ),
+            detail: json!({ "centre": centre, "metrics": metrics, "reasons": reasons, "run": run }),
         }),
     }
     out

@@ -384,6 +384,50 @@ impl Default for FilesConfig {
     }
 }
 
+/// QC re-evaluation per sequencing centre (`[qc_drift]`, R4.2): every
+/// `interval_hours` the server compares each centre's files of the last
+/// `window_days` (by ingest time) with its own previous `baseline_days` and
+/// with the rest of the programme over the same window, and flags drifts
+/// (see `zenome_app::qc_drift::stats` for the tests).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct QcDriftConfig {
+    /// Hours between runs in `serve` (0: never; staff can still run it).
+    pub interval_hours: u32,
+    /// The recent window, in days.
+    pub window_days: u32,
+    /// The baseline before it, in days.
+    pub baseline_days: u32,
+    /// Files needed on each side of a comparison; fewer is "not enough
+    /// data", never a flag.
+    pub min_files: u32,
+    /// Failed files needed in the window to flag its failure rate.
+    pub min_failures: u32,
+    /// One-sided two-proportion z from which a failure-rate rise is a drift
+    /// (3.0: p ≈ 0.0013 under no change).
+    pub failure_z: f64,
+    /// How many scaled MADs of the reference a median may move the worse way.
+    pub mad_k: f64,
+    /// Floor of the MAD as a fraction of the reference median (a reference
+    /// of identical values would otherwise flag any change).
+    pub mad_floor: f64,
+}
+
+impl Default for QcDriftConfig {
+    fn default() -> Self {
+        Self {
+            interval_hours: 24,
+            window_days: 30,
+            baseline_days: 90,
+            min_files: 8,
+            min_failures: 3,
+            failure_z: 3.0,
+            mad_k: 3.0,
+            mad_floor: 0.01,
+        }
+    }
+}
+
 /// The audit trail's anchors (R8.2): the head of the hash chain written,
 /// write-once, where whoever can change the database cannot.
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -449,6 +493,8 @@ pub struct Config {
     pub access: AccessConfig,
     /// Sequencing data.
     pub files: FilesConfig,
+    /// QC re-evaluation of each sequencing centre.
+    pub qc_drift: QcDriftConfig,
     /// Clinical information.
     pub clinical: ClinicalConfig,
     /// The cohort variant store.
@@ -631,6 +677,7 @@ impl Default for Config {
             security: SecurityConfig::default(),
             access: AccessConfig::default(),
             files: FilesConfig::default(),
+            qc_drift: QcDriftConfig::default(),
             clinical: ClinicalConfig::default(),
             variants: VariantsConfig::default(),
             identity: IdentityConfig::default(),

@@ -23,6 +23,7 @@ mod limiter;
 pub mod lineage;
 pub mod pipelines;
 pub mod policy;
+pub mod qc_drift;
 pub mod registry;
 pub mod variants;
 

@@ -143,6 +143,11 @@ enum Command {
     },
     /// Checks every copy of every stored object and repairs what it can.
     Scrub,
+    /// Sequencing QC per centre.
+    Qc {
+        #[command(subcommand)]
+        command: QcCommand,
+    },
     /// Validates files offline (FASTQ, BAM, CRAM, VCF, BCF); exit 0 when all
     /// are valid.
     /// GA4GH Phenopackets v2.
@@ -188,6 +193,16 @@ enum PhenopacketCommand {
 enum DbCommand {
     /// Applies pending migrations.
     Migrate,
+}
+
+#[derive(Subcommand)]
+enum QcCommand {
+    /// Re-evaluates every sequencing centre now (`[qc_drift]`: each
+    /// centre's recent window against its baseline and the rest of the
+    /// programme), stores the run and prints each centre's verdict; a metric
+    /// that starts drifting raises an alert. The server runs it every
+    /// `interval_hours`.
+    Drift,
 }
 
 #[derive(Subcommand)]
@@ -540,6 +555,36 @@ async fn run() -> Result<()> {
                 )
             }
         }
+        Command::Qc {
+            command: QcCommand::Drift,
+        } => {
+            let c = load_config(&cli.global, None)?;
+            init_logging(&c);
+            let app = open(&c).await?;
+            let out = app
+                .run_qc_drift(&Actor::local(), "requested")
+                .await
+                .context("re-evaluating the sequencing centres")?;
+            let run = &out.report.run;
+            println!(
+                "QC drift run {}: window {} – {}, baseline from {}",
+                run.id,
+                run.window_start.date(),
+                run.window_end.date(),
+                run.baseline_start.date()
+            );
+            for c in &out.report.centres {
+                let why: Vec<String> = c
+                    .drifting()
+                    .map(|m| format!("{} ({})", m.metric, m.note))
+                    .collect();
+                println!("{}\t{}\t{}", c.centre, c.verdict, why.join("; "));
+            }
+            for (c, m) in &out.newly_drifting {
+                println!("started drifting: {c} {m} (alert raised)");
+            }
+            Ok(())
+        }
         Command::Openapi => {
             println!("{}", zenome_server::openapi_json());
             Ok(())
@@ -889,6 +934,15 @@ async fn demo(
             out.pipeline_versions,
             zenome_demo::PIPELINE,
             out.current_pipeline.as_deref().unwrap_or("none")
+        );
+        eprintln!(
+            "sequencing QC: {} FASTQs of baseline and recent weeks; drifting at the first re-evaluation: {} (log in as staff: Sequencing QC)",
+            out.qc_history_files,
+            if out.qc_drifting.is_empty() {
+                "none".to_string()
+            } else {
+                out.qc_drifting.join(", ")
+            }
         );
     }
     eprintln!(

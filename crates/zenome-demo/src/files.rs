@@ -201,7 +201,7 @@ pub(crate) async fn ingest(
 }
 
 impl FileCounts {
-    fn add(&mut self, object: &ObjectRow) {
+    pub(crate) fn add(&mut self, object: &ObjectRow) {
         self.stored += 1;
         if object.qc_status != "passed" {
             self.failed_qc += 1;
@@ -216,7 +216,7 @@ fn generation(what: &'static str) -> impl Fn(std::io::Error) -> DemoError {
 /// Sends `bytes` into the placeholder `node` as a client of the ingest
 /// would: declares the length and checksums, then appends in a few
 /// requests, each a stream of chunks, from the offset last acknowledged.
-async fn upload(
+pub(crate) async fn upload(
     app: &App,
     actor: &Actor,
     node: &NodeId,

@@ -28,6 +28,7 @@ mod cohort;
 mod files;
 mod identity;
 mod pipelines;
+mod qc_history;
 mod reference;
 mod secondary;
 mod seqfiles;
@@ -64,6 +65,11 @@ pub struct DemoOptions {
     /// and, where expected, VCF) are generated and ingested; 0 for none.
     /// Needs `config.files.reference_fasta` (see [`write_reference`]).
     pub files_per_facility: usize,
+    /// FASTQs each sequencing centre sends for its QC baseline, and as many
+    /// for the recent weeks (in which one centre's quality drops), so the
+    /// QC re-evaluation has a history to judge; 0 for none. Needs
+    /// `config.files.reference_fasta`.
+    pub qc_history_per_centre: usize,
 }
 
 impl Default for DemoOptions {
@@ -72,6 +78,7 @@ impl Default for DemoOptions {
             seed: 42,
             participants_per_facility: 100,
             files_per_facility: 2,
+            qc_history_per_centre: 9,
         }
     }
 }
@@ -153,6 +160,11 @@ pub struct DemoOutcome {
     pub pipeline_versions: usize,
     /// …and the one promoted to current.
     pub current_pipeline: Option<String>,
+    /// Of the files stored, FASTQs of the QC history (baseline and recent
+    /// weeks of each centre).
+    pub qc_history_files: usize,
+    /// Sequencing centres the first QC re-evaluation found drifting.
+    pub qc_drifting: Vec<String>,
 }
 
 /// Why the demo could not be built.
@@ -304,6 +316,25 @@ pub async fn build(
     .await?;
     // fingerprints and identity checks run in the background after each upload
     app.settle_identity().await;
+    // 6b'. weeks of QC history (one centre's recent weeks worse), then the
+    // first re-evaluation of every centre
+    let history = qc_history::ingest(
+        app,
+        opts.seed,
+        opts.qc_history_per_centre,
+        &sequenced,
+        &centres,
+    )
+    .await?;
+    let qc_drifting = app
+        .run_qc_drift(&Actor::local(), "initial")
+        .await?
+        .report
+        .centres
+        .into_iter()
+        .filter(|c| c.verdict == "drifting")
+        .map(|c| c.centre)
+        .collect();
 
     // 6c. clinical records, one bulk submission per hospital
     let with_codes: Vec<(Actor, &str)> = submitters
@@ -373,8 +404,8 @@ pub async fn build(
         legacy: counts.legacy,
         nodes: counts.nodes,
         applications,
-        files_stored: files.stored,
-        files_failed_qc: files.failed_qc,
+        files_stored: files.stored + history.stored,
+        files_failed_qc: files.failed_qc + history.failed_qc,
         clinical_records,
         variant_samples,
         somatic_samples,
@@ -386,6 +417,8 @@ pub async fn build(
         annotated,
         pipeline_versions,
         current_pipeline,
+        qc_history_files: history.stored,
+        qc_drifting,
     })
 }
 

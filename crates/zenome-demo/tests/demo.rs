@@ -65,6 +65,7 @@ fn opts(seed: u64) -> DemoOptions {
         seed,
         participants_per_facility: PER_FACILITY,
         files_per_facility: FILES_PER_FACILITY,
+        qc_history_per_centre: 0,
     }
 }
 
@@ -733,6 +734,7 @@ async fn files_need_a_reference_only_when_asked_for() {
         seed: 3,
         participants_per_facility: 3,
         files_per_facility,
+        qc_history_per_centre: 0,
     };
     let dir = tempfile::tempdir().unwrap();
     let app = app_without_reference(dir.path()).await;
@@ -745,4 +747,53 @@ async fn files_need_a_reference_only_when_asked_for() {
     let err = build(&app, &small(1), &|_, _| {}).await.unwrap_err();
     assert!(matches!(err, DemoError::Files(_)), "{err}");
     assert!(err.to_string().contains("reference"), "{err}");
+}
+
+/// The QC history: each centre sends a baseline and recent weeks of FASTQs
+/// through the ingest; the Tokyo centre's recent flow cells are bad, so the
+/// first re-evaluation (run by the demo) finds it drifting — failure rate
+/// and base quality — and the Kazusa centre stable, and raises the alert.
+#[tokio::test]
+async fn one_sequencing_centre_drifts_in_the_qc_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app(dir.path()).await;
+    let opts = DemoOptions {
+        seed: 5,
+        participants_per_facility: 20,
+        files_per_facility: 1,
+        qc_history_per_centre: 9,
+    };
+    let out = build(&app, &opts, &|_, _| {}).await.expect("demo builds");
+    assert_eq!(out.qc_history_files, 2 * 2 * 9, "{out:?}");
+    assert_eq!(out.qc_drifting, ["SEQ-TK"]);
+    let report = app
+        .qc_drift_latest(&Actor::local())
+        .await
+        .unwrap()
+        .expect("the demo ran the re-evaluation");
+    assert_eq!(report.run.reason, "initial");
+    let centre = |code: &str| report.centres.iter().find(|c| c.centre == code).unwrap();
+    let tk = centre("SEQ-TK");
+    let drifting: Vec<(&str, &str)> = tk
+        .drifting()
+        .map(|m| (m.metric.as_str(), m.reason.as_str()))
+        .collect();
+    for expected in [
+        ("failure_rate", "failure_rate_above_baseline"),
+        ("fastq_q30", "median_below_baseline"),
+        ("fastq_mean_quality", "median_below_baseline"),
+    ] {
+        assert!(drifting.contains(&expected), "{drifting:?}");
+    }
+    let kz = centre("SEQ-KZ");
+    assert_eq!(kz.verdict, "stable", "{kz:?}");
+    let q30 = kz.metrics.iter().find(|m| m.metric == "fastq_q30").unwrap();
+    assert!(q30.window_n >= 8 && q30.baseline_n >= 8, "{q30:?}");
+    let alerts = app.store().alerts(100).await.unwrap();
+    assert!(
+        alerts
+            .iter()
+            .any(|a| a.rule == "qc_drift" && a.summary.contains("SEQ-TK")),
+        "{alerts:?}"
+    );
 }

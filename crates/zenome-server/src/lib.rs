@@ -20,6 +20,7 @@ mod openapi;
 mod pipelines_api;
 mod portal;
 mod problem;
+mod qc_drift_api;
 mod security;
 mod service_info;
 mod variants_api;
@@ -72,6 +73,7 @@ pub fn router(app: App) -> Router {
         .merge(files_api::htsget_routes())
         .merge(variants_api::routes().layer(limit))
         .merge(identity_api::routes().layer(limit))
+        .merge(qc_drift_api::routes().layer(limit))
         .merge(findings_api::routes().layer(limit))
         .merge(pipelines_api::routes().layer(limit))
         .route("/service-info", get(service_info::service_info))
@@ -213,6 +215,26 @@ pub async fn serve(
             }
         }
     });
+    // QC re-evaluation of the sequencing centres: whenever none ran within
+    // `[qc_drift] interval_hours`, checked five minutes after start (out of
+    // the way of the start-up recovery) and every ten minutes after, so a
+    // restart neither skips nor repeats a run
+    let drift_app = app.clone();
+    let drift = tokio::spawn(async move {
+        if drift_app.config().qc_drift.interval_hours == 0 {
+            return;
+        }
+        let mut tick = tokio::time::interval_at(
+            tokio::time::Instant::now() + Duration::from_secs(300),
+            Duration::from_secs(600),
+        );
+        loop {
+            tick.tick().await;
+            if let Err(e) = drift_app.run_qc_drift_if_due().await {
+                tracing::error!(error = ?e, "scheduled QC re-evaluation failed");
+            }
+        }
+    });
     let closing_app = app.clone();
     let r = axum::serve(
         listener,
@@ -230,6 +252,7 @@ pub async fn serve(
         tracing::error!(error = ?e, "cannot write the closing audit anchor");
     }
     scrub.abort();
+    drift.abort();
     store.close().await;
     r
 }

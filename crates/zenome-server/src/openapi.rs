@@ -96,6 +96,7 @@ fn status_meaning(code: &str) -> &'static str {
         crate::variants_api::frequencies, crate::variants_api::load,
         crate::identity_api::list_holds, crate::identity_api::resolve, crate::identity_api::participant,
         crate::identity_api::fingerprint, crate::identity_api::relatedness,
+        crate::qc_drift_api::latest, crate::qc_drift_api::list_runs, crate::qc_drift_api::run_now,
         crate::findings_api::participant_findings, crate::findings_api::list_trials,
         crate::findings_api::list_annotation_runs, crate::findings_api::run_annotation,
         crate::findings_api::refresh_knowledge, crate::findings_api::enter_trial,

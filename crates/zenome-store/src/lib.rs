@@ -23,6 +23,7 @@ mod lineage;
 mod organisations;
 mod participants;
 mod pipelines;
+mod qc_drift;
 mod rows;
 mod stats;
 pub mod testing;
@@ -48,6 +49,7 @@ pub use participants::{ParticipantFilter, ParticipantRow};
 pub use pipelines::{
     EvaluationRow, MetricRow, PipelineResultRow, PipelineVersionRow, PromotionRow, TruthSetRow,
 };
+pub use qc_drift::{QcDriftResultRow, QcDriftRunRow, QcSampleRow};
 pub use stats::{PublicStats, StatCount};
 pub use time_ms::{now, truncate};
 pub use users::{NewUser, SessionRecord, TokenInfo, TokenRecord, UserKind, UserRecord};

@@ -218,3 +218,63 @@ pub async fn forget_identity_run(store: &Store, object: &str) {
             .expect("forget an identity run");
     }
 }
+
+/// Moves a stored object's ingest time (tests of the QC drift job, and the
+/// demo's history of earlier weeks, which would otherwise wait for the
+/// calendar).
+pub async fn set_object_created_at(store: &Store, object: &str, at: time::OffsetDateTime) {
+    sqlx::query("UPDATE objects SET created_at = $1 WHERE id = $2")
+        .bind(crate::time_ms::to_ms(at))
+        .bind(object)
+        .execute(store.pool())
+        .await
+        .expect("set created_at");
+}
+
+/// Registers a stored file of `participant` from `centre` with the given
+/// QC JSON and status, ingested at `at`, behind the services (no bytes, no
+/// copies): many files for the QC drift tests without generating and
+/// uploading each. Returns the object id.
+pub async fn insert_qc_file(
+    store: &Store,
+    participant: &str,
+    centre: &str,
+    format: &str,
+    qc: &str,
+    failed: bool,
+    at: time::OffsetDateTime,
+) -> String {
+    let id = uuid::Uuid::now_v7().to_string();
+    let node = format!("qc-{id}");
+    let ms = crate::time_ms::to_ms(at);
+    sqlx::query(
+        "INSERT INTO lineage_nodes (id, participant_id, parent_id, kind, barcode, details, created_at, created_by) \
+         VALUES ($1, $2, NULL, 'file', NULL, $3, $4, 'test')",
+    )
+    .bind(&node)
+    .bind(participant)
+    .bind(format!(r#"{{"kind":"file","format":"{format}","state":"stored"}}"#))
+    .bind(ms)
+    .execute(store.pool())
+    .await
+    .expect("insert file node");
+    sqlx::query(
+        "INSERT INTO objects (id, node_id, participant_id, name, format, size, md5, sha256, stored_size, stored_sha256, header_len, object_key, qc, qc_status, qc_failures, pipeline, reference, centre, status, created_at, index_key) \
+         VALUES ($1, $2, $3, $4, $5, 0, '', $6, 0, '', 0, '', $7, $8, $9, NULL, NULL, $10, 'available', $11, NULL)",
+    )
+    .bind(&id)
+    .bind(&node)
+    .bind(participant)
+    .bind(format!("{id}.{format}"))
+    .bind(format)
+    .bind(&id)
+    .bind(qc)
+    .bind(if failed { "failed" } else { "passed" })
+    .bind(if failed { r#"["qc below threshold"]"# } else { "[]" })
+    .bind(centre)
+    .bind(ms)
+    .execute(store.pool())
+    .await
+    .expect("insert object");
+    id
+}

@@ -21,6 +21,7 @@ mod matrix;
 mod pipelines;
 mod portal;
 mod portal_variants;
+mod qc_drift;
 mod scope;
 mod upload_recovery;
 mod variant_replica;

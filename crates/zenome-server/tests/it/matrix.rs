@@ -280,6 +280,27 @@ async fn every_endpoint_for_every_role(e: Env) {
             expect: [401, 403, 403, 403, 403, 404, 403, 403, 403, 403, 403, 403],
         },
         Case {
+            name: "qc drift latest",
+            method: "GET",
+            uri: "/api/v1/qc/drift".into(),
+            body: None,
+            expect: [401, 403, 403, 200, 200, 200, 403, 403, 403, 403, 403, 403],
+        },
+        Case {
+            name: "qc drift runs",
+            method: "GET",
+            uri: "/api/v1/qc/drift/runs".into(),
+            body: None,
+            expect: [401, 403, 403, 200, 200, 200, 403, 403, 403, 403, 403, 403],
+        },
+        Case {
+            name: "qc drift run now",
+            method: "POST",
+            uri: "/api/v1/qc/drift/runs".into(),
+            body: None,
+            expect: [401, 403, 403, 403, 403, 201, 403, 403, 403, 403, 403, 403],
+        },
+        Case {
             name: "annotation runs",
             method: "GET",
             uri: "/api/v1/annotation/runs".into(),
