@@ -16,6 +16,7 @@ mod align;
 mod error;
 mod fastq;
 mod input;
+pub mod ped;
 mod sanitise;
 mod vcf;
 
@@ -26,6 +27,7 @@ pub use crate::align::AlignmentQc;
 pub use crate::error::{Category, FormatError, Location};
 pub use crate::fastq::FastqQc;
 pub use crate::input::Compression;
+pub use crate::ped::{PedError, PedMember, read_ped};
 pub use crate::sanitise::{PatternError, Sanitiser};
 pub use crate::vcf::VariantQc;
 pub use crate::vcf::rules::VcfMode;

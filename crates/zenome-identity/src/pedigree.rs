@@ -61,37 +61,35 @@ pub struct PedigreeCheck {
 impl Pedigree {
     /// Reads a `.fam`/`.ped` file (whitespace-separated; the first six columns).
     pub fn from_path(path: &Path) -> Result<Self, IdentityError> {
-        let text = std::fs::read_to_string(path).map_err(|e| IdentityError::io(path, e))?;
-        let mut members = HashMap::new();
-        for (i, line) in text.lines().enumerate() {
-            let line = line.trim();
-            if line.is_empty() || line.starts_with('#') {
-                continue;
-            }
-            let f: Vec<&str> = line.split_whitespace().collect();
-            if f.len() < 5 {
-                return Err(IdentityError::Panel {
-                    path: path.into(),
-                    line: i as u64 + 1,
-                    message: format!(
-                        "a pedigree line needs family, individual, father, mother and sex; found {} fields",
-                        f.len()
-                    ),
-                });
-            }
-            let parent = |p: &str| (p != "0" && p != ".").then(|| p.to_string());
-            members.insert(
-                f[1].to_string(),
-                Member {
-                    family: f[0].into(),
-                    id: f[1].into(),
-                    father: parent(f[2]),
-                    mother: parent(f[3]),
-                    sex: f[4].parse().unwrap_or(0),
-                },
-            );
-        }
-        Ok(Self { members })
+        let members = zenome_formats::read_ped(path).map_err(|e| match e {
+            zenome_formats::PedError::Io { path, source } => IdentityError::io(&path, source),
+            zenome_formats::PedError::Line {
+                path,
+                line,
+                message,
+            } => IdentityError::Panel {
+                path,
+                line,
+                message,
+            },
+        })?;
+        Ok(Self {
+            members: members
+                .into_iter()
+                .map(|m| {
+                    (
+                        m.id.clone(),
+                        Member {
+                            family: m.family,
+                            id: m.id,
+                            father: m.father,
+                            mother: m.mother,
+                            sex: m.sex,
+                        },
+                    )
+                })
+                .collect(),
+        })
     }
 
     pub fn member(&self, id: &str) -> Option<&Member> {

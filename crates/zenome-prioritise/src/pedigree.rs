@@ -1,5 +1,5 @@
-//! A PED file (family, individual, father, mother, sex, phenotype): who is
-//! the proband's parent and who is affected.
+//! The family as inheritance needs it: who is the proband's parent and who
+//! is affected (read by zenome-formats' PED reader).
 
 use std::path::Path;
 
@@ -23,39 +23,34 @@ pub struct Pedigree {
 }
 
 impl Pedigree {
+    /// Reads a PED file (zenome-formats' reader); the sixth column
+    /// (2 = affected) is required.
     pub fn from_path(path: &Path) -> Result<Self, PrioritiseError> {
-        let text = std::fs::read_to_string(path).map_err(|e| PrioritiseError::Io {
+        let members = zenome_formats::read_ped(path).map_err(|e| PrioritiseError::Input {
             path: path.into(),
-            source: e,
+            message: e.to_string(),
         })?;
-        let mut members = Vec::new();
-        for (n, line) in text.lines().enumerate() {
-            let line = line.trim();
-            if line.is_empty() || line.starts_with('#') {
-                continue;
-            }
-            let f: Vec<&str> = line.split_whitespace().collect();
-            if f.len() < 6 {
+        let mut out = Vec::with_capacity(members.len());
+        for m in members {
+            let Some(affected) = m.affected else {
                 return Err(PrioritiseError::Input {
                     path: path.into(),
                     message: format!(
-                        "line {}: a PED line has six columns (family, individual, father, mother, sex, phenotype); found {}",
-                        n + 1,
-                        f.len()
+                        "member {}: the sixth column (phenotype) must be 1 (unaffected) or 2 (affected)",
+                        m.id
                     ),
                 });
-            }
-            let parent = |s: &str| (s != "0" && s != ".").then(|| s.to_string());
-            members.push(Member {
-                family: f[0].into(),
-                id: f[1].into(),
-                father: parent(f[2]),
-                mother: parent(f[3]),
-                sex: f[4].parse().unwrap_or(0),
-                affected: f[5] == "2",
+            };
+            out.push(Member {
+                family: m.family,
+                id: m.id,
+                father: m.father,
+                mother: m.mother,
+                sex: m.sex,
+                affected,
             });
         }
-        Ok(Self { members })
+        Ok(Self { members: out })
     }
 
     pub fn member(&self, id: &str) -> Option<&Member> {
