@@ -986,12 +986,38 @@ impl App {
                 ..Default::default()
             };
             let q = query_path.clone();
-            let report = tokio::task::spawn_blocking(move || {
-                zenome_evaluate::evaluate(&truth_vcf, &q, &options)
-            })
-            .await
-            .map_err(|e| AppError::Internal(format!("evaluation: {e}")))?
-            .map_err(|e| AppError::invalid("query", e.to_string()))?;
+            // server paths never reach the caller: each file is named by its
+            // file name (the query by its label)
+            let mut names: Vec<(String, String)> = Vec::new();
+            let short = |p: &Path| {
+                p.file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default()
+            };
+            names.push((query_path.display().to_string(), query_label.clone()));
+            names.push((truth_vcf.display().to_string(), short(&truth_vcf)));
+            for p in options.regions.iter().chain(options.reference.iter()) {
+                names.push((p.display().to_string(), short(p)));
+            }
+            let tv = truth_vcf.clone();
+            let mut report =
+                tokio::task::spawn_blocking(move || zenome_evaluate::evaluate(&tv, &q, &options))
+                    .await
+                    .map_err(|e| AppError::Internal(format!("evaluation: {e}")))?
+                    .map_err(|e| {
+                        let mut m = e.to_string();
+                        for (full, name) in &names {
+                            m = m.replace(full.as_str(), name);
+                        }
+                        AppError::invalid("query", m)
+                    })?;
+            report.truth.path = short(&truth_vcf);
+            report.query.path = query_label.clone();
+            for n in &mut report.notes {
+                for (full, name) in &names {
+                    *n = n.replace(full.as_str(), name);
+                }
+            }
             self.record_evaluation(
                 actor,
                 name,

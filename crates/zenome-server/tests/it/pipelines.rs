@@ -669,7 +669,29 @@ async fn the_demo_kit_is_evaluated_for_real_and_the_better_version_promoted(e: E
     assert_eq!(s1["fp_gt"], 1, "{s1}");
     // outside the confident regions: counted as unk, not FP
     assert!(s1["unk"].as_i64().unwrap() >= 1, "{s1}");
+    // no server path reaches the caller: files are named by their names
+    let dir = e.app.config().calls_dir().display().to_string();
+    let truth_dir = e.app.config().truth_dir().display().to_string();
+    for ev in [v1, v2] {
+        let text = ev.to_string();
+        assert!(!text.contains(&dir) && !text.contains(&truth_dir), "{text}");
+        assert_eq!(ev["report"]["truth"]["path"], "truth.vcf", "{ev}");
+    }
     let p = zenome_demo::PIPELINE;
+    // a call set cut short is refused naming the file and record, not the directory
+    let whole =
+        std::fs::read_to_string(e.app.config().calls_dir().join(format!("{p}-1.1.vcf"))).unwrap();
+    let cut = &whole[..whole.trim_end().rfind('\t').unwrap()];
+    std::fs::write(e.app.config().calls_dir().join("cut.vcf"), cut).unwrap();
+    let body = json!({"truth_set": "zenome-demo-truth", "truth_version": "1", "file": "cut.vcf"});
+    let r = eval(&e, p, "1.1", body).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert!(
+        r.text.contains("cut.vcf") && r.text.contains("record"),
+        "{}",
+        r.text
+    );
+    assert!(!r.text.contains(&dir), "{}", r.text);
     assert_eq!(promote(&e, p, "1.0", "first").await.status, StatusCode::OK);
     let r = promote(&e, p, "1.1", "better").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
