@@ -503,6 +503,8 @@ pub struct Config {
     pub identity: IdentityConfig,
     /// Annotation and actionability.
     pub annotation: AnnotationConfig,
+    /// Rare-disease prioritisation (candidate diagnoses).
+    pub prioritise: PrioritiseConfig,
     /// Pipelines, truth sets and the promotion rule.
     pub pipelines: PipelinesConfig,
 }
@@ -589,6 +591,18 @@ pub struct AnnotationConfig {
     pub acmg_sf: Option<PathBuf>,
     /// Clinical trials and their criteria (TOML, `format = "zenome-trials/1"`).
     pub trials: Option<PathBuf>,
+}
+
+/// Rare-disease prioritisation (`[prioritise]`): the knowledge candidate
+/// diagnoses are ranked with. Both files, or neither (no candidate
+/// diagnoses); the gene model and reference are `[annotation]`'s.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PrioritiseConfig {
+    /// The Human Phenotype Ontology (`hp.obo`).
+    pub hpo: Option<PathBuf>,
+    /// HPO's gene annotations (`genes_to_phenotype.txt`, plain or gzipped).
+    pub genes_to_phenotype: Option<PathBuf>,
 }
 
 /// Sample identity (`[identity]`): genotype fingerprints taken as sequence
@@ -682,6 +696,7 @@ impl Default for Config {
             variants: VariantsConfig::default(),
             identity: IdentityConfig::default(),
             annotation: AnnotationConfig::default(),
+            prioritise: PrioritiseConfig::default(),
             pipelines: PipelinesConfig::default(),
         }
     }

@@ -213,6 +213,42 @@ pub(crate) struct Resources {
     acmg_genes: BTreeSet<String>,
 }
 
+impl Resources {
+    /// The spans of the canonical transcripts of `genes` (symbols, upper
+    /// case), merged, by the gene model's chromosome names.
+    pub(crate) fn gene_spans(&self, genes: &BTreeSet<String>) -> BTreeMap<String, Vec<(u32, u32)>> {
+        let mut spans: BTreeMap<String, Vec<(u32, u32)>> = BTreeMap::new();
+        for t in self.model.transcripts() {
+            if t.gene_symbol
+                .as_deref()
+                .is_some_and(|g| genes.contains(&g.to_ascii_uppercase()))
+            {
+                spans
+                    .entry(t.chrom.clone())
+                    .or_default()
+                    .push((t.start, t.end));
+            }
+        }
+        for s in spans.values_mut() {
+            s.sort_unstable();
+            let mut merged: Vec<(u32, u32)> = Vec::new();
+            for &(a, b) in s.iter() {
+                match merged.last_mut() {
+                    Some(l) if a <= l.1 + 1 => l.1 = l.1.max(b),
+                    _ => merged.push((a, b)),
+                }
+            }
+            *s = merged;
+        }
+        spans
+    }
+
+    /// The gene model's label (file name and the start of its SHA-256).
+    pub(crate) fn gene_model_label(&self) -> &str {
+        &self.gene_model
+    }
+}
+
 /// The consequence of a stored allele on its canonical transcript (for the
 /// variant browser, the frequencies API and Beacon records).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -228,7 +264,7 @@ pub struct AlleleAnnotation {
     pub protein_change: Option<String>,
 }
 
-type AlleleKey = (String, u64, String, String);
+pub(crate) type AlleleKey = (String, u64, String, String);
 
 /// Annotation state kept by the app.
 #[derive(Default)]
@@ -830,7 +866,7 @@ fn impact(old: &Resources, new: &Resources) -> Option<kn::Impact> {
 }
 
 /// Annotates alleles on their canonical transcripts (blocking).
-fn annotate_keys(
+pub(crate) fn annotate_keys(
     res: &Resources,
     keys: &[AlleleKey],
 ) -> Vec<(AlleleKey, Option<AlleleAnnotation>)> {

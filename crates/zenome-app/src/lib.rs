@@ -23,6 +23,7 @@ mod limiter;
 pub mod lineage;
 pub mod pipelines;
 pub mod policy;
+pub mod prioritise;
 pub mod qc_drift;
 pub mod registry;
 pub mod variants;
@@ -76,6 +77,7 @@ struct Inner {
     identity: identity::IdentityState,
     /// The gene model and knowledge bases loaded, and the run lock.
     annotation: findings::AnnotationState,
+    prioritise: prioritise::PrioritiseState,
 }
 
 impl App {
@@ -116,6 +118,7 @@ impl App {
                 variant_loads: Default::default(),
                 identity: Default::default(),
                 annotation: Default::default(),
+                prioritise: Default::default(),
                 opened_store: Default::default(),
             }),
         })

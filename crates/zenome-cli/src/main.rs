@@ -871,6 +871,10 @@ async fn demo(
         c.annotation.acmg_sf = Some(kit.acmg_sf);
         c.annotation.clinvar = Some(kit.clinvar);
         c.annotation.trials = Some(kit.trials);
+        if c.prioritise.hpo.is_none() && c.prioritise.genes_to_phenotype.is_none() {
+            c.prioritise.hpo = Some(kit.hpo);
+            c.prioritise.genes_to_phenotype = Some(kit.genes_to_phenotype);
+        }
     }
     let app = open(&c).await?;
     let accounts_file = c.data_dir.join("demo-accounts.json");
@@ -928,6 +932,18 @@ async fn demo(
                 .collect::<Vec<_>>()
                 .join(", "),
             out.germline_finding.as_deref().unwrap_or("nobody")
+        );
+        eprintln!(
+            "candidate diagnoses: rare-disease participants with a causal change to find: {} (log in as staff or their hospital: participant → Candidate diagnoses)",
+            if out.rare_cases.is_empty() {
+                "none".to_string()
+            } else {
+                out.rare_cases
+                    .iter()
+                    .map(|(p, g)| format!("{g} {p}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
         );
         eprintln!(
             "pipelines: {} versions of {} evaluated on the demo truth set; current: {} (log in as staff: Pipelines)",

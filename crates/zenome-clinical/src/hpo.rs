@@ -6,7 +6,10 @@ use std::io::BufRead;
 
 use crate::error::HpoError;
 
-const BUILTIN: &str = include_str!("../data/hp-subset.obo");
+/// The text of the built-in subset (`data/hp-subset.obo`, HPO release
+/// 2025-01-16, verbatim stanzas), for tools that need it as a file.
+pub const BUILTIN_OBO: &str = include_str!("../data/hp-subset.obo");
+const BUILTIN: &str = BUILTIN_OBO;
 
 /// The root of every phenotypic abnormality.
 pub const PHENOTYPIC_ABNORMALITY: &str = "HP:0000118";

@@ -51,7 +51,7 @@ struct GeneSpec {
     fixed: &'static [(usize, &'static str)],
 }
 
-const GENES: [GeneSpec; 4] = [
+const GENES: [GeneSpec; 6] = [
     GeneSpec {
         symbol: "KRAS",
         gene_id: "ENSG00000133703",
@@ -92,7 +92,60 @@ const GENES: [GeneSpec; 4] = [
         exon1_codons: 60,
         fixed: &[(22, "AAA"), (23, "GAG"), (24, "CTT")],
     },
+    // the rare-disease genes the demo's candidate diagnoses find (laid out
+    // after the others, so those keep their places)
+    GeneSpec {
+        symbol: "NF1",
+        gene_id: "ENSG00000196712",
+        transcript: "ENST00000358273",
+        protein: "ENSP00000351015",
+        hgnc: "HGNC:7765",
+        length: 2839,
+        exon1_codons: 900,
+        fixed: &[(1947, "CGA")],
+    },
+    GeneSpec {
+        symbol: "FBN1",
+        gene_id: "ENSG00000166147",
+        transcript: "ENST00000316623",
+        protein: "ENSP00000325527",
+        hgnc: "HGNC:3603",
+        length: 2871,
+        exon1_codons: 700,
+        fixed: &[(1000, "TGT")],
+    },
 ];
+
+/// A rare-disease case the demo gives a causal variant: the diagnosis
+/// (ICD-10, as the demo's clinical records hold it), the gene, and the
+/// change (coding position `c`, reference and alternate at it; `alt` empty
+/// for a one-base deletion).
+struct RareCase {
+    icd10: &'static str,
+    gene: usize,
+    c: usize,
+    alt: &'static str,
+}
+
+const RARE_CASES: [RareCase; 2] = [
+    // NF1 c.5839C>T p.Arg1947Ter, the recurrent nonsense change
+    RareCase {
+        icd10: "Q85.0",
+        gene: 4,
+        c: 5839,
+        alt: "T",
+    },
+    // FBN1: a one-base deletion in codon 1000 (c.2999del), frameshift
+    RareCase {
+        icd10: "Q87.4",
+        gene: 5,
+        c: 2999,
+        alt: "",
+    },
+];
+
+/// Rare-disease participants given a causal variant, per case.
+const PER_RARE_CASE: usize = 2;
 
 /// Where a laid-out gene is.
 struct Placed {
@@ -126,7 +179,14 @@ pub struct AnnotationKit {
     pub acmg_sf: PathBuf,
     pub clinvar: PathBuf,
     pub trials: PathBuf,
+    /// The phenotype knowledge candidate diagnoses are ranked with: the
+    /// built-in HPO subset and the demo's gene–phenotype links.
+    pub hpo: PathBuf,
+    pub genes_to_phenotype: PathBuf,
 }
+
+/// The demo's gene–phenotype links (see `data/README.md`).
+const GENES_TO_PHENOTYPE: &[u8] = include_bytes!("../data/genes_to_phenotype-demo.txt.gz");
 
 fn random_codon(rng: &mut ChaCha8Rng) -> [u8; 3] {
     const B: [u8; 4] = [b'A', b'C', b'G', b'T'];
@@ -323,12 +383,18 @@ pub fn write_annotation_kit(dir: &Path, seed: u64) -> Result<AnnotationKit, Demo
     write(&clinvar, vcf.as_bytes())?;
     let trials = dir.join("trials.toml");
     write(&trials, TRIALS.as_bytes())?;
+    let hpo = dir.join("hp-subset.obo");
+    write(&hpo, zenome_clinical::hpo::BUILTIN_OBO.as_bytes())?;
+    let genes_to_phenotype = dir.join("genes_to_phenotype-demo.txt.gz");
+    write(&genes_to_phenotype, GENES_TO_PHENOTYPE)?;
     Ok(AnnotationKit {
         fasta,
         gene_model,
         local_evidence,
         acmg_sf,
         clinvar,
+        hpo,
+        genes_to_phenotype,
         trials,
     })
 }
@@ -549,6 +615,134 @@ pub(crate) async fn load_germline(app: &App, seed: u64) -> Result<Option<String>
     Ok(Some(who))
 }
 
+/// The kit's rare-disease genes whose causal change [`rare_vcf`] writes.
+pub const RARE_GENES: [&str; 2] = ["NF1", "FBN1"];
+
+/// A one-sample germline VCF (column `sample`) with the causal change in
+/// `gene` (one of [`RARE_GENES`]: NF1 c.5839C>T p.Arg1947Ter, FBN1
+/// c.2999del) and two background changes in other kit genes, all
+/// heterozygous; `None` for another gene.
+pub fn rare_vcf_for(seed: u64, gene: &str, sample: &str) -> Option<String> {
+    let k = RARE_CASES
+        .iter()
+        .position(|c| GENES[c.gene].symbol == gene)?;
+    Some(rare_vcf(seed, k, sample))
+}
+
+/// [`rare_vcf_for`] by case index.
+fn rare_vcf(seed: u64, k: usize, sample: &str) -> String {
+    let (seq, placed) = lay_out(seed);
+    let case = &RARE_CASES[k];
+    let base = |p: usize| seq[p - 1] as char;
+    // a transition at the first base of a codon (never the same base)
+    let transition = |b: char| match b {
+        'A' => 'G',
+        'G' => 'A',
+        'C' => 'T',
+        _ => 'C',
+    };
+    let mut records: Vec<(usize, String, String)> = Vec::new();
+    for (gene, codon) in [(0, 100 + 10 * k), (3, 500 + 10 * k)] {
+        let pos = placed[gene].genomic(3 * codon - 2);
+        let r = base(pos);
+        records.push((pos, r.to_string(), transition(r).to_string()));
+    }
+    let pos = placed[case.gene].genomic(case.c);
+    if case.alt.is_empty() {
+        // VCF deletions carry the base before
+        records.push((
+            pos - 1,
+            format!("{}{}", base(pos - 1), base(pos)),
+            base(pos - 1).to_string(),
+        ));
+    } else {
+        records.push((pos, base(pos).to_string(), case.alt.to_string()));
+    }
+    records.sort();
+    let mut vcf = String::from("##fileformat=VCFv4.2\n##source=zenome-demo\n");
+    let _ = writeln!(vcf, "##contig=<ID={CONTIG},length={}>", seq.len());
+    vcf.push_str("##FORMAT=<ID=GT,Number=1,Type=String,Description=\"Genotype\">\n");
+    let _ = writeln!(
+        vcf,
+        "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\t{sample}"
+    );
+    for (pos, r, a) in records {
+        let _ = writeln!(vcf, "{CONTIG}\t{pos}\t.\t{r}\t{a}\t50\tPASS\t.\tGT\t0/1");
+    }
+    vcf
+}
+
+/// Gives rare-disease participants with consent in force, no genotypes yet
+/// and a diagnosis whose gene the kit holds (neurofibromatosis type 1:
+/// NF1; Marfan syndrome: FBN1) a germline VCF with a causal change in that
+/// gene among background changes, loaded through the app: up to
+/// `PER_RARE_CASE` per diagnosis. Their candidate diagnoses rank the gene.
+/// Returns who got which gene.
+pub(crate) async fn load_rare(
+    app: &App,
+    seed: u64,
+) -> Result<Vec<(String, &'static str)>, DemoError> {
+    let unexpected = |e: zenome_app::AppError| DemoError::Unexpected(e.to_string());
+    let store_err = |e: zenome_store::StoreError| DemoError::Unexpected(e.to_string());
+    let now = time::OffsetDateTime::now_utc();
+    let histories = app
+        .store()
+        .consent_histories(None)
+        .await
+        .map_err(store_err)?;
+    let taken = app.variant_sample_names().await.map_err(unexpected)?;
+    let rare = app
+        .store()
+        .participant_ids(&ParticipantFilter {
+            disease_area: Some(zenome_domain::participant::DiseaseArea::RareDisease),
+            ..ParticipantFilter::default()
+        })
+        .await
+        .map_err(store_err)?;
+    let records = app
+        .store()
+        .latest_clinical_of(&rare)
+        .await
+        .map_err(store_err)?;
+    let icd10_of = |p: &str| -> Option<String> {
+        let r = records.get(p)?;
+        let v: serde_json::Value = serde_json::from_str(&r.record).ok()?;
+        v.get("groups")?
+            .get("diagnosis")?
+            .get("icd10")?
+            .as_str()
+            .map(str::to_string)
+    };
+    let dir = app.config().data_dir.join("demo-rare-vcfs");
+    std::fs::create_dir_all(&dir).map_err(|e| DemoError::Files(e.to_string()))?;
+    let mut given = Vec::new();
+    for (k, case) in RARE_CASES.iter().enumerate() {
+        let who: Vec<String> = rare
+            .iter()
+            .map(|p| p.to_string())
+            .filter(|p| {
+                !taken.contains(p)
+                    && histories
+                        .get(p)
+                        .is_some_and(|h| h.state_at(now).active().is_some())
+                    && icd10_of(p).as_deref() == Some(case.icd10)
+            })
+            .take(PER_RARE_CASE)
+            .collect();
+        for who in who {
+            let path = dir.join(format!("{}-{k}.vcf", GENES[case.gene].symbol));
+            std::fs::write(&path, rare_vcf(seed, k, &who))
+                .map_err(|e| DemoError::Files(e.to_string()))?;
+            app.load_variants(&Actor::local(), &path)
+                .await
+                .map_err(unexpected)?;
+            given.push((who, GENES[case.gene].symbol));
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(given)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -559,7 +753,7 @@ mod tests {
         let kit = write_annotation_kit(dir.path(), 7).unwrap();
         let model =
             zenome_annotate::GeneModel::from_path(&kit.gene_model, Default::default()).unwrap();
-        assert_eq!(model.transcripts().len(), 4);
+        assert_eq!(model.transcripts().len(), GENES.len());
         let reference = zenome_annotate::Reference::open(&kit.fasta).unwrap();
         let mut ann = zenome_annotate::Annotator::new(&model, reference);
         let (seq, placed) = lay_out(7);

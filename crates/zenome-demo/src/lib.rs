@@ -48,7 +48,9 @@ use zenome_domain::DomainError;
 use zenome_domain::organisation::{OrgCode, OrgKind, Organisation};
 use zenome_store::UserKind;
 
-pub use crate::annotation::{AnnotationKit, germline_vcf, somatic_vcf, write_annotation_kit};
+pub use crate::annotation::{
+    AnnotationKit, RARE_GENES, germline_vcf, rare_vcf_for, somatic_vcf, write_annotation_kit,
+};
 use crate::catalogue::{CENTRES, FACILITIES, PEOPLE};
 pub use crate::identity::panel_path;
 pub use crate::pipelines::{PIPELINE, TRUTH_SET, write_evaluation_kit};
@@ -153,6 +155,9 @@ pub struct DemoOutcome {
     pub actionable: Vec<(String, String)>,
     /// The rare-disease participant given the BRCA1 germline frameshift.
     pub germline_finding: Option<String>,
+    /// Rare-disease participants given a causal change (participant, gene):
+    /// their candidate diagnoses rank the gene.
+    pub rare_cases: Vec<(String, String)>,
     /// Participants annotated and matched to the knowledge bases.
     pub annotated: usize,
     /// Versions of the demo pipeline registered and evaluated on the demo
@@ -349,6 +354,9 @@ pub async fn build(
     // (a rare-disease participant who wants secondary findings gets the
     // annotation kit's BRCA1 frameshift first, the excerpt the others)
     let germline_finding = annotation::load_germline(app, opts.seed).await?;
+    // (and rare-disease participants with NF1 or Marfan syndrome a causal
+    // change in the gene among background changes, for candidate diagnoses)
+    let rare_cases = annotation::load_rare(app, opts.seed).await?;
     let variant_samples = variants::load(app).await?;
     // …and two real tumours' somatic calls for cancer participants
     let tcga = variants::load_somatic(app).await?;
@@ -414,6 +422,10 @@ pub async fn build(
             .map(|(p, g)| (p, g.to_string()))
             .collect(),
         germline_finding,
+        rare_cases: rare_cases
+            .into_iter()
+            .map(|(p, g)| (p, g.to_string()))
+            .collect(),
         annotated,
         pipeline_versions,
         current_pipeline,

@@ -39,6 +39,10 @@ async fn app(dir: &Path) -> App {
             trials: Some(kit.trials),
             ..Default::default()
         },
+        prioritise: zenome_app::config::PrioritiseConfig {
+            hpo: Some(kit.hpo),
+            genes_to_phenotype: Some(kit.genes_to_phenotype),
+        },
         identity: zenome_app::config::IdentityConfig {
             panel: Some(zenome_demo::panel_path(&reference)),
             ..Default::default()
@@ -340,6 +344,38 @@ async fn builds_a_consistent_cohort() {
         f.findings.variants[0].hgvsc.ends_with("c.68_69del"),
         "{f:?}"
     );
+    // every rare-disease participant given a causal change has its gene
+    // ranked first, from the record's HPO terms and the stored genotypes,
+    // with the change as the evidence
+    assert!(
+        !outcome.rare_cases.is_empty(),
+        "NF1 or Marfan cases with consent in force"
+    );
+    let staff_actor = zenome_app::Actor {
+        role: Role::DataCentreStaff,
+        ..staff.clone()
+    };
+    for (p, gene) in &outcome.rare_cases {
+        let c = app
+            .candidate_diagnoses(&staff_actor, &p.parse().unwrap())
+            .await
+            .unwrap();
+        assert_eq!(&c.genes[0].gene, gene, "{p}: {c:?}");
+        assert_eq!(c.genes[0].rank, 1);
+        let v = &c.genes[0].variants[0];
+        let expected = if gene == "NF1" { "p.Arg1947Ter" } else { "fs" };
+        assert!(v.hgvsp.contains(expected), "{v:?}");
+        assert!(!c.genes[0].matched_terms.is_empty(), "{c:?}");
+        assert!(c.alleles_read >= 3 && c.candidates >= 1, "{c:?}");
+        assert_eq!(c.by_phenotype.len(), zenome_app::prioritise::BY_PHENOTYPE);
+    }
+    // a cancer participant is not a rare-disease case: refused, not ranked
+    let cancer = &outcome.actionable[0].0;
+    let e = app
+        .candidate_diagnoses(&staff_actor, &cancer.parse().unwrap())
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("not a rare-disease case"), "{e}");
     let somatic = app
         .cohort_variants_of(
             None,

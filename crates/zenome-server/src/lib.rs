@@ -19,6 +19,7 @@ mod nul;
 mod openapi;
 mod pipelines_api;
 mod portal;
+mod prioritise_api;
 mod problem;
 mod qc_drift_api;
 mod security;
@@ -75,6 +76,7 @@ pub fn router(app: App) -> Router {
         .merge(identity_api::routes().layer(limit))
         .merge(qc_drift_api::routes().layer(limit))
         .merge(findings_api::routes().layer(limit))
+        .merge(prioritise_api::routes().layer(limit))
         .merge(pipelines_api::routes().layer(limit))
         .route("/service-info", get(service_info::service_info))
         .route("/metrics", get(metrics_layer::render))

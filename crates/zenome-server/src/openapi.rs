@@ -101,6 +101,7 @@ fn status_meaning(code: &str) -> &'static str {
         crate::findings_api::list_annotation_runs, crate::findings_api::run_annotation,
         crate::findings_api::refresh_knowledge, crate::findings_api::enter_trial,
         crate::findings_api::retire_trial,
+        crate::prioritise_api::candidates,
         crate::pipelines_api::list_pipelines, crate::pipelines_api::register_pipeline,
         crate::pipelines_api::get_pipeline, crate::pipelines_api::evaluate_pipeline,
         crate::pipelines_api::promote_pipeline, crate::pipelines_api::retire_pipeline,

@@ -7,6 +7,7 @@
 //! to a visitor cookie); cookies are HttpOnly, SameSite=Strict and Secure.
 
 mod access;
+mod candidates;
 mod chart;
 mod clinical;
 mod files;
@@ -76,6 +77,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .merge(variants::routes())
         .merge(identity::routes())
         .merge(findings::routes())
+        .merge(candidates::routes())
         .merge(pipelines::routes())
 }
 
