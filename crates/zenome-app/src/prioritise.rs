@@ -127,6 +127,16 @@ fn terms_of(record: &str) -> (Vec<String>, Vec<String>) {
     (observed, excluded)
 }
 
+/// The sex in a clinical record's case basics.
+fn record_sex(record: &str) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_str(record).ok()?;
+    v.get("groups")?
+        .get("case_basics")?
+        .get("sex")?
+        .as_str()
+        .map(str::to_string)
+}
+
 /// A stored allele the participant carries, with its zygosity.
 struct Carried {
     key: AlleleKey,
@@ -409,10 +419,19 @@ impl App {
             ));
         };
         let consented = self.consented_now(None).await?;
+        // the registry's sex, else the clinical record's
         let sex = match view.participant.sex {
             RegistrySex::Female => Sex::Female,
             RegistrySex::Male => Sex::Male,
-            _ => Sex::Unknown,
+            _ => match record
+                .as_ref()
+                .and_then(|r| record_sex(&r.record))
+                .as_deref()
+            {
+                Some("female") => Sex::Female,
+                Some("male") => Sex::Male,
+                _ => Sex::Unknown,
+            },
         };
         let (k2, r2, p2) = (knowledge.clone(), res.clone(), p.clone());
         let (genes, by_phenotype, read, candidates) = tokio::task::spawn_blocking(move || {

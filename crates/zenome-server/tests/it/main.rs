@@ -9,6 +9,7 @@ mod audit;
 mod auth;
 mod beacon;
 mod browser;
+mod candidates;
 mod clinical;
 mod files;
 mod findings;

@@ -258,6 +258,15 @@ async fn every_endpoint_for_every_role(e: Env) {
             body: None,
             expect: [401, 200, 404, 403, 403, 200, 403, 403, 403, 200, 403, 403],
         },
+        // candidate diagnoses: the same readers as findings (409 here: the
+        // seeded participant is no rare-disease case)
+        Case {
+            name: "candidate diagnoses",
+            method: "GET",
+            uri: format!("/api/v1/participants/{}/candidates", s.pid),
+            body: None,
+            expect: [401, 409, 404, 403, 403, 409, 403, 403, 403, 409, 403, 403],
+        },
         Case {
             name: "clinical trials",
             method: "GET",
