@@ -243,6 +243,29 @@ impl Resources {
         spans
     }
 
+    /// ClinVar's significance of an allele (`CLNSIG` as written, the
+    /// first record's) and whether it is pathogenic or likely pathogenic,
+    /// when ClinVar is configured.
+    pub(crate) fn clinvar_of(
+        &self,
+        reference_version: &str,
+        key: &AlleleKey,
+    ) -> Option<(String, bool)> {
+        let set = self.knowledge.clinvar.as_ref()?;
+        let allele = kn::evidence::GenomicAllele {
+            assembly: assembly_of(reference_version),
+            chrom: key.0.clone(),
+            pos: key.1,
+            reference: key.2.clone(),
+            alternate: key.3.clone(),
+        };
+        let r = set.lookup(&allele).next()?;
+        Some((
+            r.significance_text.clone(),
+            r.significance.is_pathogenic_or_likely(),
+        ))
+    }
+
     /// The gene model's label (file name and the start of its SHA-256).
     pub(crate) fn gene_model_label(&self) -> &str {
         &self.gene_model

@@ -8,7 +8,8 @@
 //!
 //! Computed on request, so a ranking is always current with the record, the
 //! variant store, the cohort and the knowledge (`[prioritise]`: `hp.obo` and
-//! `genes_to_phenotype`, loaded once). Who reads: data-centre staff and the
+//! `genes_to_phenotype`, loaded on first use and again when a file
+//! changes). Who reads: data-centre staff and the
 //! participant's own facility, with consent in force; other roles 403. A
 //! participant without observed HPO terms, or without germline calls, or
 //! whose genome an identity check holds, is answered 409 naming what is
@@ -41,7 +42,27 @@ const MAX_AF: f64 = 0.02;
 /// The loaded knowledge, kept by the app.
 #[derive(Default)]
 pub(crate) struct PrioritiseState {
-    knowledge: tokio::sync::Mutex<Option<Arc<Knowledge>>>,
+    /// The knowledge and the stamp of the files it was read from.
+    knowledge: tokio::sync::Mutex<Option<(Stamp, Arc<Knowledge>)>>,
+}
+
+/// What identifies a version of the knowledge files: path, length and
+/// modification time of each. A changed file is read again on next use, so
+/// a new HPO release re-ranks everyone without a restart.
+type Stamp = Vec<(std::path::PathBuf, u64, Option<std::time::SystemTime>)>;
+
+fn stamp(paths: &[&std::path::Path]) -> Stamp {
+    paths
+        .iter()
+        .map(|p| {
+            let m = std::fs::metadata(p).ok();
+            (
+                p.to_path_buf(),
+                m.as_ref().map_or(0, |m| m.len()),
+                m.and_then(|m| m.modified().ok()),
+            )
+        })
+        .collect()
 }
 
 impl std::fmt::Debug for PrioritiseState {
@@ -217,28 +238,94 @@ fn case_for(
         }
     }
     let read = carried.len();
+    let reference_version = store
+        .manifest()
+        .batches
+        .iter()
+        .find(|b| own_batches.contains(&b.id))
+        .map(|b| b.reference_version.clone())
+        .unwrap_or_default();
     let keys: Vec<AlleleKey> = carried.iter().map(|c| c.key.clone()).collect();
     let annotated = annotate_keys(res, &keys);
-    let mut case = Case {
-        members: vec![participant.to_string()],
-        ..Case::default()
-    };
+    // candidates before the cohort's frequency: a damaging consequence in
+    // a gene with phenotype annotations, or ClinVar P/LP
+    let mut pending: Vec<Candidate> = Vec::new();
     for (c, (_, ann)) in carried.iter().zip(annotated) {
         let Some(ann) = ann else { continue };
+        if !genes.contains(&ann.gene.to_ascii_uppercase()) {
+            continue;
+        }
         let consequence = ann
             .consequences
             .iter()
             .map(|(term, _)| term.as_str())
             .collect::<Vec<_>>()
             .join("&");
-        let pathogenicity = variants::pathogenicity(&consequence);
-        if pathogenicity <= 0.0 || !genes.contains(&ann.gene.to_ascii_uppercase()) {
+        let mut pathogenicity = variants::pathogenicity(&consequence);
+        let clinvar = res.clinvar_of(&reference_version, &c.key);
+        if clinvar.as_ref().is_some_and(|(_, plp)| *plp) {
+            pathogenicity = 1.0;
+        }
+        if pathogenicity <= 0.0 {
             continue;
         }
-        // the cohort's frequency, the participant excluded: one point read
         let (chrom, pos, reference, alternate) = &c.key;
-        let pos32 = u32::try_from(*pos).map_err(|e| AppError::Internal(e.to_string()))?;
-        let region = Region::new(chrom.as_str(), position(pos32)?..=position(pos32)?);
+        let gene = knowledge
+            .genes
+            .iter()
+            .find(|g| g.symbol.eq_ignore_ascii_case(&ann.gene))
+            .map(|g| g.symbol.clone())
+            .unwrap_or(ann.gene.clone());
+        pending.push(Candidate {
+            chrom: chrom.clone(),
+            pos: u32::try_from(*pos).map_err(|e| AppError::Internal(e.to_string()))?,
+            reference: reference.clone(),
+            alternate: alternate.clone(),
+            gene,
+            consequence,
+            impact: ann.impact.clone(),
+            hgvsc: ann.hgvsc.clone(),
+            hgvsp: ann.hgvsp.clone(),
+            population_af: None,
+            cohort_af: None,
+            clinvar: clinvar.map(|(s, _)| s),
+            genotypes: vec![c.zygosity],
+            pathogenicity,
+            frequency_score: 1.0,
+        });
+    }
+    // the cohort's frequency, the participant excluded: one scan of all
+    // batches per candidate gene, over the span its candidates cover (not
+    // one read per variant)
+    let mut spans: HashMap<(String, String), (u32, u32)> = HashMap::new();
+    for c in &pending {
+        let e = spans
+            .entry((c.gene.clone(), c.chrom.clone()))
+            .or_insert((c.pos, c.pos));
+        e.0 = e.0.min(c.pos);
+        e.1 = e.1.max(c.pos);
+    }
+    let wanted: HashSet<(&str, u32, &str, &str)> = pending
+        .iter()
+        .map(|c| {
+            (
+                c.chrom.as_str(),
+                c.pos,
+                c.reference.as_str(),
+                c.alternate.as_str(),
+            )
+        })
+        .collect();
+    let mut counts: HashMap<(String, u32, String, String), (u32, u32)> = HashMap::new();
+    let mut scanned: HashSet<(String, u32, u32)> = HashSet::new();
+    for ((_, chrom), (a, b)) in &spans {
+        if !scanned.insert((chrom.clone(), *a, *b)) {
+            continue;
+        }
+        let Some(stored) = store.resolve_chrom(chrom).map_err(err)? else {
+            continue;
+        };
+        let region = Region::new(stored.as_str(), position(*a)?..=position(*b)?);
         let masks = [&cohort];
         let scan = Scan {
             masks: &masks,
@@ -247,60 +334,51 @@ fn case_for(
             limit: None,
             batches: None,
         };
-        let mut cohort_af = None;
         store
-            .scan_alleles(&region, &scan, &mut |_| true, &mut |a| {
-                if a.pos == pos32 && &a.reference == reference && &a.alt == alternate {
-                    let k = &a.counts[0];
-                    if k.an > 0 {
-                        cohort_af = Some(f64::from(k.ac) / f64::from(k.an));
-                    }
-                }
-            })
+            .scan_alleles(
+                &region,
+                &scan,
+                &mut |x| {
+                    wanted.contains(&(chrom.as_str(), x.pos, x.reference.as_str(), x.alt.as_str()))
+                },
+                &mut |x| {
+                    let k = &x.counts[0];
+                    counts.insert((chrom.clone(), x.pos, x.reference, x.alt), (k.ac, k.an));
+                },
+            )
             .map_err(err)?;
-        let af = cohort_af.unwrap_or(0.0);
+    }
+    let mut case = Case {
+        members: vec![participant.to_string()],
+        ..Case::default()
+    };
+    for mut c in pending {
+        let key = (
+            c.chrom.clone(),
+            c.pos,
+            c.reference.clone(),
+            c.alternate.clone(),
+        );
+        c.cohort_af = counts
+            .get(&key)
+            .filter(|(_, an)| *an > 0)
+            .map(|(ac, an)| f64::from(*ac) / f64::from(*an));
+        let af = c.cohort_af.unwrap_or(0.0);
         if af > MAX_AF {
             continue;
         }
-        let gene = knowledge
-            .genes
-            .iter()
-            .find(|g| g.symbol.eq_ignore_ascii_case(&ann.gene))
-            .map(|g| g.symbol.clone())
-            .unwrap_or(ann.gene.clone());
+        c.frequency_score = variants::frequency_score(af);
         case.candidates += 1;
-        case.by_gene
-            .entry(gene.clone())
-            .or_default()
-            .push(Candidate {
-                chrom: chrom.clone(),
-                pos: pos32,
-                reference: reference.clone(),
-                alternate: alternate.clone(),
-                gene,
-                consequence,
-                impact: ann.impact.clone(),
-                hgvsc: ann.hgvsc.clone(),
-                hgvsp: ann.hgvsp.clone(),
-                population_af: None,
-                cohort_af,
-                clinvar: None,
-                genotypes: vec![c.zygosity],
-                pathogenicity,
-                frequency_score: variants::frequency_score(af),
-            });
+        case.by_gene.entry(c.gene.clone()).or_default().push(c);
     }
     case.records = read as u64;
     Ok((case, read))
 }
 
 impl App {
-    /// The `[prioritise]` knowledge, loaded on first use.
+    /// The `[prioritise]` knowledge, loaded on first use and again when
+    /// its files change.
     async fn prioritise_knowledge(&self) -> Result<Arc<Knowledge>, AppError> {
-        let mut slot = self.inner.prioritise.knowledge.lock().await;
-        if let Some(k) = slot.as_ref() {
-            return Ok(k.clone());
-        }
         let c = &self.config().prioritise;
         let (Some(hpo), Some(g2p)) = (c.hpo.clone(), c.genes_to_phenotype.clone()) else {
             return Err(missing(
@@ -309,6 +387,13 @@ impl App {
                     .into(),
             ));
         };
+        let now = stamp(&[&hpo, &g2p]);
+        let mut slot = self.inner.prioritise.knowledge.lock().await;
+        if let Some((s, k)) = slot.as_ref()
+            && *s == now
+        {
+            return Ok(k.clone());
+        }
         let k = tokio::task::spawn_blocking(move || Knowledge::load(&hpo, &g2p))
             .await
             .map_err(|e| AppError::Internal(e.to_string()))?
@@ -317,7 +402,7 @@ impl App {
                 reason: e.to_string(),
             })?;
         let k = Arc::new(k);
-        *slot = Some(k.clone());
+        *slot = Some((now, k.clone()));
         Ok(k)
     }
 

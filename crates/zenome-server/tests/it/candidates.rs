@@ -24,6 +24,7 @@ pub(crate) async fn env(engine: &str) -> Option<Env> {
     cfg.annotation = zenome_app::config::AnnotationConfig {
         gene_model: Some(kit.gene_model.clone()),
         reference: Some(kit.fasta.clone()),
+        clinvar: Some(kit.clinvar.clone()),
         ..Default::default()
     };
     cfg.prioritise = zenome_app::config::PrioritiseConfig {
@@ -236,7 +237,19 @@ async fn the_causal_gene_is_ranked_first_and_follows_cohort_and_record(e: Env) {
     assert!(r.text.contains("consent"), "{}", r.text);
 }
 
-async fn a_cancer_patient_and_missing_knowledge_are_named(e: Env) {
+async fn clinvar_is_evidence_and_a_cancer_patient_is_named(e: Env) {
+    // ClinVar's classification is part of a candidate's evidence
+    let pid = enrolled(&e, "rare_disease", true).await;
+    submit_ok(&e, &pid, record(&pid, &["HP:0001172", "HP:0007400"])).await;
+    let path = e.app.config().data_dir.join("brca1.vcf");
+    std::fs::write(&path, zenome_demo::germline_vcf(SEED, &pid)).unwrap();
+    e.app.load_variants(&Actor::local(), &path).await.unwrap();
+    let r = e.call("GET", &uri(&pid), Some("staff"), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let brca1 = &r.json["genes"][0];
+    assert_eq!(brca1["gene"], "BRCA1", "{}", r.text);
+    assert_eq!(brca1["variants"][0]["clinvar"], "Pathogenic", "{brca1}");
+
     let s = e.seeded_participant().await;
     let r = e.call("GET", &uri(&s.pid), Some("staff"), None).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
@@ -258,13 +271,116 @@ async fn postgres_the_causal_gene_is_ranked_first_and_follows_cohort_and_record(
 
 #[tokio::test]
 async fn sqlite_a_cancer_patient_is_named() {
-    a_cancer_patient_and_missing_knowledge_are_named(env("sqlite").await.unwrap()).await;
+    clinvar_is_evidence_and_a_cancer_patient_is_named(env("sqlite").await.unwrap()).await;
 }
 
 #[tokio::test]
 async fn postgres_a_cancer_patient_is_named() {
     if let Some(e) = env("postgres").await {
-        a_cancer_patient_and_missing_knowledge_are_named(e).await;
+        clinvar_is_evidence_and_a_cancer_patient_is_named(e).await;
+    }
+}
+
+/// A new release of the gene annotations is read on the next request: a
+/// gene whose annotations are gone is no longer ranked; a malformed file is
+/// refused naming it, and the ranking does not pretend otherwise.
+#[tokio::test]
+async fn a_changed_knowledge_file_re_ranks_without_a_restart() {
+    use std::io::{Read, Write};
+    let e = env("sqlite").await.unwrap();
+    let pid = enrolled(&e, "rare_disease", true).await;
+    submit_ok(&e, &pid, record(&pid, &MARFAN)).await;
+    load(&e, "FBN1", &pid).await;
+    let r = e.call("GET", &uri(&pid), Some("staff"), None).await;
+    assert_eq!(r.json["genes"][0]["gene"], "FBN1", "{}", r.text);
+    let g2p = e
+        .app
+        .config()
+        .prioritise
+        .genes_to_phenotype
+        .clone()
+        .unwrap();
+    let mut text = String::new();
+    flate2::read::MultiGzDecoder::new(std::fs::File::open(&g2p).unwrap())
+        .read_to_string(&mut text)
+        .unwrap();
+    let without: String = text
+        .lines()
+        .filter(|l| l.split('\t').nth(1) != Some("FBN1"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let mut gz = flate2::write::GzEncoder::new(
+        std::fs::File::create(&g2p).unwrap(),
+        flate2::Compression::fast(),
+    );
+    gz.write_all(without.as_bytes()).unwrap();
+    gz.finish().unwrap();
+    let r = e.call("GET", &uri(&pid), Some("staff"), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(
+        r.json["genes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|g| g["gene"] != "FBN1"),
+        "{}",
+        r.text
+    );
+    std::fs::write(&g2p, b"not gzip, not a table").unwrap();
+    let r = e.call("GET", &uri(&pid), Some("staff"), None).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert!(r.text.contains("genes_to_phenotype"), "{}", r.text);
+}
+
+/// A genome on identity hold is not ranked (a swapped sample would rank
+/// another person's variants): 409 naming the hold.
+#[tokio::test]
+async fn a_genome_on_identity_hold_is_not_ranked() {
+    let e = env("sqlite").await.unwrap();
+    let pid = enrolled(&e, "rare_disease", true).await;
+    submit_ok(&e, &pid, record(&pid, &MARFAN)).await;
+    load(&e, "FBN1", &pid).await;
+    let node = |body: Value| {
+        let e = &e;
+        async move {
+            let r = e
+                .call(
+                    "POST",
+                    "/api/v1/lineage/nodes",
+                    Some("facility"),
+                    Some(body),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+            r.json["id"].as_str().unwrap().to_string()
+        }
+    };
+    let specimen = node(json!({"kind": "specimen", "participant_id": pid, "specimen_type": "peripheral_blood", "collected_on": "2026-05-01"})).await;
+    let extract =
+        node(json!({"kind": "extract", "parent_id": specimen, "analyte": "dna", "yield_ng": 900}))
+            .await;
+    let library = node(
+        json!({"kind": "library", "parent_id": extract, "strategy": "wgs", "centre": "SEQ-KZ"}),
+    )
+    .await;
+    let r = e.call("GET", &uri(&pid), Some("staff"), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let mut tx = e
+        .app
+        .store()
+        .begin(zenome_store::AuditEntry::new(
+            "system",
+            "identity.hold",
+            format!("node:{library}"),
+        ))
+        .await
+        .unwrap();
+    tx.open_identity_hold(&library, &pid).await.unwrap();
+    tx.commit().await.unwrap();
+    for who in ["staff", "facility"] {
+        let r = e.call("GET", &uri(&pid), Some(who), None).await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+        assert!(r.text.contains("identity check"), "{}", r.text);
     }
 }
 
