@@ -14,6 +14,9 @@ command -v bcftools >/dev/null 2>&1 || need+=(bcftools)
 command -v tabix >/dev/null 2>&1 || need+=(tabix)
 command -v plink2 >/dev/null 2>&1 || need+=(plink2)
 command -v PicardCommandLine >/dev/null 2>&1 || need+=(picard-tools)
+# report PDFs: text extraction and font checks, and a Japanese font for Chromium to embed
+command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
+fc-list :lang=ja 2>/dev/null | grep -q . || need+=(fonts-ipafont-gothic)
 if [ ${#need[@]} -gt 0 ]; then
   echo "== installing ${need[*]}"
   if [ "$(id -u)" = 0 ]; then
