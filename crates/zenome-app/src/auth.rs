@@ -227,6 +227,44 @@ impl App {
         })
     }
 
+    /// Checks a fresh TOTP code of `actor` inside `tx` (a step already used
+    /// — at login or an earlier signature — is refused): what a sign-off
+    /// asks of the person signing, beyond their session.
+    pub(crate) async fn second_factor(
+        &self,
+        tx: &mut zenome_store::WriteTx,
+        actor: &Actor,
+        code: &str,
+    ) -> Result<(), AppError> {
+        let refused = || AppError::Invalid {
+            field: "totp".into(),
+            reason: "the second factor (TOTP code) is wrong or was already used".into(),
+        };
+        if actor.via != AuthMethod::Session {
+            return Err(AppError::Forbidden(
+                "a signature needs a person logged in with a second factor, not an API token"
+                    .into(),
+            ));
+        }
+        let user = self
+            .store()
+            .user_by_name(&actor.username)
+            .await?
+            .ok_or_else(refused)?;
+        let step = user
+            .totp_secret
+            .as_deref()
+            .and_then(|sealed| self.inner.seal.open(sealed, user.id.as_bytes()).ok())
+            .and_then(|b| TotpSecret::from_slice(&b).ok())
+            .and_then(|s| verify_totp(&s, code.trim(), unix_now()))
+            .ok_or_else(refused)?;
+        let step = i64::try_from(step).map_err(|e| AppError::Internal(e.to_string()))?;
+        if !tx.advance_totp_step(&user.id, step).await? {
+            return Err(refused());
+        }
+        Ok(())
+    }
+
     /// Password checks run since start and the most that ran at once (for
     /// metrics and tests: the second never exceeds
     /// `security.login_max_concurrent_hashes`).

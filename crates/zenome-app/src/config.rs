@@ -505,6 +505,8 @@ pub struct Config {
     pub annotation: AnnotationConfig,
     /// Rare-disease prioritisation (candidate diagnoses).
     pub prioritise: PrioritiseConfig,
+    /// Patient reports (return of results).
+    pub reports: ReportsConfig,
     /// Pipelines, truth sets and the promotion rule.
     pub pipelines: PipelinesConfig,
 }
@@ -605,6 +607,26 @@ pub struct PrioritiseConfig {
     pub genes_to_phenotype: Option<PathBuf>,
 }
 
+/// Patient reports (`[reports]`): how PDFs are rendered.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReportsConfig {
+    /// The Chromium binary that renders report PDFs (headless); a CJK font
+    /// (e.g. Debian `fonts-ipafont-gothic`) must be installed beside it.
+    pub chromium: PathBuf,
+    /// A rendering taking longer is stopped.
+    pub pdf_timeout_secs: u64,
+}
+
+impl Default for ReportsConfig {
+    fn default() -> Self {
+        Self {
+            chromium: PathBuf::from("chromium"),
+            pdf_timeout_secs: 60,
+        }
+    }
+}
+
 /// Sample identity (`[identity]`): genotype fingerprints taken as sequence
 /// files are stored, and the checks that hold a genome back.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -697,6 +719,7 @@ impl Default for Config {
             identity: IdentityConfig::default(),
             annotation: AnnotationConfig::default(),
             prioritise: PrioritiseConfig::default(),
+            reports: ReportsConfig::default(),
             pipelines: PipelinesConfig::default(),
         }
     }

@@ -1148,6 +1148,15 @@ impl App {
             .await?;
         }
         tx.commit().await?;
+        // reports whose actionable content this run changed get a new draft
+        // (and a recontact proposal); a failure here leaves the run stored
+        if !changed.is_empty()
+            && let Err(e) = self
+                .reanalyse_reports(&crate::reports::system_reviewer())
+                .await
+        {
+            tracing::warn!(error = %e, "re-analysis of reports after annotation run failed");
+        }
         Ok(Some(RunOutcome {
             run: run_view(&run),
             changed,

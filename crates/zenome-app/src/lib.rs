@@ -26,6 +26,7 @@ pub mod policy;
 pub mod prioritise;
 pub mod qc_drift;
 pub mod registry;
+pub mod reports;
 pub mod variants;
 
 use std::sync::Arc;

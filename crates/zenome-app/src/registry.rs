@@ -273,6 +273,13 @@ impl App {
         tx.append_consent_event(id, &event, &actor.audit_name())
             .await?;
         tx.commit().await?;
+        // a withdrawal or a changed wish stops reports not yet released (the
+        // facility sees the stop); the consent change stands either way
+        if kind != "given"
+            && let Err(e) = self.stop_reports_after_consent(id).await
+        {
+            tracing::warn!(error = %e, participant = %id, "stopping reports after a consent change failed");
+        }
         Ok(event)
     }
 

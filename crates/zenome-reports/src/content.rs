@@ -19,7 +19,8 @@ pub enum ReportKind {
 pub struct SampleLine {
     /// `FASTQ`, `CRAM`, `VCF`…
     pub kind: String,
-    pub library: String,
+    /// The file's name as delivered.
+    pub file: String,
     pub centre: String,
     /// `passed`, `failed`, `pending`…
     pub qc: String,
@@ -157,7 +158,7 @@ pub struct ReportContent {
     pub version: u32,
     /// RFC 3339.
     pub generated_at: String,
-    /// The current pipeline (`name version`), when one is registered.
+    /// The pipeline version(s) the patient's files were made with.
     pub pipeline: Option<String>,
     /// The diagnosis in the clinical record (name, ICD-10).
     pub diagnosis: Option<String>,

@@ -25,7 +25,7 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("diagnosis", "診断", "Diagnosis"),
     ("samples", "検体とQC", "Samples and QC"),
     ("kind", "種類", "Kind"),
-    ("library", "ライブラリ", "Library"),
+    ("file", "ファイル", "File"),
     ("centre", "シーケンス施設", "Sequencing centre"),
     ("qc", "QC", "QC"),
     ("identity", "検体同一性の確認", "Sample identity check"),
@@ -194,7 +194,7 @@ pub fn render_html(
             h,
             "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
             l("kind"),
-            l("library"),
+            l("file"),
             l("centre"),
             l("qc")
         );
@@ -203,7 +203,7 @@ pub fn render_html(
                 h,
                 "<tr><td>{}</td><td class=\"mono\">{}</td><td>{}</td><td>{} <small>{}</small></td></tr>",
                 esc(&s.kind),
-                esc(&s.library),
+                esc(&s.file),
                 esc(&s.centre),
                 esc(&s.qc),
                 esc(&s.metrics)

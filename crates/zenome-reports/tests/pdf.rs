@@ -27,7 +27,7 @@ fn content() -> ReportContent {
         diagnosis: Some("マルファン症候群 (Q87.4)".into()),
         samples: vec![SampleLine {
             kind: "CRAM".into(),
-            library: "LB-0001".into(),
+            file: "ZPTEST-LB0001.cram".into(),
             centre: "SEQ-KZ".into(),
             qc: "passed".into(),
             metrics: "Q30 92.1 %".into(),

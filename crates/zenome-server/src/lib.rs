@@ -22,6 +22,7 @@ mod portal;
 mod prioritise_api;
 mod problem;
 mod qc_drift_api;
+mod reports_api;
 mod security;
 mod service_info;
 mod variants_api;
@@ -77,6 +78,7 @@ pub fn router(app: App) -> Router {
         .merge(qc_drift_api::routes().layer(limit))
         .merge(findings_api::routes().layer(limit))
         .merge(prioritise_api::routes().layer(limit))
+        .merge(reports_api::routes().layer(limit))
         .merge(pipelines_api::routes().layer(limit))
         .route("/service-info", get(service_info::service_info))
         .route("/metrics", get(metrics_layer::render))

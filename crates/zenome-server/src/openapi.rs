@@ -102,6 +102,15 @@ fn status_meaning(code: &str) -> &'static str {
         crate::findings_api::refresh_knowledge, crate::findings_api::enter_trial,
         crate::findings_api::retire_trial,
         crate::prioritise_api::candidates,
+        crate::reports_api::list_reports, crate::reports_api::draft_report,
+        crate::reports_api::get_report, crate::reports_api::report_html,
+        crate::reports_api::report_pdf, crate::reports_api::comment,
+        crate::reports_api::interpretation, crate::reports_api::sign_off,
+        crate::reports_api::release, crate::reports_api::acknowledge,
+        crate::reports_api::conveyed, crate::reports_api::reanalyse,
+        crate::reports_api::list_recontacts, crate::reports_api::raise_recontact,
+        crate::reports_api::confirm_recontact, crate::reports_api::dismiss_recontact,
+        crate::reports_api::recontact_outcome,
         crate::pipelines_api::list_pipelines, crate::pipelines_api::register_pipeline,
         crate::pipelines_api::get_pipeline, crate::pipelines_api::evaluate_pipeline,
         crate::pipelines_api::promote_pipeline, crate::pipelines_api::retire_pipeline,
@@ -109,7 +118,7 @@ fn status_meaning(code: &str) -> &'static str {
     ),
     components(schemas(crate::problem::Problem, dto::TreeNodeDto)),
     modifiers(&Bearer, &Described),
-    tags((name = "registry"), (name = "consent"), (name = "lineage"), (name = "auth"), (name = "access"), (name = "admin"), (name = "public"), (name = "findings", description = "annotation and actionability: a patient's annotated variants, therapies with evidence levels, secondary findings and trials; annotation runs and knowledge-base refreshes"), (name = "pipelines", description = "pipeline versions (tools, reference, parameters, container), truth sets, evaluations with hap.py's metrics per type and filter, and promotion of a version to current when it is not worse"), (name = "identity", description = "sample identity: fingerprints, checks and the holds that keep a genome back until staff resolve them"), (name = "variants", description = "cohort allele frequencies over who may be counted now; loading VCFs into the variant store"), (name = "clinical", description = "clinical records under the versioned data dictionary; bulk CSV/JSON; flat exports; GA4GH Phenopackets v2"), (name = "files", description = "tus 1.0 uploads of sequencing files; reads are GA4GH DRS 1.2 under /ga4gh/drs/v1 and htsget 1.3 under /htsget"))
+    tags((name = "registry"), (name = "consent"), (name = "lineage"), (name = "auth"), (name = "access"), (name = "admin"), (name = "public"), (name = "reports", description = "return of results: patient reports through review (sign-off with a second factor) to the collecting facility, consent-gated, with HTML and PDF; recontact requests"), (name = "findings", description = "annotation and actionability: a patient's annotated variants, therapies with evidence levels, secondary findings and trials; annotation runs and knowledge-base refreshes"), (name = "pipelines", description = "pipeline versions (tools, reference, parameters, container), truth sets, evaluations with hap.py's metrics per type and filter, and promotion of a version to current when it is not worse"), (name = "identity", description = "sample identity: fingerprints, checks and the holds that keep a genome back until staff resolve them"), (name = "variants", description = "cohort allele frequencies over who may be counted now; loading VCFs into the variant store"), (name = "clinical", description = "clinical records under the versioned data dictionary; bulk CSV/JSON; flat exports; GA4GH Phenopackets v2"), (name = "files", description = "tus 1.0 uploads of sequencing files; reads are GA4GH DRS 1.2 under /ga4gh/drs/v1 and htsget 1.3 under /htsget"))
 )]
 struct ApiDoc;
 

@@ -24,6 +24,7 @@ mod organisations;
 mod participants;
 mod pipelines;
 mod qc_drift;
+mod reports;
 mod rows;
 mod stats;
 pub mod testing;
@@ -50,6 +51,7 @@ pub use pipelines::{
     EvaluationRow, MetricRow, PipelineResultRow, PipelineVersionRow, PromotionRow, TruthSetRow,
 };
 pub use qc_drift::{QcDriftResultRow, QcDriftRunRow, QcSampleRow};
+pub use reports::{RecontactRow, ReportEventRow, ReportRow, ReportUpdate};
 pub use stats::{PublicStats, StatCount};
 pub use time_ms::{now, truncate};
 pub use users::{NewUser, SessionRecord, TokenInfo, TokenRecord, UserKind, UserRecord};

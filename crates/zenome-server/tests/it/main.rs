@@ -23,6 +23,7 @@ mod pipelines;
 mod portal;
 mod portal_variants;
 mod qc_drift;
+mod reports;
 mod scope;
 mod upload_recovery;
 mod variant_replica;
