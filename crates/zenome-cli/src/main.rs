@@ -946,6 +946,14 @@ async fn demo(
             }
         );
         eprintln!(
+            "reports: drafted for {} (log in as staff: Reports → sign off with your TOTP code → release; then as the facility's clinician: acknowledge, record when conveyed)",
+            if out.report_drafts.is_empty() {
+                "nobody".to_string()
+            } else {
+                out.report_drafts.join(", ")
+            }
+        );
+        eprintln!(
             "pipelines: {} versions of {} evaluated on the demo truth set; current: {} (log in as staff: Pipelines)",
             out.pipeline_versions,
             zenome_demo::PIPELINE,

@@ -170,6 +170,8 @@ pub struct DemoOutcome {
     pub qc_history_files: usize,
     /// Sequencing centres the first QC re-evaluation found drifting.
     pub qc_drifting: Vec<String>,
+    /// Participants whose report the demo drafted (staff's review queue).
+    pub report_drafts: Vec<String>,
 }
 
 /// Why the demo could not be built.
@@ -403,6 +405,24 @@ pub async fn build(
         .ok_or_else(|| DemoError::Unexpected("no staff actor".into()))?;
     let (pipeline_versions, current_pipeline) = pipelines::build(app, staff, opts.seed).await?;
 
+    // 9. return of results: staff draft the reports of the patients with a
+    // therapy match or a causal change who want results (the review queue;
+    // sign-off needs the reviewer's own TOTP code, so the demo stops there)
+    let mut report_drafts = Vec::new();
+    for p in actionable
+        .iter()
+        .map(|(p, _)| p.as_str())
+        .chain(rare_cases.iter().map(|(p, _)| p.as_str()))
+    {
+        let Ok(id) = p.parse() else { continue };
+        match app.draft_report(staff, &id).await {
+            Ok(r) => report_drafts.push(r.participant_id),
+            // no consent to results, or an identity hold: nothing to draft
+            Err(AppError::Conflict { .. }) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+
     Ok(DemoOutcome {
         accounts,
         organisations,
@@ -431,6 +451,7 @@ pub async fn build(
         current_pipeline,
         qc_history_files: history.stored,
         qc_drifting,
+        report_drafts,
     })
 }
 

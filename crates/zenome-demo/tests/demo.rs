@@ -369,6 +369,16 @@ async fn builds_a_consistent_cohort() {
         assert!(c.alleles_read >= 3 && c.candidates >= 1, "{c:?}");
         assert_eq!(c.by_phenotype.len(), zenome_app::prioritise::BY_PHENOTYPE);
     }
+    // the review queue holds drafted reports: a therapy match among them
+    assert!(!outcome.report_drafts.is_empty(), "reports drafted");
+    let queue = app.reports(&staff_actor).await.unwrap();
+    assert!(
+        queue.iter().any(|r| r.status == "draft"
+            && r.content
+                .as_ref()
+                .is_some_and(|c| !c.therapies.is_empty() || !c.candidates.is_empty())),
+        "{queue:?}"
+    );
     // a cancer participant is not a rare-disease case: refused, not ranked
     let cancer = &outcome.actionable[0].0;
     let e = app

@@ -16,6 +16,7 @@ mod i18n;
 mod identity;
 mod pipelines;
 mod redirect;
+mod reports;
 mod users;
 mod variants;
 
@@ -78,6 +79,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .merge(identity::routes())
         .merge(findings::routes())
         .merge(candidates::routes())
+        .merge(reports::routes())
         .merge(pipelines::routes())
 }
 
@@ -132,6 +134,7 @@ pub(crate) struct UserCtx {
     sees_qc: bool,
     sees_trials: bool,
     sees_pipelines: bool,
+    sees_reports: bool,
 }
 
 /// A message shown at the top of a page.
@@ -214,6 +217,7 @@ impl Visit {
                         | Role::DacMember
                 ),
                 sees_pipelines: pipelines::sees_pipelines(&a.role),
+                sees_reports: reports::sees_reports(&a.role),
             }),
             csrf,
             path: self.path.clone(),

@@ -53,6 +53,13 @@ impl Tr {
         self.t(value)
     }
 
+    /// The text for `prefix` + `value` (`report_status_` + `draft`); the
+    /// joined key itself if there is none.
+    pub(crate) fn pre(&self, prefix: &str, value: &str) -> String {
+        let key = format!("{prefix}{value}");
+        self.t(&key).to_string()
+    }
+
     /// The label of a role name.
     pub(crate) fn role<'a>(&self, role: &'a str) -> &'a str {
         self.t(role)
@@ -1155,6 +1162,136 @@ pub(crate) const TEXTS: &[(&str, &str, &str)] = &[
     ("token_expired", "Expired", "期限切れ"),
     ("token_revoked", "Revoked", "失効"),
     ("revoke_token", "Revoke", "失効させる"),
+    // return of results (reports, recontact)
+    ("acknowledge_receipt", "Acknowledge receipt", "受領を確認"),
+    ("nav_reports", "Reports", "報告書"),
+    (
+        "reports_lead_staff",
+        "Patient reports under review and sent. Draft one from a participant’s page.",
+        "審査中および送付済みの患者報告書です。参加者のページから下書きを作成します。",
+    ),
+    (
+        "reports_lead_clinician",
+        "Reports of your facility’s patients, sent by the data centre.",
+        "データセンターから送付された、貴施設の患者さんの報告書です。",
+    ),
+    ("recontacts", "Recontact requests", "再連絡の依頼"),
+    ("review_queue", "Review queue", "審査待ち"),
+    ("inbox", "Inbox", "受信箱"),
+    (
+        "reports_none",
+        "Nothing waiting.",
+        "待機中の報告書はありません。",
+    ),
+    ("report_kind", "Kind", "種別"),
+    ("version", "Version", "版"),
+    ("created", "Created", "作成日時"),
+    ("reports_other", "Other reports", "その他の報告書"),
+    ("report", "Report", "報告書"),
+    (
+        "report_newer",
+        "a newer version replaces this one",
+        "新しい版に置き換えられました",
+    ),
+    (
+        "report_stopped",
+        "Stopped before release:",
+        "送付前に中止されました:",
+    ),
+    ("report_review", "Review and sign-off", "審査と承認"),
+    ("interpretation", "Interpretation", "解釈"),
+    (
+        "save_interpretation",
+        "Save the interpretation",
+        "解釈を保存",
+    ),
+    ("add_comment", "Add the comment", "コメントを追加"),
+    (
+        "sign_off_lead",
+        "Sign off as yourself: enter a current code from your authenticator app. The content is frozen from then on.",
+        "ご本人として承認します。認証アプリの現在のコードを入力してください。承認後は内容を変更できません。",
+    ),
+    (
+        "totp_code",
+        "One-time code (TOTP)",
+        "ワンタイムコード (TOTP)",
+    ),
+    ("sign_off", "Sign off", "承認する"),
+    (
+        "release_lead",
+        "Send the signed-off report to the collecting facility:",
+        "承認済みの報告書を検体採取施設へ送付します:",
+    ),
+    ("release", "Release to the facility", "医療機関へ送付"),
+    (
+        "conveyed_on",
+        "Conveyed to the patient on",
+        "患者さんへの説明日",
+    ),
+    ("record_conveyed", "Record", "記録する"),
+    ("report_history", "History", "変更履歴"),
+    ("report_step", "Step", "操作"),
+    ("detail", "Detail", "詳細"),
+    ("report_status_draft", "Draft", "下書き"),
+    ("report_status_signed_off", "Signed off", "承認済み"),
+    ("report_status_released", "Released", "送付済み"),
+    ("report_status_acknowledged", "Acknowledged", "受領確認済み"),
+    (
+        "report_status_conveyed",
+        "Conveyed to the patient",
+        "患者へ説明済み",
+    ),
+    (
+        "report_status_superseded",
+        "Superseded",
+        "新しい版に置き換え",
+    ),
+    ("report_status_stopped", "Stopped", "中止"),
+    ("report_action_draft", "Drafted", "下書き作成"),
+    ("report_action_comment", "Comment", "コメント"),
+    (
+        "report_action_edit_interpretation",
+        "Interpretation edited",
+        "解釈の編集",
+    ),
+    ("report_action_sign_off", "Signed off", "承認"),
+    ("report_action_release", "Released", "送付"),
+    ("report_action_acknowledge", "Acknowledged", "受領確認"),
+    (
+        "report_action_convey",
+        "Conveyed to the patient",
+        "患者へ説明",
+    ),
+    ("report_action_supersede", "Superseded", "置き換え"),
+    ("report_action_stop", "Stopped", "中止"),
+    (
+        "recontacts_lead",
+        "Requests to contact a patient again (a new finding, a trial, a consent update). Patients who declined recontact are never listed.",
+        "患者さんへの再連絡の依頼です (新たな所見、臨床試験、同意の更新)。再連絡を希望しない患者さんは表示されません。",
+    ),
+    ("recontacts_none", "No requests.", "依頼はありません。"),
+    ("recontact_reason", "Reason", "理由"),
+    ("recontact_reason_new_finding", "New finding", "新たな所見"),
+    ("recontact_reason_trial", "Clinical trial", "臨床試験"),
+    (
+        "recontact_reason_consent_update",
+        "Consent update",
+        "同意の更新",
+    ),
+    ("recontact_status_proposed", "Proposed", "提案"),
+    ("recontact_status_open", "Open", "対応中"),
+    ("recontact_status_closed", "Closed", "完了"),
+    ("recontact_status_dismissed", "Dismissed", "却下"),
+    (
+        "recontact_confirm",
+        "Send to the facility",
+        "医療機関へ送る",
+    ),
+    ("recontact_dismiss", "Dismiss", "却下"),
+    ("recontact_outcome", "Outcome", "結果"),
+    ("record", "Record", "記録する"),
+    ("recontact_raise", "Raise a request", "依頼を作成"),
+    ("draft_report", "Draft a report", "報告書の下書きを作成"),
     // rare-disease candidate diagnoses
     ("candidates", "Candidate diagnoses", "候補診断"),
     ("candidates_computed", "Ranked at", "順位付け日時"),

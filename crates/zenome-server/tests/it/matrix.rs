@@ -267,6 +267,57 @@ async fn every_endpoint_for_every_role(e: Env) {
             body: None,
             expect: [401, 409, 404, 403, 403, 409, 403, 403, 403, 409, 403, 403],
         },
+        // return of results: staff review, the facility's clinician
+        // receives; everyone else 403 (404 here: no such report)
+        Case {
+            name: "list reports",
+            method: "GET",
+            uri: "/api/v1/reports".into(),
+            body: None,
+            expect: [401, 403, 403, 403, 403, 200, 403, 403, 403, 200, 403, 403],
+        },
+        Case {
+            name: "one report",
+            method: "GET",
+            uri: "/api/v1/reports/none-such".into(),
+            body: None,
+            expect: [401, 403, 403, 403, 403, 404, 403, 403, 403, 404, 403, 403],
+        },
+        Case {
+            name: "draft a report",
+            method: "POST",
+            uri: "/api/v1/reports".into(),
+            body: Some(json!({"participant_id": s.pid})),
+            expect: [401, 403, 403, 403, 403, 201, 403, 403, 403, 403, 403, 403],
+        },
+        Case {
+            name: "sign off a report",
+            method: "POST",
+            uri: "/api/v1/reports/none-such/sign-off".into(),
+            body: Some(json!({"totp": "000000"})),
+            expect: [401, 403, 403, 403, 403, 404, 403, 403, 403, 403, 403, 403],
+        },
+        Case {
+            name: "acknowledge a report",
+            method: "POST",
+            uri: "/api/v1/reports/none-such/acknowledge".into(),
+            body: None,
+            expect: [401, 403, 403, 403, 403, 403, 403, 403, 403, 404, 403, 403],
+        },
+        Case {
+            name: "list recontacts",
+            method: "GET",
+            uri: "/api/v1/recontacts".into(),
+            body: None,
+            expect: [401, 403, 403, 403, 403, 200, 403, 403, 403, 200, 403, 403],
+        },
+        Case {
+            name: "raise a recontact",
+            method: "POST",
+            uri: "/api/v1/recontacts".into(),
+            body: Some(json!({"participant_id": s.pid, "reason": "trial", "detail": "x"})),
+            expect: [401, 403, 403, 403, 403, 201, 403, 403, 403, 403, 403, 403],
+        },
         Case {
             name: "clinical trials",
             method: "GET",
