@@ -4,6 +4,7 @@
 
 pub mod applications;
 pub mod datasets;
+pub mod grant_files;
 pub mod grants;
 pub mod visas;
 

@@ -3,6 +3,7 @@
 //! Errors print their whole chain and exit non-zero.
 
 mod annotate;
+mod download;
 mod evaluate;
 mod identity;
 mod prioritise;
@@ -39,6 +40,17 @@ struct Global {
     /// Metadata store URL (postgres://… for production).
     #[arg(long, global = true)]
     database_url: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum KeysCmd {
+    /// Writes PREFIX.sec (mode 600; passphrase-protected when
+    /// ZENOME_KEY_PASSPHRASE is set) and PREFIX.pub, in the format of the
+    /// PyPI `crypt4gh` tool.
+    Generate {
+        /// Path prefix of the two files.
+        prefix: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -140,6 +152,42 @@ enum Command {
         /// API token of the centre's machine user.
         #[arg(long, env = "ZENOME_TOKEN", hide_env_values = true)]
         token: String,
+    },
+    /// Downloads the files a grant lets you read (researchers): from a
+    /// manifest (`GET /api/v1/grants/{id}/manifest`) or DRS ids; parallel,
+    /// resumable (run it again), checksums verified; Crypt4GH-encrypted for
+    /// your key in transit and decrypted here (`--key`), or `--plain`.
+    Download {
+        /// DRS object ids (besides or instead of a manifest).
+        ids: Vec<String>,
+        /// A manifest: TSV (GDC's columns id, filename, md5, size, state…)
+        /// or JSON.
+        #[arg(long)]
+        manifest: Option<PathBuf>,
+        /// Your Crypt4GH secret key (`zenome keys generate`, or the PyPI
+        /// `crypt4gh` tool's); its passphrase in ZENOME_KEY_PASSPHRASE.
+        #[arg(long, conflicts_with = "plain")]
+        key: Option<PathBuf>,
+        /// Fetch decrypted by the server instead (TLS protects it in transit).
+        #[arg(long)]
+        plain: bool,
+        /// Files fetched at once.
+        #[arg(long, default_value_t = 4)]
+        parallel: usize,
+        /// Where the files go.
+        #[arg(long, default_value = ".")]
+        out: PathBuf,
+        /// Server address.
+        #[arg(long, env = "ZENOME_SERVER", default_value = "http://127.0.0.1:8080")]
+        server: String,
+        /// Your API token (or a session token, or a passport).
+        #[arg(long, env = "ZENOME_TOKEN", hide_env_values = true)]
+        token: String,
+    },
+    /// Crypt4GH keys for downloads.
+    Keys {
+        #[command(subcommand)]
+        cmd: KeysCmd,
     },
     /// Checks every copy of every stored object and repairs what it can.
     Scrub,
@@ -460,6 +508,43 @@ async fn run() -> Result<()> {
                 bail!("nothing to do: use --print-default");
             }
             print!("{}", Config::default_toml());
+            Ok(())
+        }
+        Command::Download {
+            ids,
+            manifest,
+            key,
+            plain,
+            parallel,
+            out,
+            server,
+            token,
+        } => {
+            let ok = download::run(download::Args {
+                manifest,
+                ids,
+                key,
+                plain,
+                parallel,
+                out,
+                server,
+                token,
+            })
+            .await?;
+            if !ok {
+                std::process::exit(1);
+            }
+            Ok(())
+        }
+        Command::Keys {
+            cmd: KeysCmd::Generate { prefix },
+        } => {
+            let (sec, publ) = download::generate_keys(&prefix)?;
+            println!(
+                "secret key: {}\npublic key: {}",
+                sec.display(),
+                publ.display()
+            );
             Ok(())
         }
         Command::Upload {

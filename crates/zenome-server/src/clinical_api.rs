@@ -369,6 +369,31 @@ pub(crate) async fn export(
     Path(group): Path<String>,
     Query(q): Query<ExportParams>,
 ) -> Result<Response, ApiError> {
+    export_table(
+        &s,
+        &a,
+        &group,
+        q.dataset.as_deref(),
+        q.format.as_deref(),
+        ip.as_deref(),
+    )
+    .await
+}
+
+/// One item group's export as a response (the API's and the portal's).
+pub(crate) async fn export_table(
+    s: &AppState,
+    a: &zenome_app::Actor,
+    group: &str,
+    dataset: Option<&str>,
+    format: Option<&str>,
+    ip: Option<&str>,
+) -> Result<Response, ApiError> {
+    let q = ExportParams {
+        format: format.map(str::to_string),
+        dataset: dataset.map(str::to_string),
+    };
+    let group = group.to_string();
     let dict = s
         .app
         .dictionaries()
@@ -377,10 +402,7 @@ pub(crate) async fn export(
     if dict.group(&group).is_none() {
         return Err(AppError::NotFound("item group").into());
     }
-    let records = s
-        .app
-        .clinical_export(&a, q.dataset.as_deref(), ip.as_deref())
-        .await?;
+    let records = s.app.clinical_export(a, q.dataset.as_deref(), ip).await?;
     let table = zenome_clinical::export::tables(dict, &records)
         .into_iter()
         .find(|t| t.group == group)

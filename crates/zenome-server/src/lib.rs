@@ -13,6 +13,7 @@ mod clinical_api;
 mod extract;
 mod files_api;
 mod findings_api;
+mod grant_files_api;
 mod identity_api;
 mod metrics_layer;
 mod nul;
@@ -79,6 +80,7 @@ pub fn router(app: App) -> Router {
         .merge(findings_api::routes().layer(limit))
         .merge(prioritise_api::routes().layer(limit))
         .merge(reports_api::routes().layer(limit))
+        .merge(grant_files_api::routes().layer(limit))
         .merge(pipelines_api::routes().layer(limit))
         .route("/service-info", get(service_info::service_info))
         .route("/metrics", get(metrics_layer::render))

@@ -40,6 +40,11 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/portal/grants", get(grants_page))
         .route("/portal/grants/{id}/revoke", post(revoke))
         .route("/portal/grants/{id}/{dataset}", get(grant_data))
+        .route("/portal/grants/{id}/manifest.tsv", get(grant_manifest))
+        .route(
+            "/portal/grants/{id}/{dataset}/clinical/{group}",
+            get(grant_clinical),
+        )
         .route("/portal/alerts", get(alerts_page))
         .route("/portal/alerts/{id}/acknowledge", post(acknowledge))
 }
@@ -765,9 +770,15 @@ async fn grants_page(
 #[template(path = "grant_data.html")]
 struct GrantDataPage {
     ctx: PageCtx,
+    grant: String,
     dataset: String,
     via: String,
     participants: Vec<(String, String, String)>,
+    files: Vec<zenome_app::access::grant_files::GrantFile>,
+    /// Files listed of all that match.
+    total_files: usize,
+    /// Item groups of the clinical export, when the grant covers clinical data.
+    clinical_groups: Vec<String>,
 }
 
 async fn grant_data(
@@ -806,15 +817,108 @@ async fn grant_data(
             ));
         }
     }
+    let q = zenome_app::access::grant_files::GrantFilesQuery {
+        dataset: Some(dataset.clone()),
+        limit: Some(500),
+        ..Default::default()
+    };
+    let (files, total_files) = match s.app.grant_files(a, &_grant, &q, ip.as_deref()).await {
+        Ok(f) => (f.files, f.total),
+        Err(_) => (Vec::new(), 0),
+    };
+    let clinical_groups = if g
+        .as_ref()
+        .is_some_and(|g| g.data_types.contains(&DataType::Clinical))
+    {
+        s.app
+            .dictionaries()
+            .latest()
+            .map(|d| d.groups.iter().map(|g| g.id.clone()).collect())
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
     page(
         StatusCode::OK,
         GrantDataPage {
             ctx: v.ctx(&s, None),
+            grant: _grant,
             dataset,
             via: auth.via,
             participants,
+            files,
+            total_files,
+            clinical_groups,
         },
     )
+}
+
+/// The grant's download manifest, for the logged-in researcher.
+async fn grant_manifest(
+    State(s): State<AppState>,
+    h: HeaderMap,
+    Path(grant): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<HashMap<String, String>>,
+    crate::extract::ClientIp(ip): crate::extract::ClientIp,
+) -> Response {
+    let v = Visit::read(&s, &h, "/portal/grants").await;
+    let Some(a) = &v.actor else { return to_login() };
+    let query = zenome_app::access::grant_files::GrantFilesQuery {
+        dataset: q.get("dataset").cloned().filter(|d| !d.is_empty()),
+        data_type: q.get("data_type").and_then(|t| t.parse().ok()),
+        ..Default::default()
+    };
+    match s.app.grant_files(a, &grant, &query, ip.as_deref()).await {
+        Ok(f) => {
+            let mut body =
+                String::from(zenome_app::access::grant_files::GrantFile::MANIFEST_HEADER);
+            body.push('\n');
+            for x in &f.files {
+                body.push_str(&x.manifest_line());
+                body.push('\n');
+            }
+            (
+                [
+                    (
+                        axum::http::header::CONTENT_TYPE,
+                        "text/tab-separated-values; charset=utf-8".to_string(),
+                    ),
+                    (
+                        axum::http::header::CONTENT_DISPOSITION,
+                        format!("attachment; filename=\"zenome-manifest-{grant}.tsv\""),
+                    ),
+                ],
+                body,
+            )
+                .into_response()
+        }
+        Err(e) => error_page(&s, &v, e),
+    }
+}
+
+/// One item group of the clinical export of a granted dataset (CSV), for
+/// the logged-in researcher.
+async fn grant_clinical(
+    State(s): State<AppState>,
+    h: HeaderMap,
+    Path((_grant, dataset, group)): Path<(String, String, String)>,
+    crate::extract::ClientIp(ip): crate::extract::ClientIp,
+) -> Response {
+    let v = Visit::read(&s, &h, "/portal/grants").await;
+    let Some(a) = &v.actor else { return to_login() };
+    match crate::clinical_api::export_table(
+        &s,
+        a,
+        &group,
+        Some(&dataset),
+        Some("csv"),
+        ip.as_deref(),
+    )
+    .await
+    {
+        Ok(r) => r,
+        Err(e) => e.into_response(),
+    }
 }
 
 async fn revoke(

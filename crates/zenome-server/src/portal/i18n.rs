@@ -1162,6 +1162,34 @@ pub(crate) const TEXTS: &[(&str, &str, &str)] = &[
     ("token_expired", "Expired", "期限切れ"),
     ("token_revoked", "Revoked", "失効"),
     ("revoke_token", "Revoke", "失効させる"),
+    // the grant's data (issue 15)
+    (
+        "grant_files",
+        "Files you may download now",
+        "現在ダウンロードできるファイル",
+    ),
+    (
+        "grant_files_lead",
+        "Checked now against the grant and each participant’s consent, as at download. Download them all with the manifest and zenome download (Crypt4GH-encrypted for your key), or one by one through DRS and htsget.",
+        "付与と各参加者の同意をダウンロード時と同じく現時点で確認しています。マニフェストと zenome download で一括して (ご自身の鍵向けに Crypt4GH で暗号化して) 取得するか、DRS・htsget で個別に取得できます。",
+    ),
+    (
+        "download_manifest",
+        "Download manifest (TSV)",
+        "マニフェストをダウンロード (TSV)",
+    ),
+    (
+        "grant_files_none",
+        "No file of this dataset may be read under the grant now.",
+        "この付与で現在読めるファイルはありません。",
+    ),
+    ("data_type", "Data type", "データ種別"),
+    ("size", "Size", "サイズ"),
+    (
+        "clinical_export",
+        "Clinical data export",
+        "臨床情報のエクスポート",
+    ),
     // return of results (reports, recontact)
     ("acknowledge_receipt", "Acknowledge receipt", "受領を確認"),
     ("nav_reports", "Reports", "報告書"),

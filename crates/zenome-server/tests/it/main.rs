@@ -13,6 +13,7 @@ mod candidates;
 mod clinical;
 mod files;
 mod findings;
+mod grant_files;
 mod hardening;
 mod harness;
 mod htsget;
