@@ -36,6 +36,8 @@ pub(crate) struct FilesParams {
     disease_area: Option<String>,
     /// One dataset of the grant.
     dataset: Option<String>,
+    /// ICD-O-3 topography prefix of the primary site (`C34`: lung).
+    cancer_site: Option<String>,
     /// Default 0.
     offset: Option<usize>,
     /// Default 100, at most 1000 (the manifest has no limit).
@@ -81,6 +83,7 @@ fn query(p: &FilesParams, paged: bool) -> Result<GrantFilesQuery, AppError> {
         data_type,
         disease_area,
         dataset: p.dataset.clone(),
+        cancer_site: p.cancer_site.clone().filter(|c| !c.trim().is_empty()),
         offset: if paged { p.offset.unwrap_or(0) } else { 0 },
         limit: paged.then_some(limit),
     })

@@ -54,6 +54,9 @@ pub struct GrantFilesQuery {
     pub data_type: Option<DataType>,
     pub disease_area: Option<DiseaseArea>,
     pub dataset: Option<String>,
+    /// ICD-O-3 topography prefix of the cancer's primary site (`C34`), as
+    /// the latest clinical record holds it.
+    pub cancer_site: Option<String>,
     pub offset: usize,
     /// `None`: all (the manifest).
     pub limit: Option<usize>,
@@ -141,12 +144,33 @@ impl App {
                 }
                 let (_auth, ids) = self.dataset_participants(actor, dataset, *t, ip).await?;
                 let allowed: HashSet<&str> = ids.iter().map(ParticipantId::as_str).collect();
+                let sites = match &q.cancer_site {
+                    Some(_) => self.store().latest_clinical_of(&ids).await?,
+                    None => Default::default(),
+                };
+                let site_of = |p: &str| -> Option<String> {
+                    let r = sites.get(p)?;
+                    let v: serde_json::Value = serde_json::from_str(&r.record).ok()?;
+                    v.get("groups")?
+                        .get("diagnosis")?
+                        .get("primary_site")?
+                        .as_str()
+                        .map(str::to_string)
+                };
                 for pid in &ids {
                     let Some(p) = self.store().participant(pid).await? else {
                         continue;
                     };
                     let area = p.participant.disease_area;
                     if q.disease_area.is_some_and(|a| a != area) {
+                        continue;
+                    }
+                    if let Some(prefix) = &q.cancer_site
+                        && !site_of(pid.as_str()).is_some_and(|s| {
+                            s.to_ascii_uppercase()
+                                .starts_with(&prefix.trim().to_ascii_uppercase())
+                        })
+                    {
                         continue;
                     }
                     for o in self.store().objects_of(pid).await? {

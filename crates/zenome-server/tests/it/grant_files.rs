@@ -14,6 +14,7 @@ use crate::harness::Env;
 async fn a_grant_lists_its_files_and_a_manifest(e: Env) {
     let (s, run) = e.run().await;
     let st = e.upload_fastq(&run, &fastq(300, 6), 1).await;
+    crate::clinical::submit_ok(&e, &s.pid, crate::clinical::cancer_record(&s.pid)).await;
     let object = st["object_id"].as_str().unwrap().to_string();
     let r = e
         .call("POST", "/api/v1/datasets", Some("staff"), Some(json!({"id": "fq-ds", "title": "FASTQ", "title_ja": "FASTQ", "security_level": "3", "data_types": ["fastq", "vcf"], "requirement_scope": "health_medical"})))

@@ -529,6 +529,50 @@ async fn bcftools_reads_a_vcf_through_an_htsget_ticket_over_a_socket() {
     server.await.unwrap().unwrap();
 }
 
+/// samtools reads a BAM through an htsget URL over a real socket with the
+/// caller's bearer token (htslib's `HTS_AUTH_LOCATION`), as a researcher
+/// does with the URL the grant's file list gives: the same reads as the
+/// file itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn samtools_reads_a_bam_through_an_htsget_url_over_a_socket() {
+    let Some(data) = testdata() else { return };
+    if !tool("samtools") {
+        return;
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut c = crate::harness::config();
+    c.public_url = Some(format!("http://{addr}"));
+    let e = crate::harness::env_with(c).await;
+    let (s, run) = e.run().await;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().display();
+    let src = data.join("align/htslib/range.bam");
+    sh(&format!(
+        "samtools view -H --no-PG {src} | sed -E 's/(SM:)[^\\t]*/\\1{pid}/' > {d}/h.sam && samtools reheader --no-PG {d}/h.sam {src} > {d}/in.bam && samtools index {d}/in.bam",
+        src = src.display(),
+        pid = s.pid
+    ));
+    let bytes = std::fs::read(dir.path().join("in.bam")).unwrap();
+    let object = upload(&e, &run, "bam", "in.bam", &bytes).await;
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(zenome_server::serve(e.app.clone(), listener, async {
+        let _ = stop_rx.await;
+    }));
+    let auth = dir.path().join("token");
+    std::fs::write(&auth, &e.tokens["staff"]).unwrap();
+    let cmd = format!(
+        "HTS_AUTH_LOCATION={a} HTS_ALLOW_UNENCRYPTED_AUTHORIZATION_HEADER='I understand the risks' samtools view -c 'http://{addr}/htsget/reads/{object}?format=BAM'",
+        a = auth.display()
+    );
+    let got = tokio::task::spawn_blocking(move || sh(&cmd)).await.unwrap();
+    let want = sh(&format!("samtools view -c {d}/in.bam"));
+    assert_eq!(got.trim(), want.trim());
+    assert!(want.trim().parse::<u64>().unwrap() > 0);
+    let _ = stop_tx.send(());
+    server.await.unwrap().unwrap();
+}
+
 /// A ticket's single-purpose tokens were checked against a disabled user
 /// only: one issued under a login session kept opening data after that
 /// session logged out. It now dies with the session or token it was issued
