@@ -211,9 +211,14 @@ impl App {
         let step = i64::try_from(step).map_err(|e| AppError::Internal(e.to_string()))?;
         if !tx.advance_totp_step(&user.id, step).await? {
             drop(tx);
-            return Err(self
-                .login_failed(username, ip, "second factor replayed")
-                .await);
+            // password and code were right, so saying why reveals nothing an
+            // attacker lacks; it spares a person the guesswork
+            self.login_failed(username, ip, "second factor replayed")
+                .await;
+            return Err(AppError::Invalid {
+                field: "totp".into(),
+                reason: "this one-time code was already used; wait for the next one (at most 30 seconds)".into(),
+            });
         }
         let expires_at = tx.at() + Duration::hours(i64::from(self.config().security.session_hours));
         let session_id = tx.insert_session(&hash, &user.id, expires_at, ip).await?;

@@ -56,6 +56,34 @@ pub use crate::identity::panel_path;
 pub use crate::pipelines::{PIPELINE, TRUTH_SET, write_evaluation_kit};
 pub use crate::reference::write_reference;
 
+/// Logs a demo user in with the *previous* TOTP step's code (still
+/// accepted: the window is one step either side), so the current step is
+/// left for the person who logs in right after `zenome demo`; only when the
+/// step boundary passes in between is the current one used.
+async fn demo_login(
+    app: &App,
+    username: &str,
+    password: &str,
+    totp: &TotpSecret,
+) -> Result<zenome_app::auth::LoginOutcome, AppError> {
+    let previous = totp_code(totp, unix_now().saturating_sub(30));
+    match app
+        .login(username, password, &previous, Some("127.0.0.1"))
+        .await
+    {
+        Ok(l) => Ok(l),
+        Err(_) => {
+            app.login(
+                username,
+                password,
+                &totp_code(totp, unix_now()),
+                Some("127.0.0.1"),
+            )
+            .await
+        }
+    }
+}
+
 /// What to build.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DemoOptions {
@@ -283,8 +311,7 @@ pub async fn build(
         let (Some(pw), Some(totp), _) = &secrets[i] else {
             return Err(DemoError::Unexpected(format!("no password for {username}")));
         };
-        let code = totp_code(totp, unix_now());
-        let login = app.login(&username, pw, &code, Some("127.0.0.1")).await?;
+        let login = demo_login(app, &username, pw, totp).await?;
         submitters.push(app.actor_from_session(login.token.expose()).await?);
     }
     let mut centres = Vec::with_capacity(CENTRES.len());
@@ -391,9 +418,7 @@ pub async fn build(
         "researcher.industry",
     ] {
         let (pw, totp) = human(name)?;
-        let login = app
-            .login(name, &pw, &totp_code(&totp, unix_now()), Some("127.0.0.1"))
-            .await?;
+        let login = demo_login(app, name, &pw, &totp).await?;
         actors.insert(name, app.actor_from_session(login.token.expose()).await?);
     }
     let applications = secondary::build(app, &actors).await?;

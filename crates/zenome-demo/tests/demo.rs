@@ -369,6 +369,26 @@ async fn builds_a_consistent_cohort() {
         assert!(c.alleles_read >= 3 && c.candidates >= 1, "{c:?}");
         assert_eq!(c.by_phenotype.len(), zenome_app::prioritise::BY_PHENOTYPE);
     }
+    // a newcomer logs in straight after the demo with the current code (the
+    // demo's own logins left that step unused); the same code again is
+    // refused as used, and said so
+    let a = outcome
+        .accounts
+        .iter()
+        .find(|a| a.username == "staff")
+        .unwrap();
+    let totp = TotpSecret::from_base32(a.totp_secret.as_deref().unwrap()).unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let code = totp_code(&totp, now);
+    let pw = a.password.as_deref().unwrap();
+    app.login("staff", pw, &code, None)
+        .await
+        .expect("the first login after the demo works at once");
+    let e = app.login("staff", pw, &code, None).await.unwrap_err();
+    assert!(e.to_string().contains("already used"), "{e}");
     // the review queue holds drafted reports: a therapy match among them
     assert!(!outcome.report_drafts.is_empty(), "reports drafted");
     let queue = app.reports(&staff_actor).await.unwrap();

@@ -700,6 +700,7 @@ async fn login_submit(
             let msg = match e {
                 AppError::RateLimited { .. } => v.tr().t("rate_limited"),
                 AppError::Unauthorized | AppError::Forbidden(_) => v.tr().t("login_failed"),
+                AppError::Invalid { ref field, .. } if field == "totp" => v.tr().t("totp_used"),
                 other => return error_page(&s, &v, other),
             };
             let mut r = page(

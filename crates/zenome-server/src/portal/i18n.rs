@@ -1164,6 +1164,11 @@ pub(crate) const TEXTS: &[(&str, &str, &str)] = &[
     ("revoke_token", "Revoke", "失効させる"),
     // the grant's data (issue 15)
     (
+        "totp_used",
+        "This one-time code was already used. Wait for the next one (at most 30 seconds) and try again.",
+        "このワンタイムコードは使用済みです。次のコード (最長30秒後) でもう一度お試しください。",
+    ),
+    (
         "grant_files",
         "Files you may download now",
         "現在ダウンロードできるファイル",
