@@ -130,6 +130,7 @@ pub(crate) async fn build(app: &App, actors: &HashMap<&str, Actor>) -> Result<us
         .await?;
     app.submit_application(academic, &id).await?;
     app.assign_application(a("dac")?, &id).await?;
+    app.declare_interests(a("dac")?, &id, false, "").await?;
     app.vote_application(
         a("dac")?,
         &id,
@@ -163,6 +164,7 @@ pub(crate) async fn build(app: &App, actors: &HashMap<&str, Actor>) -> Result<us
         )
         .await?;
     app.submit_application(industry, &id).await?;
+    app.declare_interests(a("dac2")?, &id, false, "").await?;
     app.vote_application(a("dac2")?, &id, Vote::Approve).await?;
     // 3. a draft
     app.create_application(

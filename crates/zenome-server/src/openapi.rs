@@ -84,7 +84,7 @@ fn status_meaning(code: &str) -> &'static str {
         api::access::list_applications, api::access::create_application, api::access::preview_application,
         api::access::preview_saved, api::access::get_application, api::access::update_application,
         api::access::submit_application, api::access::assign_application, api::access::withdraw_application,
-        api::access::comment_application, api::access::request_changes, api::access::vote_application,
+        api::access::comment_application, api::access::request_changes, api::access::vote_application, api::access::declare_interests,
         api::access::list_grants, api::access::get_grant, api::access::revoke_grant, api::access::passport,
         api::access::list_alerts, api::access::acknowledge_alert, api::access::data_use, api::access::public_projects,
         crate::files_api::create, crate::files_api::status, crate::files_api::head, crate::files_api::patch, crate::files_api::cancel,

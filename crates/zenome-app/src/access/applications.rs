@@ -528,6 +528,32 @@ impl App {
         }
     }
 
+    /// A DAC member declares their interests in an application before
+    /// voting: `conflict` true recuses them (they may not vote on it). Each
+    /// submission asks anew.
+    pub async fn declare_interests(
+        &self,
+        actor: &Actor,
+        id: &str,
+        conflict: bool,
+        note: &str,
+    ) -> Result<(), AppError> {
+        self.require_dac(actor)?;
+        let note = note.trim();
+        if conflict && note.is_empty() {
+            return Err(AppError::invalid("note", "say what the conflict is"));
+        }
+        self.transition(
+            actor,
+            id,
+            ApplicationAction::Comment,
+            "interests",
+            json!({ "conflict": conflict, "text": note }),
+            None,
+        )
+        .await
+    }
+
     /// One DAC member's vote. When the votes since the last submission reach
     /// the rule set's approvals (or one rejects), the application is decided;
     /// an approval creates the grant and the invoice.
@@ -564,6 +590,36 @@ impl App {
             .application(id)
             .await?
             .ok_or(AppError::NotFound("application"))?;
+        // each member declares their interests before voting, anew for each
+        // submission; a declared conflict recuses them
+        {
+            let events = tx.application_events(id).await?;
+            let since = events
+                .iter()
+                .rposition(|e| e.kind == "submitted")
+                .map_or(0, |i| i + 1);
+            let declared = events[since..]
+                .iter()
+                .rev()
+                .find(|e| e.kind == "interests" && e.actor == actor.username)
+                .and_then(|e| serde_json::from_str::<serde_json::Value>(&e.body).ok())
+                .and_then(|v| v["conflict"].as_bool());
+            match declared {
+                None => {
+                    return Err(AppError::Conflict {
+                        field: Some("conflict_of_interest".into()),
+                        message: "declare your interests in this application before voting (no conflict, or a conflict that recuses you)".into(),
+                    });
+                }
+                Some(true) => {
+                    return Err(AppError::Conflict {
+                        field: Some("conflict_of_interest".into()),
+                        message: "you declared a conflict of interest in this application: you may not vote on it".into(),
+                    });
+                }
+                Some(false) => {}
+            }
+        }
         let state = state_of(&row)?;
         let state = if state == ApplicationState::Submitted {
             tx.append_application_event(

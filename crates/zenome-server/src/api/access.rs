@@ -57,6 +57,10 @@ pub(crate) fn routes() -> Router<AppState> {
         )
         .route("/api/v1/applications/{id}/votes", post(vote_application))
         .route(
+            "/api/v1/applications/{id}/interests",
+            post(declare_interests),
+        )
+        .route(
             "/api/v1/applications/{id}/withdraw",
             post(withdraw_application),
         )
@@ -796,6 +800,37 @@ pub struct VoteDto {
     pub decision: String,
     /// Conditions or reasons (required unless approving plainly).
     pub reason: Option<String>,
+    /// The voter's declaration, recorded before the vote: `false` (no
+    /// conflict) lets the vote count; `true` recuses the voter. May be
+    /// omitted when declared already (`POST …/interests`).
+    pub conflict_of_interest: Option<bool>,
+}
+
+/// A DAC member's declaration of interests.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InterestsDto {
+    /// Whether the member has a conflict of interest (it recuses them).
+    pub conflict: bool,
+    /// What the conflict is (required when there is one).
+    #[serde(default)]
+    pub note: String,
+}
+
+/// A DAC member declares their interests in an application (before
+/// voting, anew for each submission).
+#[utoipa::path(post, path = "/api/v1/applications/{id}/interests", tag = "access", params(("id" = String, Path)), request_body = InterestsDto,
+    responses((status = 200, body = ApplicationDto), (status = 403, body = crate::problem::Problem), (status = 409, body = crate::problem::Problem), (status = 422, body = crate::problem::Problem)), security(("bearer" = [])))]
+pub(crate) async fn declare_interests(
+    State(s): State<AppState>,
+    ApiActor(a): ApiActor,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<InterestsDto>,
+) -> ApiResult<Json<ApplicationDto>> {
+    s.app
+        .declare_interests(&a, &id, b.conflict, &b.note)
+        .await?;
+    Ok(Json((&s.app.application(&a, &id).await?).into()))
 }
 
 /// Votes on an application (DAC). Enough approvals under the applicant's
@@ -821,6 +856,20 @@ pub(crate) async fn vote_application(
             .into());
         }
     };
+    if let Some(conflict) = v.conflict_of_interest {
+        s.app
+            .declare_interests(
+                &a,
+                &id,
+                conflict,
+                if conflict {
+                    "declared with the vote"
+                } else {
+                    ""
+                },
+            )
+            .await?;
+    }
     s.app.vote_application(&a, &id, vote).await?;
     Ok(Json((&s.app.application(&a, &id).await?).into()))
 }

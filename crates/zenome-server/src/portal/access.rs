@@ -475,6 +475,10 @@ struct ApplicationPage {
     events: Vec<EventRow>,
     can_edit: bool,
     can_review: bool,
+    /// Submitted, nobody has taken it yet: a DAC member may.
+    can_assign: bool,
+    /// Only an application under review may be sent back.
+    can_request_changes: bool,
     can_comment: bool,
     can_withdraw: bool,
     purpose_scopes: Vec<&'static str>,
@@ -614,11 +618,25 @@ async fn render_application(
                 .iter()
                 .map(|e| {
                     let d: serde_json::Value = serde_json::from_str(&e.body).unwrap_or_default();
-                    let text = d["text"]
-                        .as_str()
-                        .map(str::to_string)
-                        .or_else(|| d["vote"].as_str().map(|x| tr.code(x).to_string()))
-                        .unwrap_or_default();
+                    let note = d["text"].as_str().unwrap_or_default().to_string();
+                    // a vote shows its decision, a declaration whether it recuses
+                    let head = match e.kind.as_str() {
+                        "vote" => d["vote"].as_str().map(|x| tr.code(x).to_string()),
+                        "interests" => Some(
+                            tr.t(if d["conflict"].as_bool() == Some(true) {
+                                "coi_declared_conflict"
+                            } else {
+                                "coi_declared_none"
+                            })
+                            .to_string(),
+                        ),
+                        _ => None,
+                    };
+                    let text = match (head, note.is_empty()) {
+                        (Some(h), true) => h,
+                        (Some(h), false) => format!("{h} — {note}"),
+                        (None, _) => note,
+                    };
                     EventRow {
                         at: super::local_time(e.at),
                         kind: e.kind.clone(),
@@ -629,6 +647,8 @@ async fn render_application(
                 .collect(),
             can_edit: own && view.state.editable(),
             can_review: dac && view.state.with_dac(),
+            can_assign: dac && view.state.as_str() == "submitted",
+            can_request_changes: dac && view.state.as_str() == "under_review",
             can_comment: !view.state.editable() || own,
             can_withdraw: own
                 && !matches!(view.state.as_str(), "approved" | "rejected" | "withdrawn"),
@@ -667,8 +687,22 @@ async fn application_action(
         "withdraw" => s.app.withdraw_application(a, &id).await,
         "comment" => s.app.comment_application(a, &id, &f.get("text")).await,
         "request-changes" => s.app.request_changes(a, &id, &f.get("text")).await,
+        "assign" => s.app.assign_application(a, &id).await,
         "vote" => {
             let reason = f.get("reason");
+            // the declaration of interests comes with the vote (required)
+            let declared = match f.get("conflict_of_interest").as_str() {
+                "no" => s.app.declare_interests(a, &id, false, "").await,
+                "yes" => {
+                    s.app
+                        .declare_interests(a, &id, true, &f.get("coi_note"))
+                        .await
+                }
+                _ => Err(AppError::invalid(
+                    "conflict_of_interest",
+                    "declare whether you have a conflict of interest with this application",
+                )),
+            };
             let vote = match f.get("decision").as_str() {
                 "approve" => Ok(Vote::Approve),
                 "approve_with_conditions" => Ok(Vote::ApproveWithConditions(reason)),
@@ -678,9 +712,9 @@ async fn application_action(
                     "approve, approve_with_conditions or reject",
                 )),
             };
-            match vote {
-                Ok(vote) => s.app.vote_application(a, &id, vote).await.map(|_| ()),
-                Err(e) => Err(e),
+            match (declared, vote) {
+                (Err(e), _) | (_, Err(e)) => Err(e),
+                (Ok(()), Ok(vote)) => s.app.vote_application(a, &id, vote).await.map(|_| ()),
             }
         }
         _ => Err(AppError::NotFound("action")),

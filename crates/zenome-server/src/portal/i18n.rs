@@ -1164,6 +1164,42 @@ pub(crate) const TEXTS: &[(&str, &str, &str)] = &[
     ("revoke_token", "Revoke", "失効させる"),
     // the grant's data (issue 15)
     (
+        "assign_to_me",
+        "Take this application for review",
+        "この申請の審査を担当する",
+    ),
+    (
+        "coi_question",
+        "Conflict of interest (declared before your vote, for each submission)",
+        "利益相反 (投票の前に、提出ごとに申告します)",
+    ),
+    (
+        "coi_none",
+        "I have no conflict of interest with this application",
+        "この申請との利益相反はありません",
+    ),
+    (
+        "coi_conflict",
+        "I have a conflict of interest (I will not vote)",
+        "利益相反があります (投票しません)",
+    ),
+    (
+        "coi_note",
+        "The conflict, if any",
+        "利益相反の内容 (ある場合)",
+    ),
+    (
+        "coi_declared_none",
+        "no conflict of interest declared",
+        "利益相反なしと申告",
+    ),
+    (
+        "coi_declared_conflict",
+        "conflict of interest declared: recused",
+        "利益相反ありと申告 (審査から除外)",
+    ),
+    ("interests", "Declaration of interests", "利益相反の申告"),
+    (
         "totp_used",
         "This one-time code was already used. Wait for the next one (at most 30 seconds) and try again.",
         "このワンタイムコードは使用済みです。次のコード (最長30秒後) でもう一度お試しください。",

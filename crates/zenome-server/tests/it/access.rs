@@ -127,7 +127,7 @@ pub async fn granted(e: &Env, who: &str, datasets: &[&str], types: &[&str]) -> S
             "POST",
             &format!("/api/v1/applications/{id}/votes"),
             Some("dac"),
-            Some(json!({"decision": "approve"})),
+            Some(json!({"conflict_of_interest": false, "decision": "approve"})),
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
@@ -137,7 +137,7 @@ pub async fn granted(e: &Env, who: &str, datasets: &[&str], types: &[&str]) -> S
                 "POST",
                 &format!("/api/v1/applications/{id}/votes"),
                 Some("dac2"),
-                Some(json!({"decision": "approve"})),
+                Some(json!({"conflict_of_interest": false, "decision": "approve"})),
             )
             .await;
         assert_eq!(r.json["state"], "approved", "{}", r.text);
@@ -251,7 +251,7 @@ async fn academic_application_from_draft_to_grant_and_data(e: Env) {
             .json["state"],
         "submitted"
     );
-    let r = e.call("POST", &format!("{url}/votes"), Some("dac"), Some(json!({"decision": "approve_with_conditions", "reason": "no attempt at re-identification"}))).await;
+    let r = e.call("POST", &format!("{url}/votes"), Some("dac"), Some(json!({"conflict_of_interest": false, "decision": "approve_with_conditions", "reason": "no attempt at re-identification"}))).await;
     assert_eq!(
         r.json["state"], "approved",
         "academic rule set: one approval"
@@ -272,6 +272,7 @@ async fn academic_application_from_draft_to_grant_and_data(e: Env) {
             "comment",
             "edited",
             "submitted",
+            "interests",
             "assigned",
             "vote",
             "decided"
@@ -424,7 +425,7 @@ async fn industry_needs_two_approvals_and_excludes_rare_disease_without_opt_in(e
             "POST",
             &format!("/api/v1/applications/{id}/votes"),
             Some("dac"),
-            Some(json!({"decision": "approve"})),
+            Some(json!({"conflict_of_interest": false, "decision": "approve"})),
         )
         .await;
     assert_eq!(r.json["state"], "under_review");
@@ -433,7 +434,7 @@ async fn industry_needs_two_approvals_and_excludes_rare_disease_without_opt_in(e
             "POST",
             &format!("/api/v1/applications/{id}/votes"),
             Some("dac"),
-            Some(json!({"decision": "approve"})),
+            Some(json!({"conflict_of_interest": false, "decision": "approve"})),
         )
         .await;
     assert_eq!(
@@ -445,7 +446,7 @@ async fn industry_needs_two_approvals_and_excludes_rare_disease_without_opt_in(e
             "POST",
             &format!("/api/v1/applications/{id}/votes"),
             Some("dac2"),
-            Some(json!({"decision": "approve"})),
+            Some(json!({"conflict_of_interest": false, "decision": "approve"})),
         )
         .await;
     assert_eq!(r.json["state"], "approved", "{}", r.text);
@@ -495,11 +496,11 @@ async fn a_rejection_is_recorded_with_reasons(e: Env) {
             "POST",
             &format!("/api/v1/applications/{id}/votes"),
             Some("dac"),
-            Some(json!({"decision": "reject"})),
+            Some(json!({"conflict_of_interest": false, "decision": "reject"})),
         )
         .await;
     assert_eq!(r.json["field"], "reason", "a rejection states reasons");
-    let r = e.call("POST", &format!("/api/v1/applications/{id}/votes"), Some("dac"), Some(json!({"decision": "reject", "reason": "the purpose is outside the consented scope"}))).await;
+    let r = e.call("POST", &format!("/api/v1/applications/{id}/votes"), Some("dac"), Some(json!({"conflict_of_interest": false, "decision": "reject", "reason": "the purpose is outside the consented scope"}))).await;
     assert_eq!(r.json["state"], "rejected");
     assert!(r.json["grant_id"].is_null());
     let last = r.json["events"].as_array().unwrap().last().unwrap().clone();
@@ -1075,4 +1076,84 @@ crate::on_both_engines!(
     embargoed_datasets_are_for_their_group_only,
     injection_strings_in_applications_are_stored_as_text,
     audit_verify_catches_a_changed_entry_and_a_rewritten_chain,
+    a_vote_needs_a_declaration_of_interests,
 );
+
+/// Each DAC member declares their interests before voting, for each
+/// submission: without a declaration the vote is refused; a declared
+/// conflict recuses the member; the declaration is in the history.
+async fn a_vote_needs_a_declaration_of_interests(e: Env) {
+    cohort(&e).await;
+    let r = e
+        .call(
+            "POST",
+            "/api/v1/applications",
+            Some("academic"),
+            Some(application(&["cancer-wgs-r1"], &["vcf"])),
+        )
+        .await;
+    let id = r.json["id"].as_str().unwrap().to_string();
+    let _ = e
+        .call(
+            "POST",
+            &format!("/api/v1/applications/{id}/submit"),
+            Some("academic"),
+            None,
+        )
+        .await;
+    let vote = |body: Value| {
+        let e = &e;
+        let id = id.clone();
+        async move {
+            e.call(
+                "POST",
+                &format!("/api/v1/applications/{id}/votes"),
+                Some("dac"),
+                Some(body),
+            )
+            .await
+        }
+    };
+    let r = vote(json!({"decision": "approve"})).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    {
+        assert!(r.text.contains("declare your interests"), "{}", r.text);
+        // a declared conflict recuses
+        let c = e
+            .call(
+                "POST",
+                &format!("/api/v1/applications/{id}/interests"),
+                Some("dac"),
+                Some(json!({"conflict": true, "note": "共同研究者です"})),
+            )
+            .await;
+        assert_eq!(c.status, StatusCode::OK, "{}", c.text);
+        let r = vote(json!({"decision": "approve"})).await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+        assert!(r.text.contains("may not vote"), "{}", r.text);
+        let r = e
+            .call(
+                "POST",
+                &format!("/api/v1/applications/{id}/interests"),
+                Some("dac"),
+                Some(json!({"conflict": true})),
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "a conflict says what it is: {}",
+            r.text
+        );
+        // others may not declare for the DAC
+        let r = e
+            .call(
+                "POST",
+                &format!("/api/v1/applications/{id}/interests"),
+                Some("academic"),
+                Some(json!({"conflict": false})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+    }
+}

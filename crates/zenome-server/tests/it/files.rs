@@ -1171,7 +1171,7 @@ async fn drs_reads_follow_grants_and_consent(e: Env) {
         "POST",
         &format!("/api/v1/applications/{id}/votes"),
         Some("dac"),
-        Some(json!({"decision": "approve"})),
+        Some(json!({"conflict_of_interest": false, "decision": "approve"})),
     )
     .await;
     let (got, _, _) = e.raw(&meta, "academic", None, None).await;
@@ -1199,7 +1199,7 @@ async fn drs_reads_follow_grants_and_consent(e: Env) {
         "POST",
         &format!("/api/v1/applications/{id}/votes"),
         Some("dac"),
-        Some(json!({"decision": "approve"})),
+        Some(json!({"conflict_of_interest": false, "decision": "approve"})),
     )
     .await;
     let (got, body, _) = e.raw(&meta, "academic", None, None).await;
@@ -1282,7 +1282,7 @@ async fn a_file_that_fails_qc_is_kept_flagged_and_not_released(e: Env) {
         "POST",
         &format!("/api/v1/applications/{id}/votes"),
         Some("dac"),
-        Some(json!({"decision": "approve"})),
+        Some(json!({"conflict_of_interest": false, "decision": "approve"})),
     )
     .await;
     assert_eq!(

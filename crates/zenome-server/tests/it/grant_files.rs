@@ -47,7 +47,7 @@ async fn a_grant_lists_its_files_and_a_manifest(e: Env) {
             "POST",
             &format!("/api/v1/applications/{id}/votes"),
             Some("dac"),
-            Some(json!({"decision": "approve"})),
+            Some(json!({"conflict_of_interest": false, "decision": "approve"})),
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
