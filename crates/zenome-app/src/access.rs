@@ -85,6 +85,10 @@ pub struct ApplicationBody {
     pub start: String,
     /// Last day of access (YYYY-MM-DD).
     pub end: String,
+    /// The version of the data access agreement the applicant accepted
+    /// (must be the one in force at submission).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agreement_accepted: Option<String>,
 }
 
 const DATE: &[time::format_description::BorrowedFormatItem<'static>] =

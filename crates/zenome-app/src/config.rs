@@ -243,6 +243,9 @@ pub struct AccessConfig {
     pub alerts: AlertConfig,
     /// Visas.
     pub visas: VisaConfig,
+    /// The data access agreement applicants accept at submission (its
+    /// version; the grant records it).
+    pub agreement_version: String,
 }
 
 impl Default for AccessConfig {
@@ -263,6 +266,7 @@ impl Default for AccessConfig {
             fees: FeesConfig::default(),
             alerts: AlertConfig::default(),
             visas: VisaConfig::default(),
+            agreement_version: "ZENOME-DAA-2026.1".into(),
         }
     }
 }

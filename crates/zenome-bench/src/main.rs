@@ -320,9 +320,11 @@ async fn access(
             fastq_need: None,
             start: "2026-01-01".into(),
             end: "2028-06-30".into(),
+            agreement_accepted: Some(app.config().access.agreement_version.clone()),
         };
         let id = app.create_application(who, body).await?;
         app.submit_application(who, &id).await?;
+        app.declare_interests(&dac, &id, false, "").await?;
         app.vote_application(&dac, &id, Vote::Approve).await?;
         bar.inc(1);
     }

@@ -125,6 +125,7 @@ pub(crate) async fn build(app: &App, actors: &HashMap<&str, Actor>) -> Result<us
                 fastq_need: None,
                 start: start.clone(),
                 end: end(730),
+                agreement_accepted: Some(app.config().access.agreement_version.clone()),
             },
         )
         .await?;
@@ -160,6 +161,7 @@ pub(crate) async fn build(app: &App, actors: &HashMap<&str, Actor>) -> Result<us
                 fastq_need: None,
                 start: start.clone(),
                 end: end(365),
+                agreement_accepted: Some(app.config().access.agreement_version.clone()),
             },
         )
         .await?;
@@ -184,6 +186,7 @@ pub(crate) async fn build(app: &App, actors: &HashMap<&str, Actor>) -> Result<us
             fastq_need: None,
             start,
             end: end(365),
+            agreement_accepted: Some(app.config().access.agreement_version.clone()),
         },
     )
     .await?;

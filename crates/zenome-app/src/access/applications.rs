@@ -181,6 +181,13 @@ impl App {
         if body.affiliation.trim().is_empty() {
             p("affiliation", "the affiliation is required".into());
         }
+        let daa = &self.config().access.agreement_version;
+        if body.agreement_accepted.as_deref() != Some(daa.as_str()) {
+            p(
+                "agreement_accepted",
+                format!("accept the data access agreement, version {daa}"),
+            );
+        }
         if body.purpose.description.trim().chars().count() < 20 {
             p(
                 "purpose.description",
@@ -714,6 +721,7 @@ impl App {
                     "sector": sector.as_str(),
                     "conditions": conditions,
                     "obligations": obligations,
+                    "agreement": body.agreement_accepted,
                 });
                 tx.insert_grant(
                     &GrantRow {

@@ -29,6 +29,8 @@ struct GrantBody {
     conditions: Vec<String>,
     #[serde(default)]
     obligations: Vec<String>,
+    #[serde(default)]
+    agreement: Option<String>,
 }
 
 /// A grant as its holders and reviewers see it.
@@ -52,6 +54,8 @@ pub struct GrantView {
     pub obligations: Vec<String>,
     /// `active`, `expired`, `revoked`, `not_started`.
     pub status: &'static str,
+    /// The data access agreement version the applicant accepted.
+    pub agreement: Option<String>,
 }
 
 /// Under what a read is allowed.
@@ -109,6 +113,7 @@ fn view(row: GrantRow, now: OffsetDateTime) -> Result<GrantView, AppError> {
         },
         conditions: b.conditions,
         obligations: b.obligations,
+        agreement: b.agreement,
         status,
         row,
     })

@@ -400,6 +400,10 @@ pub struct ApplicationBodyDto {
     pub start: String,
     /// Last day (YYYY-MM-DD).
     pub end: String,
+    /// The data access agreement version accepted (`GET /api/v1/agreement`
+    /// names the one in force); required to submit.
+    #[serde(default)]
+    pub agreement_accepted: Option<String>,
 }
 
 /// A research purpose.
@@ -442,6 +446,7 @@ impl From<ApplicationBodyDto> for ApplicationBody {
             datasets: d.datasets,
             data_types: d.data_types,
             fastq_need: d.fastq_need,
+            agreement_accepted: d.agreement_accepted,
             start: d.start,
             end: d.end,
         }
@@ -468,6 +473,7 @@ impl From<&ApplicationBody> for ApplicationBodyDto {
             fastq_need: b.fastq_need.clone(),
             start: b.start.clone(),
             end: b.end.clone(),
+            agreement_accepted: b.agreement_accepted.clone(),
         }
     }
 }
@@ -899,6 +905,8 @@ pub struct GrantDto {
     pub conditions: Vec<String>,
     /// DUO obligations.
     pub obligations: Vec<String>,
+    /// The data access agreement version the applicant accepted.
+    pub agreement: Option<String>,
     /// From.
     pub starts_at: String,
     /// Until.
@@ -925,6 +933,7 @@ impl From<&GrantView> for GrantDto {
             sector: g.sector.as_str().into(),
             conditions: g.conditions.clone(),
             obligations: g.obligations.clone(),
+            agreement: g.agreement.clone(),
             starts_at: rfc3339(g.row.starts_at),
             expires_at: rfc3339(g.row.expires_at),
             status: g.status.into(),

@@ -275,9 +275,18 @@ struct AppForm {
     fastq_need: String,
     start: String,
     end: String,
+    /// Whether the applicant accepted the agreement in force.
+    agreement: bool,
+    /// The agreement in force (set by the page from the configuration).
+    agreement_version: String,
 }
 
 impl AppForm {
+    fn with_agreement(mut self, version: &str) -> Self {
+        self.agreement_version = version.to_string();
+        self
+    }
+
     fn blank() -> Self {
         let today = time::OffsetDateTime::now_utc().date();
         Self {
@@ -310,6 +319,8 @@ impl AppForm {
             fastq_need: b.fastq_need.clone().unwrap_or_default(),
             start: b.start.clone(),
             end: b.end.clone(),
+            agreement: b.agreement_accepted.is_some(),
+            agreement_version: String::new(),
         }
     }
 
@@ -332,6 +343,7 @@ impl AppForm {
             fastq_need: Some(f.get("fastq_need")).filter(|d| !d.is_empty()),
             start: f.get("start"),
             end: f.get("end"),
+            agreement_accepted: Some(f.get("agreement_accepted")).filter(|d| !d.is_empty()),
         }
     }
 }
@@ -398,6 +410,7 @@ async fn render_applications(
     status: StatusCode,
     form: AppForm,
 ) -> Response {
+    let form = form.with_agreement(&s.app.config().access.agreement_version);
     let Some(a) = &v.actor else { return to_login() };
     let items = match s.app.applications(a).await {
         Ok(x) => x,
@@ -655,7 +668,7 @@ async fn render_application(
             purpose_scopes: PURPOSE_SCOPES.to_vec(),
             dataset_ids,
             all_types: types(),
-            form: AppForm::of(&view.body),
+            form: AppForm::of(&view.body).with_agreement(&s.app.config().access.agreement_version),
             a: AppView {
                 id: view.row.id.clone(),
                 title: view.body.title.clone(),

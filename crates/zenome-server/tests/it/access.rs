@@ -97,7 +97,8 @@ pub fn application(datasets: &[&str], types: &[&str]) -> Value {
         "datasets": datasets,
         "data_types": types,
         "start": "2026-01-01",
-        "end": "2027-12-31"
+        "end": "2027-12-31",
+        "agreement_accepted": "ZENOME-DAA-2026.1"
     })
 }
 
@@ -1077,7 +1078,76 @@ crate::on_both_engines!(
     injection_strings_in_applications_are_stored_as_text,
     audit_verify_catches_a_changed_entry_and_a_rewritten_chain,
     a_vote_needs_a_declaration_of_interests,
+    the_agreement_is_accepted_at_submission_and_recorded_with_the_grant,
 );
+
+/// The data access agreement in force must be accepted to submit, and
+/// the grant records the version accepted.
+async fn the_agreement_is_accepted_at_submission_and_recorded_with_the_grant(e: Env) {
+    cohort(&e).await;
+    let mut body = application(&["cancer-wgs-r1"], &["vcf"]);
+    body["agreement_accepted"] = json!("ZENOME-DAA-2019.1");
+    let r = e
+        .call(
+            "POST",
+            "/api/v1/applications",
+            Some("academic"),
+            Some(body.clone()),
+        )
+        .await;
+    let id = r.json["id"].as_str().unwrap().to_string();
+    let r = e
+        .call(
+            "POST",
+            &format!("/api/v1/applications/{id}/submit"),
+            Some("academic"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert!(
+        r.text.contains("ZENOME-DAA-2026.1"),
+        "the version in force is named: {}",
+        r.text
+    );
+    body["agreement_accepted"] = json!("ZENOME-DAA-2026.1");
+    let r = e
+        .call(
+            "PUT",
+            &format!("/api/v1/applications/{id}"),
+            Some("academic"),
+            Some(body),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = e
+        .call(
+            "POST",
+            &format!("/api/v1/applications/{id}/submit"),
+            Some("academic"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = e
+        .call(
+            "POST",
+            &format!("/api/v1/applications/{id}/votes"),
+            Some("dac"),
+            Some(json!({"conflict_of_interest": false, "decision": "approve"})),
+        )
+        .await;
+    let grant = r.json["grant_id"].as_str().unwrap().to_string();
+    let g = e
+        .call(
+            "GET",
+            &format!("/api/v1/grants/{grant}"),
+            Some("academic"),
+            None,
+        )
+        .await;
+    assert_eq!(g.json["agreement"], "ZENOME-DAA-2026.1", "{}", g.text);
+}
 
 /// Each DAC member declares their interests before voting, for each
 /// submission: without a declaration the vote is refused; a declared
