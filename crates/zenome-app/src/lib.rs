@@ -21,6 +21,7 @@ pub mod identity;
 pub mod keys;
 mod limiter;
 pub mod lineage;
+pub mod notifications;
 pub mod pipelines;
 pub mod policy;
 pub mod prioritise;

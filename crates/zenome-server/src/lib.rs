@@ -16,6 +16,7 @@ mod findings_api;
 mod grant_files_api;
 mod identity_api;
 mod metrics_layer;
+mod notifications_api;
 mod nul;
 mod openapi;
 mod pipelines_api;
@@ -81,6 +82,7 @@ pub fn router(app: App) -> Router {
         .merge(prioritise_api::routes().layer(limit))
         .merge(reports_api::routes().layer(limit))
         .merge(grant_files_api::routes().layer(limit))
+        .merge(notifications_api::routes().layer(limit))
         .merge(pipelines_api::routes().layer(limit))
         .route("/service-info", get(service_info::service_info))
         .route("/metrics", get(metrics_layer::render))

@@ -103,6 +103,7 @@ fn status_meaning(code: &str) -> &'static str {
         crate::findings_api::retire_trial,
         crate::prioritise_api::candidates,
         crate::grant_files_api::files, crate::grant_files_api::manifest,
+        crate::notifications_api::list, crate::notifications_api::read,
         crate::reports_api::list_reports, crate::reports_api::draft_report,
         crate::reports_api::get_report, crate::reports_api::report_html,
         crate::reports_api::report_pdf, crate::reports_api::comment,

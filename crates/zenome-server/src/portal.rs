@@ -135,6 +135,8 @@ pub(crate) struct UserCtx {
     sees_trials: bool,
     sees_pipelines: bool,
     sees_reports: bool,
+    /// Unread notifications (the badge).
+    unread: i64,
 }
 
 /// A message shown at the top of a page.
@@ -157,6 +159,8 @@ pub(crate) struct PageCtx {
 struct Visit {
     lang: Lang,
     actor: Option<Actor>,
+    /// The actor's unread notifications.
+    unread: i64,
     session: Option<String>,
     visitor: Option<String>,
     path: String,
@@ -170,9 +174,14 @@ impl Visit {
             Some(t) => s.app.actor_from_session(t).await.ok(),
             None => None,
         };
+        let unread = match &actor {
+            Some(a) => s.app.unread_notifications(a).await.unwrap_or(0),
+            None => 0,
+        };
         Self {
             lang: lang_of(h, &c),
             actor,
+            unread,
             session,
             visitor: c.get(VISITOR_COOKIE).cloned(),
             path: path.to_string(),
@@ -218,6 +227,7 @@ impl Visit {
                 ),
                 sees_pipelines: pipelines::sees_pipelines(&a.role),
                 sees_reports: reports::sees_reports(&a.role),
+                unread: self.unread,
             }),
             csrf,
             path: self.path.clone(),

@@ -20,6 +20,7 @@ mod files;
 mod findings;
 mod identity;
 mod lineage;
+mod notifications;
 mod organisations;
 mod participants;
 mod pipelines;
@@ -46,6 +47,7 @@ pub use error::StoreError;
 pub use files::{CopyRow, ObjectRow, UploadRow};
 pub use findings::{AnnotationRunRow, FindingsRow, TrialRow};
 pub use identity::{IdentityCheckRow, IdentityHoldRow, IdentitySampleRow};
+pub use notifications::NotificationRow;
 pub use participants::{ParticipantFilter, ParticipantRow};
 pub use pipelines::{
     EvaluationRow, MetricRow, PipelineResultRow, PipelineVersionRow, PromotionRow, TruthSetRow,

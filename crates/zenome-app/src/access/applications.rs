@@ -65,6 +65,60 @@ pub struct ApplicationView {
     pub grant: Option<GrantRow>,
 }
 
+/// What a change of an application says, in both languages (`None`:
+/// nothing worth telling).
+fn notice(kind: &str, state: ApplicationState) -> Option<(&'static str, &'static str)> {
+    Some(match (kind, state) {
+        ("submitted", _) => ("was submitted to the DAC", "がDACに提出されました"),
+        ("assigned", _) => ("was taken for review", "の審査が始まりました"),
+        ("changes_requested", _) => ("was sent back for changes", "に修正依頼がありました"),
+        ("comment", _) => ("has a new comment", "に新しいコメントがあります"),
+        ("edited", ApplicationState::ChangesRequested) => ("was revised", "が修正されました"),
+        ("vote", _) => ("received a vote", "に投票がありました"),
+        ("decided", ApplicationState::Approved) => (
+            "was approved: a grant exists",
+            "が承認されました (利用許可が発行されました)",
+        ),
+        ("decided", _) => ("was rejected", "が却下されました"),
+        ("withdrawn", _) => ("was withdrawn", "が取り下げられました"),
+        _ => return None,
+    })
+}
+
+/// Tells the applicant, co-applicants and (once the DAC has it) the DAC
+/// members of a change — everyone but its author — in the change's
+/// transaction.
+#[allow(clippy::too_many_arguments)]
+async fn notify(
+    tx: &mut zenome_store::WriteTx,
+    dac: &[String],
+    actor: &Actor,
+    id: &str,
+    applicant: &str,
+    body: &ApplicationBody,
+    state: ApplicationState,
+    kind: &str,
+) -> Result<(), AppError> {
+    let Some((en, ja)) = notice(kind, state) else {
+        return Ok(());
+    };
+    let mut who: Vec<&str> = vec![applicant];
+    who.extend(body.co_applicants.iter().map(String::as_str));
+    if state != ApplicationState::Draft {
+        who.extend(dac.iter().map(String::as_str));
+    }
+    who.sort_unstable();
+    who.dedup();
+    let title = body.title.chars().take(80).collect::<String>();
+    let text_en = format!("Application “{title}” {en}");
+    let text_ja = format!("申請「{title}」{ja}");
+    let link = format!("/portal/applications/{id}");
+    for w in who.into_iter().filter(|w| *w != actor.username) {
+        tx.notify(w, &text_en, &text_ja, &link).await?;
+    }
+    Ok(())
+}
+
 fn is_dac(a: &Actor) -> bool {
     matches!(a.role, Role::DacMember)
 }
@@ -571,6 +625,7 @@ impl App {
         vote: Vote,
     ) -> Result<ApplicationState, AppError> {
         self.require_dac(actor)?;
+        let dac = self.dac_members().await?;
         let (kind, text) = match &vote {
             Vote::Approve => ("approve", String::new()),
             Vote::ApproveWithConditions(c) => ("approve_with_conditions", c.trim().to_string()),
@@ -768,6 +823,19 @@ impl App {
         };
         tx.update_application(id, new_state.as_str(), &row.body, row.fee_total)
             .await?;
+        if new_state != ApplicationState::UnderReview {
+            notify(
+                &mut tx,
+                &dac,
+                actor,
+                id,
+                &row.applicant,
+                &body,
+                new_state,
+                "decided",
+            )
+            .await?;
+        }
         tx.commit().await?;
         Ok(new_state)
     }
@@ -781,6 +849,7 @@ impl App {
         detail: serde_json::Value,
         new_body: Option<ApplicationBody>,
     ) -> Result<(), AppError> {
+        let dac = self.dac_members().await?;
         let mut tx = self
             .store()
             .begin(
@@ -825,8 +894,21 @@ impl App {
             .await?;
         tx.append_application_event(id, kind, &actor.username, &detail.to_string())
             .await?;
+        notify(&mut tx, &dac, actor, id, &row.applicant, &body, next, kind).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// The DAC members (active) to tell of an application's changes.
+    async fn dac_members(&self) -> Result<Vec<String>, AppError> {
+        Ok(self
+            .store()
+            .users()
+            .await?
+            .into_iter()
+            .filter(|u| u.role == "dac_member" && !u.disabled)
+            .map(|u| u.username)
+            .collect())
     }
 
     /// Revokes a grant (DAC or staff), e.g. after a breach of conditions.

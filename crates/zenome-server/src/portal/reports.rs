@@ -31,6 +31,34 @@ pub(super) fn routes() -> Router<AppState> {
             get(recontacts_page).post(recontact_submit),
         )
         .route("/portal/recontacts/{id}", post(recontact_step))
+        .route("/portal/notifications", get(notifications_page))
+}
+
+#[derive(Template)]
+#[template(path = "notifications.html")]
+struct NotificationsPage {
+    ctx: PageCtx,
+    items: Vec<zenome_app::notifications::NotificationView>,
+}
+
+/// The caller's notifications; opening the list marks them read (the
+/// badge shows those unread until then).
+async fn notifications_page(State(s): State<AppState>, h: HeaderMap) -> Response {
+    let v = Visit::read(&s, &h, "/portal/notifications").await;
+    let Some(a) = &v.actor else { return to_login() };
+    match s.app.notifications(a).await {
+        Ok(items) => {
+            let _ = s.app.read_notifications(a).await;
+            page(
+                StatusCode::OK,
+                NotificationsPage {
+                    ctx: v.ctx(&s, None),
+                    items,
+                },
+            )
+        }
+        Err(e) => error_page(&s, &v, e),
+    }
 }
 
 /// Whether the role has a reports page (staff review, clinicians receive).

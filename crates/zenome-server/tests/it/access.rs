@@ -1079,7 +1079,97 @@ crate::on_both_engines!(
     audit_verify_catches_a_changed_entry_and_a_rewritten_chain,
     a_vote_needs_a_declaration_of_interests,
     the_agreement_is_accepted_at_submission_and_recorded_with_the_grant,
+    applicants_and_the_dac_are_notified_of_each_change,
 );
+
+/// Applicants and DAC members are told of every change in-app: the DAC of
+/// a submission, the applicant of the decision; never the author of the
+/// change; the badge counts what is unread and reading clears it.
+async fn applicants_and_the_dac_are_notified_of_each_change(e: Env) {
+    cohort(&e).await;
+    let r = e
+        .call(
+            "POST",
+            "/api/v1/applications",
+            Some("academic"),
+            Some(application(&["cancer-wgs-r1"], &["vcf"])),
+        )
+        .await;
+    let id = r.json["id"].as_str().unwrap().to_string();
+    let list = |who: &'static str| {
+        let e = &e;
+        async move {
+            e.call("GET", "/api/v1/notifications", Some(who), None)
+                .await
+                .json
+        }
+    };
+    assert_eq!(list("dac").await, json!([]), "a draft tells nobody");
+    let r = e
+        .call(
+            "POST",
+            &format!("/api/v1/applications/{id}/submit"),
+            Some("academic"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    for who in ["dac", "dac2"] {
+        let n = list(who).await;
+        assert_eq!(
+            n[0]["link"],
+            format!("/portal/applications/{id}"),
+            "{who}: {n}"
+        );
+        assert!(
+            n[0]["text_ja"]
+                .as_str()
+                .unwrap()
+                .contains("DACに提出されました"),
+            "{n}"
+        );
+        assert_eq!(n[0]["read"], false);
+    }
+    assert_eq!(
+        list("academic").await,
+        json!([]),
+        "the author is not told of their own step"
+    );
+    let r = e
+        .call(
+            "POST",
+            &format!("/api/v1/applications/{id}/votes"),
+            Some("dac"),
+            Some(json!({"conflict_of_interest": false, "decision": "approve"})),
+        )
+        .await;
+    assert_eq!(r.json["state"], "approved", "{}", r.text);
+    let n = list("academic").await;
+    assert!(
+        n[0]["text_en"].as_str().unwrap().contains("was approved"),
+        "{n}"
+    );
+    // the badge, then reading clears it
+    let mut b = crate::portal::Browser::new(&e);
+    b.login("academic", "res.acad").await;
+    let page = b.get("/portal").await;
+    assert!(
+        page.text.contains("id=\"notification-badge\""),
+        "{}",
+        page.text
+    );
+    let page = b.get("/portal/notifications").await;
+    assert!(page.text.contains("was approved") || page.text.contains("承認されました"));
+    let page = b.get("/portal").await;
+    assert!(!page.text.contains("id=\"notification-badge\""));
+    let r = e
+        .call("POST", "/api/v1/notifications/read", Some("dac"), None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(r.json["marked"].as_u64().unwrap() >= 1);
+    let r = e.call("GET", "/api/v1/notifications", None, None).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+}
 
 /// The data access agreement in force must be accepted to submit, and
 /// the grant records the version accepted.
