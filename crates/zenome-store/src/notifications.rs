@@ -18,6 +18,8 @@ pub struct NotificationRow {
     pub read_at: Option<OffsetDateTime>,
 }
 
+type NotificationTuple = (String, String, i64, String, String, String, Option<i64>);
+
 impl WriteTx {
     /// Tells `username` (at this transaction's time).
     pub async fn notify(
@@ -50,7 +52,7 @@ impl Store {
         username: &str,
         limit: i64,
     ) -> Result<Vec<NotificationRow>, StoreError> {
-        let rows: Vec<(String, String, i64, String, String, String, Option<i64>)> = sqlx::query_as(
+        let rows: Vec<NotificationTuple> = sqlx::query_as(
             "SELECT id, username, at, text_en, text_ja, link, read_at FROM notifications WHERE username = $1 ORDER BY at DESC, id DESC LIMIT $2",
         )
         .bind(username)
