@@ -612,7 +612,8 @@ impl App {
             what: "wide CSV".into(),
             problems,
         };
-        let text = zenome_clinical::bulk::utf8(bytes).map_err(|p| rejected(vec![from_bulk(p)]))?;
+        let (text, _) =
+            zenome_clinical::bulk::decode(bytes).map_err(|p| rejected(vec![from_bulk(p)]))?;
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)

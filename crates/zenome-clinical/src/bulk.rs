@@ -2,8 +2,9 @@
 //! every problem naming the row (or JSON line), the column and the rule, and a CSV
 //! error report to download.
 //!
-//! Files must be UTF-8 without a byte-order mark; a Shift_JIS (CP932) file, as Excel
-//! writes by default in Japan, is recognised and refused with a message saying so.
+//! Files are read as UTF-8, UTF-8 with a byte-order mark (Excel's "CSV UTF-8") or
+//! Shift_JIS/CP932 (Excel's "CSV" in Japan), and the caller is told which; only a
+//! file that is none of these is refused, naming the first bad byte.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -53,50 +54,81 @@ fn file_problem(rule: Rule, en: impl Into<String>, ja: impl Into<String>) -> Bul
     }
 }
 
-/// The text of a bulk file, or why it is not UTF-8.
-pub fn utf8(bytes: &[u8]) -> Result<&str, BulkProblem> {
-    if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
-        return Err(file_problem(
-            Rule::ByteOrderMark,
-            "the file starts with a byte-order mark; save as UTF-8 without BOM",
-            "ファイルの先頭にBOM（バイトオーダーマーク）があります。BOMなしのUTF-8で保存してください",
-        ));
-    }
-    match std::str::from_utf8(bytes) {
-        Ok(s) => Ok(s),
-        Err(e) => {
-            let sjis = encoding_rs::SHIFT_JIS
-                .decode_without_bom_handling_and_without_replacement(bytes)
-                .is_some();
-            if sjis {
-                return Err(file_problem(
-                    Rule::ShiftJis,
-                    "the file is Shift_JIS (CP932), not UTF-8: save it as UTF-8",
-                    "ファイルの文字コードがShift_JIS（CP932）です。UTF-8で保存し直してください",
-                ));
-            }
-            let at = e.valid_up_to();
-            let line = 1 + bytes[..at].iter().filter(|&&b| b == b'\n').count();
-            let mut p = file_problem(
-                Rule::NotUtf8,
-                format!(
-                    "the file is not UTF-8 (invalid byte at offset {at}, line {line}): save it as UTF-8"
-                ),
-                format!(
-                    "ファイルがUTF-8ではありません（{line}行目、{at}バイト目）。UTF-8で保存してください"
-                ),
-            );
-            p.row = Some(line);
-            Err(p)
+/// The encoding a bulk file was read in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TextEncoding {
+    /// UTF-8 (ASCII included).
+    Utf8,
+    /// UTF-8 with a byte-order mark (Excel's "CSV UTF-8"); the mark is dropped.
+    Utf8Bom,
+    /// Shift_JIS as Windows writes it (CP932: Excel's "CSV" in Japan).
+    Cp932,
+}
+
+impl TextEncoding {
+    /// The name people know it by.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Utf8 => "UTF-8",
+            Self::Utf8Bom => "UTF-8 (BOM)",
+            Self::Cp932 => "Shift_JIS (CP932)",
         }
     }
+}
+
+/// Which encoding `bytes` are read in, as [`decode`] would read them.
+pub fn detect(bytes: &[u8]) -> Option<TextEncoding> {
+    decode(bytes).ok().map(|(_, e)| e)
+}
+
+/// The text of a bulk file and the encoding it was read in: UTF-8, UTF-8
+/// with a byte-order mark (dropped), or CP932 — what Excel writes in Japan.
+/// Anything else is refused naming the first byte that is neither.
+pub fn decode(bytes: &[u8]) -> Result<(std::borrow::Cow<'_, str>, TextEncoding), BulkProblem> {
+    if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
+        return match std::str::from_utf8(rest) {
+            Ok(s) => Ok((std::borrow::Cow::Borrowed(s), TextEncoding::Utf8Bom)),
+            Err(e) => Err(not_text(bytes, e.valid_up_to() + 3)),
+        };
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(s) => Ok((std::borrow::Cow::Borrowed(s), TextEncoding::Utf8)),
+        Err(e) => match encoding_rs::SHIFT_JIS
+            .decode_without_bom_handling_and_without_replacement(bytes)
+        {
+            Some(text) => Ok((
+                std::borrow::Cow::Owned(text.into_owned()),
+                TextEncoding::Cp932,
+            )),
+            None => Err(not_text(bytes, e.valid_up_to())),
+        },
+    }
+}
+
+fn not_text(bytes: &[u8], at: usize) -> BulkProblem {
+    let line = 1 + bytes[..at.min(bytes.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count();
+    let mut p = file_problem(
+        Rule::NotUtf8,
+        format!(
+            "the file is neither UTF-8 nor Shift_JIS (CP932): invalid byte at offset {at}, line {line}; save it as UTF-8"
+        ),
+        format!(
+            "ファイルがUTF-8でもShift_JIS（CP932）でもありません（{line}行目、{at}バイト目）。UTF-8で保存してください"
+        ),
+    );
+    p.row = Some(line);
+    p
 }
 
 /// Parses a JSON array of records. Malformed JSON, or a record of the wrong shape,
 /// gives one problem naming the line and column.
 pub fn parse_json(bytes: &[u8]) -> Result<Vec<Record>, Vec<BulkProblem>> {
-    let text = utf8(bytes).map_err(|p| vec![p])?;
-    serde_json::from_str::<Vec<Record>>(text).map_err(|e| {
+    let (text, _) = decode(bytes).map_err(|p| vec![p])?;
+    serde_json::from_str::<Vec<Record>>(&text).map_err(|e| {
         let mut p = file_problem(
             Rule::MalformedJson,
             format!("malformed JSON: {e}"),
@@ -152,7 +184,8 @@ pub fn parse_csv(
     group_id: &str,
     area: Area,
 ) -> Result<Vec<CsvRow>, Vec<BulkProblem>> {
-    let text = utf8(bytes).map_err(|p| vec![p])?;
+    let (text, _) = decode(bytes).map_err(|p| vec![p])?;
+    let text: &str = &text;
     let Some(group) = dict.group(group_id) else {
         return Err(vec![file_problem(
             Rule::UnknownGroup,

@@ -871,50 +871,43 @@ fn csv_row_problems_are_precise() {
 }
 
 #[test]
-fn shift_jis_is_recognised_and_refused() {
+fn shift_jis_and_a_byte_order_mark_are_read_and_named() {
     let text = format!(
         "participant,diagnosis_name,diagnosis_date\n{},肺腺癌（右上葉）,2024-03-20\n",
         pid(1)
     );
     let (bytes, _, unmappable) = encoding_rs::SHIFT_JIS.encode(&text);
     assert!(!unmappable);
+    let (decoded, enc) = bulk::decode(&bytes).unwrap();
+    assert_eq!(
+        (decoded.as_ref(), enc),
+        (text.as_str(), bulk::TextEncoding::Cp932)
+    );
     let d = Dictionaries::builtin();
-    let p =
-        bulk::parse_csv(&bytes, d.get("1").unwrap(), "diagnosis", Area::RareDisease).unwrap_err();
-    assert_eq!(p.len(), 1);
-    assert_eq!(p[0].rule, Rule::ShiftJis);
+    let rows =
+        bulk::parse_csv(&bytes, d.get("1").unwrap(), "diagnosis", Area::RareDisease).unwrap();
+    assert_eq!(rows.len(), 1);
+    let with_bom = format!("\u{feff}{text}");
+    let (decoded, enc) = bulk::decode(with_bom.as_bytes()).unwrap();
     assert_eq!(
-        p[0].message_en,
-        "the file is Shift_JIS (CP932), not UTF-8: save it as UTF-8"
+        (decoded.as_ref(), enc),
+        (text.as_str(), bulk::TextEncoding::Utf8Bom)
     );
-    assert!(p[0].message_ja.contains("Shift_JIS"));
-    let p = bulk::parse_json(&bytes).unwrap_err();
-    assert_eq!(p[0].rule, Rule::ShiftJis);
-}
-
-#[test]
-fn a_byte_order_mark_is_refused() {
-    let text = format!(
-        "\u{feff}participant,diagnosis_name,diagnosis_date\n{},肺腺癌,2024-03-20\n",
-        pid(1)
-    );
-    let p = parse(&text, "diagnosis", Area::RareDisease).unwrap_err();
-    assert_eq!(p[0].rule, Rule::ByteOrderMark);
+    assert!(parse(&with_bom, "diagnosis", Area::RareDisease).is_ok());
     assert_eq!(
-        p[0].message_en,
-        "the file starts with a byte-order mark; save as UTF-8 without BOM"
+        bulk::detect(text.as_bytes()),
+        Some(bulk::TextEncoding::Utf8)
     );
 }
 
 #[test]
-fn other_encodings_are_refused_as_not_utf8() {
-    let (bytes, _, _) = encoding_rs::UTF_16LE.encode("participant\n");
-    let mut bytes = bytes.into_owned();
-    bytes.extend([0xFF, 0xFE, 0x00, 0xD8]);
-    let p = bulk::utf8(&bytes);
-    assert!(p.is_ok() || p.unwrap_err().rule != Rule::ByteOrderMark);
-    let p = bulk::utf8(b"participant\nZP\xff\xff\xff\n").unwrap_err();
+fn other_encodings_are_refused_naming_the_byte() {
+    let p = bulk::decode(b"participant\nZP\xff\xff\xff\n").unwrap_err();
     assert_eq!((p.rule, p.row), (Rule::NotUtf8, Some(2)));
+    assert!(p.message_en.contains("offset 14"), "{}", p.message_en);
+    // a broken byte after a byte-order mark is not taken for CP932
+    let p = bulk::decode(b"\xEF\xBB\xBFparticipant\n\xff").unwrap_err();
+    assert_eq!(p.rule, Rule::NotUtf8);
 }
 
 // ---- export ----
@@ -1140,7 +1133,7 @@ mod arbitrary_input {
         #[test]
         fn bulk_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..256)) {
             let dict = dicts().iter().next().unwrap();
-            let _ = bulk::utf8(&bytes);
+            let _ = bulk::decode(&bytes);
             let _ = bulk::parse_json(&bytes);
             for g in &dict.groups {
                 let _ = bulk::parse_csv(&bytes, dict, &g.id, Area::Cancer);

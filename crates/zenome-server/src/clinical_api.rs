@@ -331,7 +331,10 @@ pub(crate) async fn bulk(
     match result {
         Ok(rows) => Ok((
             StatusCode::CREATED,
-            Json(serde_json::json!({ "stored": rows.len() })),
+            Json(serde_json::json!({
+                "stored": rows.len(),
+                "encoding": zenome_clinical::bulk::detect(&body).map(|e| e.label()),
+            })),
         )
             .into_response()),
         Err(AppError::Rejected { problems, .. }) if wants_csv(&h) => {

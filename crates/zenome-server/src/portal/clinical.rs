@@ -977,10 +977,15 @@ async fn bulk_submit(State(s): State<AppState>, h: HeaderMap, mut mp: Multipart)
                     &s,
                     Some(Flash {
                         kind: "ok",
-                        message: if j {
-                            format!("{} 件の記録を登録しました", rows.len())
-                        } else {
-                            format!("{} records stored", rows.len())
+                        message: {
+                            let enc = zenome_clinical::bulk::detect(&bytes)
+                                .map(|e| e.label())
+                                .unwrap_or("UTF-8");
+                            if j {
+                                format!("{} 件の記録を登録しました (文字コード: {enc})", rows.len())
+                            } else {
+                                format!("{} records stored (read as {enc})", rows.len())
+                            }
                         },
                     }),
                 ),

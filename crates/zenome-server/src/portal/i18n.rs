@@ -696,8 +696,8 @@ pub(crate) const TEXTS: &[(&str, &str, &str)] = &[
     ),
     (
         "bulk_template_hint",
-        "Start from a template: its header lists every item of the group. Save it as UTF-8 CSV without a BOM (in Excel: “CSV UTF-8” adds a BOM; use a text editor or LibreOffice to remove it).",
-        "テンプレートから始めてください。ヘッダーに項目群のすべての項目が並びます。BOMなしのUTF-8 CSVで保存してください（Excelの「CSV UTF-8」はBOMを付けます。テキストエディタやLibreOfficeで外してください）。",
+        "Start from a template: its header lists every item of the group. Excel’s “CSV” (Shift_JIS) and “CSV UTF-8” are both read; the answer says which encoding was read.",
+        "テンプレートから始めてください。ヘッダーに項目群のすべての項目が並びます。Excelの「CSV」(Shift_JIS) も「CSV UTF-8」もそのまま読み込めます。読み込んだ文字コードを結果に表示します。",
     ),
     ("hpo_title", "HPO term search", "HPO用語の検索"),
     (

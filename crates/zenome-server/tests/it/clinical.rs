@@ -630,7 +630,11 @@ async fn a_formula_in_a_bulk_csv_is_defused_in_the_report(e: Env) {
     );
 }
 
-async fn bulk_csv_in_shift_jis_or_with_a_bom_is_refused(e: Env) {
+/// What Excel writes in Japan is read: "CSV" (Shift_JIS/CP932) and "CSV
+/// UTF-8" (with a byte-order mark), and the answer says which encoding was
+/// read; the stored text is the same Japanese. Bytes that are neither are
+/// refused naming the offset.
+async fn bulk_csv_in_shift_jis_or_with_a_bom_is_read(e: Env) {
     let pids = three_with_records(&e).await;
     let text = format!(
         "{TREATMENT_HEADER}\n{},drug,1,カルボプラチン＋ペメトレキセド,2024-04-20,\n",
@@ -642,25 +646,42 @@ async fn bulk_csv_in_shift_jis_or_with_a_bom_is_refused(e: Env) {
         std::str::from_utf8(&sjis).is_err(),
         "the test needs non-UTF-8 bytes"
     );
-    let p = bulk_refused(&e, &pids, sjis.into_owned()).await;
-    assert_eq!(p["rule"], "shift_jis", "{p}");
-    assert!(p["message_ja"].as_str().unwrap().contains("UTF-8"), "{p}");
-    let mut bom = vec![0xEF, 0xBB, 0xBF];
-    bom.extend_from_slice(text.as_bytes());
-    let p = bulk_refused(&e, &pids, bom).await;
-    assert_eq!(p["rule"], "byte_order_mark", "{p}");
-    // the same text as plain UTF-8 is accepted
+    // neither: refused, naming the byte, nothing stored
+    let mut bad = text.clone().into_bytes();
+    bad.extend_from_slice(&[0x80, 0xFF, 0xFE, b'\n']);
+    let p = bulk_refused(&e, &pids, bad).await;
+    assert_eq!(p["rule"], "not_utf8", "{p}");
+    assert!(p["message_en"].as_str().unwrap().contains("offset"), "{p}");
     let r = bulk_csv(
         &e,
         "facility",
         "treatment",
         "cancer",
-        text.into_bytes(),
+        sjis.into_owned(),
         false,
     )
     .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.json["encoding"], "Shift_JIS (CP932)", "{}", r.text);
     assert_eq!(version(&e, &pids[0]).await, Some(2));
+    let stored = e
+        .call(
+            "GET",
+            &format!("/api/v1/participants/{}/clinical", pids[0]),
+            Some("staff"),
+            None,
+        )
+        .await;
+    assert!(
+        stored.text.contains("カルボプラチン＋ペメトレキセド"),
+        "{}",
+        stored.text
+    );
+    let mut bom = vec![0xEF, 0xBB, 0xBF];
+    bom.extend_from_slice(text.replace("2024-04-20", "2024-04-21").as_bytes());
+    let r = bulk_csv(&e, "facility", "treatment", "cancer", bom, false).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.json["encoding"], "UTF-8 (BOM)", "{}", r.text);
 }
 
 async fn bulk_csv_of_2000_rows_with_one_bad_cell_names_that_row(e: Env) {
@@ -1691,7 +1712,7 @@ crate::on_both_engines!(
     linkage_items_need_the_linkage_consent,
     bulk_csv_stores_one_version_per_participant,
     bulk_csv_with_a_wrong_header_is_refused,
-    bulk_csv_in_shift_jis_or_with_a_bom_is_refused,
+    bulk_csv_in_shift_jis_or_with_a_bom_is_read,
     bulk_csv_of_2000_rows_with_one_bad_cell_names_that_row,
     bulk_json_with_one_bad_record_stores_nothing,
     roles_and_scopes_on_clinical_records,
