@@ -1163,6 +1163,17 @@ pub(crate) const TEXTS: &[(&str, &str, &str)] = &[
     ("token_revoked", "Revoked", "失効"),
     ("revoke_token", "Revoke", "失効させる"),
     // the grant's data (issue 15)
+    ("nav_notifications", "Notifications", "お知らせ"),
+    (
+        "notifications_none",
+        "Nothing new.",
+        "新しいお知らせはありません。",
+    ),
+    (
+        "agreement_accept",
+        "I have read and accept the data access agreement, version",
+        "データ利用契約 (次の版) を読み、同意します:",
+    ),
     (
         "assign_to_me",
         "Take this application for review",
