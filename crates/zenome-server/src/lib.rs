@@ -87,6 +87,7 @@ pub fn router(app: App) -> Router {
         .route("/service-info", get(service_info::service_info))
         .route("/metrics", get(metrics_layer::render))
         .route("/healthz", get(|| async { "ok" }))
+        .fallback(portal::not_found)
         .route_layer(axum::middleware::from_fn(nul::refuse))
         .layer(axum::middleware::from_fn_with_state(state.clone(), access_log::log))
         .layer(axum::middleware::from_fn(metrics_layer::track))

@@ -71,6 +71,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/portal/nodes/{id}/status", post(status_submit))
         .route("/portal/audit", get(audit_page))
         .route("/static/app.css", get(css))
+        .route("/favicon.svg", get(favicon))
+        .route("/favicon.ico", get(favicon))
         .merge(access::routes())
         .merge(files::routes())
         .merge(clinical::routes())
@@ -81,6 +83,36 @@ pub(crate) fn routes() -> Router<AppState> {
         .merge(candidates::routes())
         .merge(reports::routes())
         .merge(pipelines::routes())
+}
+
+/// The site icon (an SVG; `/favicon.ico` serves it too, for browsers that
+/// ask there first).
+async fn favicon() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        include_str!("../static/favicon.svg"),
+    )
+}
+
+/// Any path no route serves: a problem+json 404 under the APIs, else a
+/// page in the portal's style (in the visitor's language) saying so.
+pub(crate) async fn not_found(
+    axum::extract::State(s): axum::extract::State<AppState>,
+    h: HeaderMap,
+    uri: axum::http::Uri,
+) -> Response {
+    let path = uri.path();
+    if ["/api/", "/ga4gh/", "/htsget/", "/.well-known/"]
+        .iter()
+        .any(|p| path.starts_with(p))
+    {
+        return crate::problem::ApiError::from(AppError::NotFound("path")).into_response();
+    }
+    let v = Visit::read(&s, &h, "/").await;
+    error_page(&s, &v, AppError::NotFound("page"))
 }
 
 async fn css() -> impl IntoResponse {
