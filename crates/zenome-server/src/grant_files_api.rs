@@ -185,6 +185,30 @@ pub(crate) async fn files(
         .await?)))
 }
 
+/// The manifest as a TSV download (the API's and the portal's).
+pub(crate) fn manifest_tsv(grant: &str, files: &[GrantFile]) -> Response {
+    let mut body = String::from(GrantFile::MANIFEST_HEADER);
+    body.push('\n');
+    for x in files {
+        body.push_str(&x.manifest_line());
+        body.push('\n');
+    }
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                "text/tab-separated-values; charset=utf-8".to_string(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"zenome-manifest-{grant}.tsv\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
 /// The download manifest: TSV (`id filename md5 size state` as GDC's, then
 /// `sha256 participant_id data_type dataset drs_uri`) or JSON.
 #[utoipa::path(get, path = "/api/v1/grants/{id}/manifest", tag = "access",
@@ -212,28 +236,7 @@ pub(crate) async fn manifest(
                 .collect::<Vec<_>>(),
         )
         .into_response()),
-        "tsv" => {
-            let mut body = String::from(GrantFile::MANIFEST_HEADER);
-            body.push('\n');
-            for x in &f.files {
-                body.push_str(&x.manifest_line());
-                body.push('\n');
-            }
-            Ok((
-                [
-                    (
-                        header::CONTENT_TYPE,
-                        "text/tab-separated-values; charset=utf-8".to_string(),
-                    ),
-                    (
-                        header::CONTENT_DISPOSITION,
-                        format!("attachment; filename=\"zenome-manifest-{id}.tsv\""),
-                    ),
-                ],
-                body,
-            )
-                .into_response())
-        }
+        "tsv" => Ok(manifest_tsv(&id, &f.files)),
         other => Err(AppError::invalid("format", format!("{other:?}: tsv or json")).into()),
     }
 }

@@ -250,8 +250,12 @@ pub(crate) async fn report_pdf(
     ApiActor(a): ApiActor,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let pdf = s.app.report_pdf(&a, &id).await?;
-    Ok((
+    Ok(pdf_response(&id, s.app.report_pdf(&a, &id).await?))
+}
+
+/// A report's PDF as a download (the API's and the portal's).
+pub(crate) fn pdf_response(id: &str, pdf: Vec<u8>) -> Response {
+    (
         [
             (header::CONTENT_TYPE, "application/pdf".to_string()),
             (
@@ -261,7 +265,7 @@ pub(crate) async fn report_pdf(
         ],
         pdf,
     )
-        .into_response())
+        .into_response()
 }
 
 /// A reviewer's comment.

@@ -916,29 +916,7 @@ async fn grant_manifest(
         ..Default::default()
     };
     match s.app.grant_files(a, &grant, &query, ip.as_deref()).await {
-        Ok(f) => {
-            let mut body =
-                String::from(zenome_app::access::grant_files::GrantFile::MANIFEST_HEADER);
-            body.push('\n');
-            for x in &f.files {
-                body.push_str(&x.manifest_line());
-                body.push('\n');
-            }
-            (
-                [
-                    (
-                        axum::http::header::CONTENT_TYPE,
-                        "text/tab-separated-values; charset=utf-8".to_string(),
-                    ),
-                    (
-                        axum::http::header::CONTENT_DISPOSITION,
-                        format!("attachment; filename=\"zenome-manifest-{grant}.tsv\""),
-                    ),
-                ],
-                body,
-            )
-                .into_response()
-        }
+        Ok(f) => crate::grant_files_api::manifest_tsv(&grant, &f.files),
         Err(e) => error_page(&s, &v, e),
     }
 }

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use zenome_app::AppError;
@@ -185,17 +185,7 @@ async fn report_pdf(State(s): State<AppState>, h: HeaderMap, Path(id): Path<Stri
     let v = Visit::read(&s, &h, &format!("/portal/reports/{id}")).await;
     let Some(a) = &v.actor else { return to_login() };
     match s.app.report_pdf(a, &id).await {
-        Ok(pdf) => (
-            [
-                (header::CONTENT_TYPE, "application/pdf".to_string()),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"report-{id}.pdf\""),
-                ),
-            ],
-            pdf,
-        )
-            .into_response(),
+        Ok(pdf) => crate::reports_api::pdf_response(&id, pdf),
         Err(e) => error_page(&s, &v, e),
     }
 }
